@@ -1,0 +1,35 @@
+"""Per-user API tokens: create (the key is shown once) and authenticate by digest."""
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from .models import ApiToken
+
+PREFIX_LEN = 8
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_token(*, user, name: str) -> tuple[ApiToken, str]:
+    key = "js_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:PREFIX_LEN], digest=_digest(key))
+    return token, key
+
+
+def user_for_key(key: str):
+    if not key:
+        return None
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=_digest(key), revoked=False).first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    # Touch last_used_at at most once a minute so reads stay cheap.
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

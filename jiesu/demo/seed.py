@@ -1,0 +1,236 @@
+"""Load the fictional district of jiesu.demo.data: directory, accounts, and tickets in every state.
+
+Tickets are made through the real services (with the clock set back) so their history is genuine.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from jiesu.core import clock
+from jiesu.core.errors import ServiceError
+from jiesu.directory.models import Category, CategoryRoute, Department, Region, Role, Staff, StaffRole
+from jiesu.directory.services import suggest_department
+from jiesu.tickets import services
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import Action
+
+from . import data
+
+User = get_user_model()
+
+
+def is_seeded() -> bool:
+    return Department.objects.filter(code=data.HOTLINE[0]).exists()
+
+
+def _account(username, full_name, role, department, *, superuser=False):
+    user, _ = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
+    user.first_name = full_name
+    user.is_staff = superuser
+    user.is_superuser = superuser
+    user.set_password(data.PASSWORD)
+    user.save()
+    staff, _ = Staff.objects.update_or_create(user=user, defaults={"department": department})
+    StaffRole.objects.get_or_create(staff=staff, role=role)
+    return user
+
+
+@transaction.atomic
+def seed_directory() -> dict:
+    district_code, district_name = data.DISTRICT
+    district = Region.objects.create(code=district_code, name=district_name, level=Region.Level.DISTRICT)
+    hotline = Department.objects.create(
+        code=data.HOTLINE[0], name=data.HOTLINE[1], kind=Department.Kind.HOTLINE_CENTER, region=district
+    )
+    government = Department.objects.create(
+        code=data.GOVERNMENT[0], name=data.GOVERNMENT[1], kind=Department.Kind.GOVERNMENT, region=district
+    )
+    departments = {hotline.code: hotline, government.code: government}
+    for code, name in data.BUREAUS:
+        departments[code] = Department.objects.create(
+            code=code, name=name, kind=Department.Kind.BUREAU, parent=government, region=district
+        )
+    for code, name in data.ENTERPRISES:
+        departments[code] = Department.objects.create(
+            code=code, name=name, kind=Department.Kind.ENTERPRISE, region=district
+        )
+    street_departments = {}
+    for suffix, name, communities in data.STREETS:
+        region = Region.objects.create(
+            code=district_code + suffix, name=name, level=Region.Level.STREET, parent=district
+        )
+        street = Department.objects.create(
+            code=f"MHJD{suffix}", name=f"{name}办事处", kind=Department.Kind.STREET, parent=government, region=region
+        )
+        departments[street.code] = street
+        street_departments[region] = street
+        for i, community in enumerate(communities, start=1):
+            sub_region = Region.objects.create(
+                code=f"{region.code}{i:03d}", name=community, level=Region.Level.COMMUNITY, parent=region
+            )
+            departments[f"{street.code}{i:02d}"] = Department.objects.create(
+                code=f"{street.code}{i:02d}",
+                name=f"{community}居委会",
+                kind=Department.Kind.COMMUNITY,
+                parent=street,
+                region=sub_region,
+            )
+
+    def add_categories(nodes, parent):
+        for node in nodes:
+            code, name, default = node[0], node[1], node[2]
+            department = None if default in (None, "STREET") else departments[default]
+            if default == "STREET":
+                department = departments["MHMZJ"]
+            category = Category.objects.create(code=code, name=name, parent=parent, default_department=department)
+            if default == "STREET":
+                for region, street in street_departments.items():
+                    CategoryRoute.objects.create(category=category, region=region, department=street)
+            if len(node) > 3:
+                add_categories(node[3], category)
+
+    add_categories(data.CATEGORIES, None)
+
+    accounts = {}
+    for username, full_name, role, department_code in data.ACCOUNTS:
+        accounts[role] = _account(
+            username, full_name, role, departments[department_code], superuser=(role == Role.ADMIN)
+        )
+    handlers = {departments["MHCGW"].pk: accounts[Role.HANDLER]}
+    for code, department in departments.items():
+        if department.kind != Department.Kind.HOTLINE_CENTER and department.pk not in handlers:
+            handlers[department.pk] = _account(f"cb_{code.lower()}", f"{department.name}承办人", Role.HANDLER,
+                                               department)
+    return {"accounts": accounts, "handlers": handlers}
+
+
+def _step(at, rng, low_hours=0.2, high_hours=20):
+    return at + timedelta(hours=rng.uniform(low_hours, high_hours))
+
+
+def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
+    """Make `count` tickets over the last 45 days and move each through a believable part of the workflow."""
+    rng = random.Random(seed)
+    accounts, handlers = people["accounts"], people["handlers"]
+    operator, dispatcher = accounts[Role.OPERATOR], accounts[Role.DISPATCHER]
+    supervisor = accounts[Role.SUPERVISOR]
+    streets = list(Region.objects.filter(level=Region.Level.STREET).order_by("code"))
+    now = clock.now()
+    made = 0
+    for i in range(count):
+        category_code, kind, urgency, text = rng.choice(data.TEXTS)
+        region = rng.choice(streets)
+        place = rng.choice(data.PLACES[region.code[-3:]])
+        category = Category.objects.get(code=category_code)
+        at = now - timedelta(days=45 * (count - i) / count, hours=rng.uniform(0, 6))
+        channel = rng.choices(["phone", "web", "mobile", "enterprise", "110", "api"], [60, 12, 15, 5, 5, 3])[0]
+        payload = {
+            "channel": channel,
+            "kind": kind,
+            "urgency": urgency,
+            "title": f"关于{place}{category.name}的诉求",
+            "content": text.format(place=region.name + place),
+            "caller_name": rng.choice(data.CALLERS),
+            "caller_phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+            "address": f"江州市明湖区{region.name}{place}",
+            "region": region.code,
+            "category": category_code if rng.random() < 0.85 else "",
+        }
+        if channel == "enterprise":
+            payload["enterprise_name"] = "江州明湖示范科技有限公司"
+            payload["credit_code"] = "91350100M000100Y43"
+        with clock.frozen(at):
+            if kind == "consult" and rng.random() < 0.6:
+                payload["answer"] = data.REPLIES["explained"]
+                services.create_ticket(actor=operator, data=payload)
+                made += 1
+                continue
+            ticket = services.create_ticket(actor=operator, data=payload)
+        made += 1
+        _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, category, region)
+    return made
+
+
+def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, category, region):
+    """Walk the ticket forward; older tickets get further. Stops before `now`."""
+    age = (now - at).days
+    goal = rng.random() * min(1.0, age / 10 + 0.2)
+    number = ticket.number
+
+    def act(action, actor, **payload):
+        nonlocal at
+        at = _step(at, rng)
+        if at >= now:
+            raise StopIteration
+        with clock.frozen(at):
+            return services.perform(number, action, actor=actor, **payload)
+
+    try:
+        if rng.random() < 0.03:
+            act(Action.INVALIDATE, dispatcher, reason=rng.choice(["invalid", "harassment", "test"]), note="经核实为无效来电")
+            return
+        if goal < 0.1:
+            return
+        department = suggest_department(category, region) or Department.objects.get(code="MHCGW")
+        if rng.random() < 0.08:  # a wrong first dispatch that comes back
+            wrong = Department.objects.get(code=rng.choice(["MHZJW", "MHSJJ", "MHJTW"]))
+            if wrong.pk != department.pk:
+                act(Action.DISPATCH, dispatcher, department=wrong.code, category=category.code)
+                act(Action.RETURN, handlers[wrong.pk], reason="该事项不属于我单位职责，请改派")
+        act(Action.DISPATCH, dispatcher, department=department.code, category=category.code)
+        if goal < 0.2:
+            return
+        handler = handlers[department.pk]
+        act(Action.SIGN, handler, note="已签收")
+        if department.kind == Department.Kind.STREET and rng.random() < 0.7:
+            community = department.children.first()
+            if community is not None:
+                act(Action.SUBDISPATCH, handler, department=community.code, note="请社区先行入户核实")
+                handler = handlers[community.pk]
+                act(Action.SIGN, handler, note="已签收")
+        if rng.random() < 0.1:
+            act(Action.SUPERVISE, supervisor, note="该诉求群众反映强烈，请加快办理")
+        if rng.random() < 0.1:
+            act(Action.REQUEST_EXTENSION, handler, reason="需协调产权单位共同处理", due_at=(now + timedelta(days=10)).date())
+            if goal > 0.5:
+                act(rng.choice([Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION]), dispatcher, note="同意" if rng.random() < 0.5 else "理由不充分")
+        if goal < 0.4:
+            return
+        result = rng.choices(list(data.REPLIES), [60, 15, 12, 8, 5])[0]
+        act(Action.REPLY, handler, reply_text=data.REPLIES[result], result=result)
+        if goal < 0.55:
+            return
+        reached = rng.random() < 0.9
+        satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [70, 18, 12])[0]
+        act(
+            Action.CALLBACK,
+            operator,
+            status="reached" if reached else "unreachable",
+            satisfaction=satisfaction if reached else "",
+            resolved=(result in {"resolved", "explained"} and satisfaction != "unsatisfied") if reached else None,
+            note="已电话回访",
+        )
+        if reached and satisfaction == "unsatisfied" and rng.random() < 0.5:
+            act(Action.REDO, supervisor, note="群众不满意，请重新办理")
+    except StopIteration:
+        return
+    except ServiceError:
+        # A random walk can pick an action the rules refuse; the demo keeps what was valid.
+        return
+
+
+def seed(*, tickets: int = 300) -> dict:
+    people = seed_directory()
+    made = seed_tickets(people, count=tickets)
+    return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count()}
+
+
+def summary() -> dict:
+    return {
+        "tickets": Ticket.objects.count(),
+        "departments": Department.objects.count(),
+        "categories": Category.objects.count(),
+    }

@@ -1,0 +1,19 @@
+from .permissions import department_of, has_perm, roles_of
+from .models import Role
+
+
+def staff(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_of(user)
+    return {
+        "my_department": department_of(user),
+        "my_roles": [Role(r).label for r in sorted(roles)],
+        "can": {
+            "intake": has_perm(user, "ticket.create"),
+            "dispatch": has_perm(user, "ticket.dispatch"),
+            "inbox": has_perm(user, "ticket.view_department"),
+            "admin": user.is_staff,
+        },
+    }

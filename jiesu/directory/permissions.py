@@ -1,0 +1,86 @@
+"""The permission catalogue: permission code → 中文 label → the roles that hold it. Deny by default.
+
+Services ask `has_perm(user, code)`; the workflow table names the code each action needs.
+Which *tickets* a user may see or act on (department scope) lives in `jiesu.tickets.access`.
+"""
+
+from dataclasses import dataclass
+
+from .models import Role
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: str
+    roles: frozenset[str]
+
+
+def _p(code: str, label: str, *roles: Role) -> Permission:
+    return Permission(code, label, frozenset(r.value for r in roles))
+
+
+R = Role
+CATALOGUE: dict[str, Permission] = {
+    p.code: p
+    for p in [
+        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER),
+        _p("ticket.instant_close", "即时办结", R.OPERATOR),
+        _p("ticket.dispatch", "派单", R.DISPATCHER),
+        _p("ticket.sign", "签收", R.HANDLER),
+        _p("ticket.subdispatch", "下派", R.HANDLER),
+        _p("ticket.return", "退单", R.HANDLER),
+        _p("ticket.reply", "答复", R.HANDLER),
+        _p("extension.request", "申请延期", R.HANDLER),
+        _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),
+        _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER),
+        _p("ticket.redo", "重办", R.SUPERVISOR),
+        _p("ticket.supervise", "督办", R.SUPERVISOR),
+        _p("ticket.invalidate", "作废", R.DISPATCHER),
+        _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR),
+        _p("ticket.view_all", "查看全部工单", R.DISPATCHER, R.SUPERVISOR, R.ADMIN),
+        _p("ticket.view_intake", "查看受理与回访工单", R.OPERATOR),
+        _p("ticket.view_department", "查看本单位工单", R.HANDLER),
+        _p("directory.manage", "维护组织与分类", R.ADMIN),
+    ]
+}
+
+
+def roles_of(user) -> frozenset[str]:
+    """The user's roles, cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_jiesu_roles", None)
+    if cached is None:
+        staff = staff_of(user)
+        cached = frozenset(staff.roles.values_list("role", flat=True)) if staff else frozenset()
+        if user.is_superuser:
+            cached = cached | {Role.ADMIN.value}
+        user._jiesu_roles = cached
+    return cached
+
+
+def staff_of(user):
+    """The Staff row of a user, or None (e.g. a superuser created from the shell)."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.staff
+    except Exception:  # RelatedObjectDoesNotExist
+        return None
+
+
+def department_of(user):
+    staff = staff_of(user)
+    return staff.department if staff else None
+
+
+def has_perm(user, code: str) -> bool:
+    permission = CATALOGUE.get(code)
+    if permission is None:
+        return False
+    return bool(roles_of(user) & permission.roles)
+
+
+def label(code: str) -> str:
+    return CATALOGUE[code].label

@@ -1,0 +1,51 @@
+"""Directory look-ups that other apps call: department subtrees and category → department routing."""
+
+from .models import Category, CategoryRoute, Department, Region
+
+
+def subtree_ids(department: Department) -> list[int]:
+    """The department and all its sub-units (one query per level; trees are 4 levels deep)."""
+    ids = [department.pk]
+    frontier = [department.pk]
+    while frontier:
+        frontier = list(Department.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def is_descendant(candidate: Department, ancestor: Department) -> bool:
+    """True if candidate sits strictly below ancestor in the tree."""
+    node = candidate.parent
+    while node is not None:
+        if node.pk == ancestor.pk:
+            return True
+        node = node.parent
+    return False
+
+
+def region_ancestry(region: Region | None) -> list[Region]:
+    chain = []
+    while region is not None:
+        chain.append(region)
+        region = region.parent
+    return chain
+
+
+def suggest_department(category: Category | None, region: Region | None = None) -> Department | None:
+    """The department a category goes to: a route for the region (or a parent region), else the default,
+    walking up the category tree until one is found."""
+    regions = region_ancestry(region)
+    node = category
+    while node is not None:
+        if regions:
+            routes = {
+                r.region_id: r.department
+                for r in CategoryRoute.objects.filter(category=node, region__in=regions).select_related("department")
+            }
+            for r in regions:
+                if r.pk in routes and routes[r.pk].active:
+                    return routes[r.pk]
+        if node.default_department_id and node.default_department.active:
+            return node.default_department
+        node = node.parent
+    return None

@@ -1,0 +1,283 @@
+"""工单 (the ticket), its append-only history and its attachments.
+
+`state` is written only by `jiesu.tickets.workflow.move`; services change everything else.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from jiesu.directory.models import Category, Department, Region
+
+from .workflow import State
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "12345电话"
+    WEB = "web", "网站"
+    MOBILE = "mobile", "移动端"
+    ENTERPRISE = "enterprise", "政企直通车"
+    POLICE_110 = "110", "110转办"
+    NPC = "npc", "人大建议"
+    CPPCC = "cppcc", "政协提案"
+    PETITION = "petition", "信访"
+    API = "api", "API"
+
+
+class Kind(models.TextChoices):
+    CONSULT = "consult", "咨询"
+    HELP = "help", "求助"
+    COMPLAINT = "complaint", "投诉"
+    REPORT = "report", "举报"
+    SUGGESTION = "suggestion", "建议"
+    PRAISE = "praise", "表扬"
+    OTHER = "other", "其他"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+    CRITICAL = "critical", "特急"
+
+
+class ReplyResult(models.TextChoices):
+    RESOLVED = "resolved", "已解决"
+    PARTIAL = "partial", "部分解决"
+    UNRESOLVED = "unresolved", "未解决"
+    EXPLAINED = "explained", "政策解释"
+    UNFOUNDED = "unfounded", "不属实"
+
+
+class CallbackStatus(models.TextChoices):
+    REACHED = "reached", "已回访"
+    UNREACHABLE = "unreachable", "无法联系"
+    DECLINED = "declined", "拒绝回访"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class InvalidReason(models.TextChoices):
+    INVALID = "invalid", "无效诉求"
+    HARASSMENT = "harassment", "骚扰电话"
+    TEST = "test", "测试"
+
+
+class TicketQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .access import visible_tickets
+
+        return visible_tickets(self, user)
+
+
+class Ticket(models.Model):
+    number = models.CharField("工单编号", max_length=20, unique=True)
+    channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    kind = models.CharField("诉求类型", max_length=20, choices=Kind.choices, default=Kind.COMPLAINT)
+    urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField("标题", max_length=100)
+    content = models.TextField("诉求内容")
+
+    # Personal data: never leaves the back office (Open311 and public pages omit it).
+    caller_name = models.CharField("来电人", max_length=50, blank=True)
+    caller_phone = models.CharField("联系电话", max_length=30, blank=True)
+    enterprise_name = models.CharField("企业名称", max_length=100, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+
+    address = models.CharField("地址", max_length=200, blank=True)
+    region = models.ForeignKey(Region, verbose_name="区划", null=True, blank=True, on_delete=models.PROTECT)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    category = models.ForeignKey(
+        Category, verbose_name="诉求分类", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING_DISPATCH)
+    supervised = models.BooleanField("已督办", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    created_at = models.DateTimeField("登记时间")
+    updated_at = models.DateTimeField("更新时间")
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    callback_at = models.DateTimeField("回访时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    invalidated_at = models.DateTimeField("作废时间", null=True, blank=True)
+    reply_due_at = models.DateTimeField("答复期限", null=True, blank=True)
+
+    reply_text = models.TextField("答复内容", blank=True)
+    reply_result = models.CharField("办理结果", max_length=20, choices=ReplyResult.choices, blank=True)
+    callback_status = models.CharField("回访情况", max_length=20, choices=CallbackStatus.choices, blank=True)
+    satisfaction = models.CharField("满意度", max_length=20, choices=Satisfaction.choices, blank=True)
+    resolved = models.BooleanField("是否解决", null=True, blank=True)
+    invalid_reason = models.CharField("作废原因", max_length=20, choices=InvalidReason.choices, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "department"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["department", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def pending_extension(self):
+        return self.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+
+
+class TicketAssignment(models.Model):
+    """Every department a ticket was ever sent to; department staff keep seeing tickets they once held."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "department"], name="uniq_ticket_assignment")
+        ]
+
+
+class ExtensionRequest(models.Model):
+    """申请延期: its own small process beside the ticket (pending → approved / rejected)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("延期理由")
+    requested_due_at = models.DateTimeField("申请延期至")
+    previous_due_at = models.DateTimeField("原答复期限", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            # At most one pending request per ticket, enforced by the database too.
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(status="pending"), name="uniq_pending_extension"
+            )
+        ]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("工单流转记录只能追加，不能修改")
+
+    def delete(self):
+        raise TypeError("工单流转记录只能追加，不能删除")
+
+
+class TicketEvent(models.Model):
+    """One row per action on a ticket. Append-only: nothing edits or deletes events."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField("动作", max_length=30)
+    from_state = models.CharField("原状态", max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=20, choices=State.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_department = models.ForeignKey(
+        Department, verbose_name="操作单位", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="涉及单位", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField("说明", blank=True)
+    data = models.JSONField("附加信息", default=dict, blank=True)
+    created_at = models.DateTimeField("时间")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "流转记录"
+        verbose_name_plural = "流转记录"
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("工单流转记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("工单流转记录只能追加，不能删除")
+
+    @property
+    def action_label(self) -> str:
+        from .workflow import Action
+
+        try:
+            return Action(self.action).label
+        except ValueError:
+            return self.action
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.ticket.number}/{filename}"
+
+
+class Attachment(models.Model):
+    class Purpose(models.TextChoices):
+        REQUEST = "request", "诉求材料"
+        REPLY = "reply", "答复材料"
+        OTHER = "other", "其他"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices, default=Purpose.REQUEST)
+    file = models.FileField("文件", upload_to=attachment_path)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class TicketNumberSequence(models.Model):
+    """Per-day counter behind ticket numbers (yyyymmdd + 5 digits)."""
+
+    day = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveIntegerField(default=0)

@@ -1,0 +1,81 @@
+"""Read-side filters shared by the API list and the UI list, so both filter the same way."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from jiesu.core.errors import ValidationFailed
+from jiesu.directory.models import Department
+from jiesu.directory.services import subtree_ids
+
+from .models import Channel, Kind
+from .workflow import State
+
+
+@dataclass
+class TicketFilter:
+    state: str = ""
+    department: str = ""
+    category: str = ""
+    kind: str = ""
+    channel: str = ""
+    region: str = ""
+    created_from: str = ""
+    created_to: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_mapping(cls, data) -> "TicketFilter":
+        return cls(**{name: (data.get(name) or "").strip() for name in cls.__dataclass_fields__})
+
+
+def _day_start(value: str, name: str) -> datetime:
+    day = parse_date(value) if value else None
+    if day is None:
+        raise ValidationFailed({name: "日期格式应为 YYYY-MM-DD"})
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def apply_filter(queryset, f: TicketFilter):
+    errors = {}
+    for name, choices in (("state", State), ("kind", Kind), ("channel", Channel)):
+        value = getattr(f, name)
+        if value and value not in choices.values:
+            errors[name] = f"取值无效：{value}"
+    if errors:
+        raise ValidationFailed(errors)
+    if f.state:
+        queryset = queryset.filter(state=f.state)
+    if f.kind:
+        queryset = queryset.filter(kind=f.kind)
+    if f.channel:
+        queryset = queryset.filter(channel=f.channel)
+    if f.department:
+        department = Department.objects.filter(code=f.department).first()
+        if department is None:
+            raise ValidationFailed({"department": f"承办单位不存在：{f.department}"})
+        queryset = queryset.filter(department_id__in=subtree_ids(department))
+    if f.category:  # the category or any category below it (three levels at most)
+        queryset = queryset.filter(
+            Q(category__code=f.category)
+            | Q(category__parent__code=f.category)
+            | Q(category__parent__parent__code=f.category)
+        )
+    if f.region:
+        queryset = queryset.filter(
+            Q(region__code=f.region) | Q(region__parent__code=f.region) | Q(region__parent__parent__code=f.region)
+        )
+    if f.created_from:
+        queryset = queryset.filter(created_at__gte=_day_start(f.created_from, "created_from"))
+    if f.created_to:
+        queryset = queryset.filter(created_at__lt=_day_start(f.created_to, "created_to") + timedelta(days=1))
+    if f.q:
+        queryset = queryset.filter(
+            Q(number=f.q) | Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q)
+        )
+    return queryset
+
+

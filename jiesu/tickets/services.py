@@ -1,0 +1,521 @@
+"""Business actions on tickets. Views, the API, commands and tests call these and nothing lower.
+
+Every write runs in one transaction: lock the ticket, look the action up in the workflow table, check
+the actor, validate the payload, apply the effects, move the state, write one TicketEvent.
+A refused action raises a ServiceError and changes nothing.
+"""
+
+import mimetypes
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from jiesu.core import clock
+from jiesu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normalize_phone
+from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import is_descendant
+
+from . import access
+from .models import (
+    Attachment,
+    CallbackStatus,
+    Channel,
+    ExtensionRequest,
+    InvalidReason,
+    Kind,
+    ReplyResult,
+    Satisfaction,
+    Ticket,
+    TicketAssignment,
+    TicketEvent,
+    TicketNumberSequence,
+    Urgency,
+)
+from .workflow import TRANSITIONS, Action, Transition, TransitionNotAllowed, move, transition_for
+
+MAX_TITLE = 100
+MAX_CONTENT = 5000
+MAX_REPLY = 5000
+MAX_NOTE = 1000
+MAX_NAME = 50
+MAX_ADDRESS = 200
+
+FIELD_LABELS = {
+    "content": "诉求内容",
+    "title": "标题",
+    "department": "承办单位",
+    "reason": "原因",
+    "due_at": "延期至",
+    "note": "说明",
+    "reply_text": "答复内容",
+    "result": "办理结果",
+    "status": "回访情况",
+    "satisfaction": "满意度",
+    "resolved": "是否解决",
+    "file": "文件",
+}
+
+
+# ---------------------------------------------------------------- payload helpers
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_required(transition: Transition, payload: dict) -> None:
+    missing = {
+        name: f"请填写{FIELD_LABELS.get(name, name)}" for name in transition.required if _blank(payload.get(name))
+    }
+    if missing:
+        raise ValidationFailed(missing)
+
+
+def _check_length(errors: dict, name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors[name] = f"{FIELD_LABELS.get(name, name)}不能超过{limit}字（当前{len(value)}字）"
+
+
+def _choice(errors: dict, name: str, value: Any, choices, label: str, *, required: bool = True) -> str:
+    text = _text(value)
+    if not text:
+        if required:
+            errors[name] = f"请选择{label}"
+        return ""
+    if text in choices.values:
+        return text
+    by_label = {lbl: val for val, lbl in choices.choices}
+    if text in by_label:  # accept the Chinese label too (forms, spreadsheets)
+        return by_label[text]
+    errors[name] = f"{label}无效：{text}"
+    return ""
+
+
+def _bool(errors: dict, name: str, value: Any, label: str) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in {"true", "1", "yes", "是", "on"}:
+        return True
+    if text in {"false", "0", "no", "否", "off"}:
+        return False
+    errors[name] = f"请选择{label}"
+    return None
+
+
+def _note(payload: dict, name: str = "note") -> str:
+    value = _text(payload.get(name))
+    if len(value) > MAX_NOTE:
+        raise ValidationFailed({name: f"{FIELD_LABELS.get(name, '说明')}不能超过{MAX_NOTE}字"})
+    return value
+
+
+def _department(code: Any, field_name: str = "department") -> Department:
+    if isinstance(code, Department):
+        return code
+    department = Department.objects.filter(code=_text(code), active=True).first()
+    if department is None:
+        raise ValidationFailed({field_name: f"承办单位不存在或已停用：{_text(code)}"})
+    return department
+
+
+def _parse_due(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, date):
+        return timezone.make_aware(datetime.combine(value, time(23, 59, 59)))
+    text = _text(value)
+    parsed = parse_datetime(text) if "T" in text or " " in text else None
+    if parsed is not None:
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+    day = parse_date(text) if text else None
+    if day is not None:
+        # A date means the end of that day in the local (Asia/Shanghai) calendar.
+        return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+    return None
+
+
+# ---------------------------------------------------------------- numbers and events
+
+
+def next_number(at: datetime) -> str:
+    """yyyymmdd + 5-digit sequence of that local day, e.g. 2026112200017. Safe under concurrency."""
+    day = timezone.localtime(at).strftime("%Y%m%d")
+    updated = TicketNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                TicketNumberSequence.objects.create(day=day, last=1)
+        except IntegrityError:  # another request created the day's row first
+            TicketNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
+    last = TicketNumberSequence.objects.get(day=day).last
+    return f"{day}{last:05d}"
+
+
+def _record(ticket, transition, before, actor, *, at, department=None, note="", data=None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=transition.action,
+        from_state=before,
+        to_state=ticket.state,
+        actor=actor,
+        actor_department=department_of(actor),
+        department=department,
+        note=note,
+        data=data or {},
+        created_at=at,
+    )
+
+
+def _assign(ticket, department, at) -> None:
+    ticket.department = department
+    ticket.signed_at = None
+    TicketAssignment.objects.get_or_create(ticket=ticket, department=department, defaults={"assigned_at": at})
+
+
+# ---------------------------------------------------------------- create
+
+
+def _validate_new_ticket(data: dict) -> dict:
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    clean["channel"] = _choice(errors, "channel", data.get("channel") or Channel.PHONE, Channel, "来源渠道")
+    clean["kind"] = _choice(errors, "kind", data.get("kind") or Kind.COMPLAINT, Kind, "诉求类型")
+    clean["urgency"] = _choice(errors, "urgency", data.get("urgency") or Urgency.NORMAL, Urgency, "紧急程度")
+
+    content = _text(data.get("content"))
+    if not content:
+        errors["content"] = "请填写诉求内容"
+    _check_length(errors, "content", content, MAX_CONTENT)
+    clean["content"] = content
+    # Operators often skip the title on a call: the first line of the content stands in.
+    title = _text(data.get("title")) or (content.splitlines()[0][:30] if content else "")
+    _check_length(errors, "title", title, MAX_TITLE)
+    clean["title"] = title
+
+    clean["caller_name"] = _text(data.get("caller_name"))
+    _check_length(errors, "caller_name", clean["caller_name"], MAX_NAME)
+    phone = normalize_phone(_text(data.get("caller_phone")))
+    if phone and not is_valid_phone(phone):
+        errors["caller_phone"] = "联系电话格式不正确（手机号11位，固话请带区号）"
+    if not phone and clean["channel"] in {Channel.PHONE, Channel.POLICE_110}:
+        errors["caller_phone"] = "电话渠道的诉求请填写联系电话"
+    clean["caller_phone"] = phone
+
+    clean["enterprise_name"] = _text(data.get("enterprise_name"))
+    _check_length(errors, "enterprise_name", clean["enterprise_name"], 100)
+    credit_code = _text(data.get("credit_code")).upper()
+    if credit_code and not is_valid_credit_code(credit_code):
+        errors["credit_code"] = "统一社会信用代码无效（应为18位且校验位正确）"
+    clean["credit_code"] = credit_code
+
+    clean["address"] = _text(data.get("address"))
+    _check_length(errors, "address", clean["address"], MAX_ADDRESS)
+
+    region_code = _text(data.get("region"))
+    clean["region"] = None
+    if region_code:
+        clean["region"] = Region.objects.filter(code=region_code).first()
+        if clean["region"] is None:
+            errors["region"] = f"区划不存在：{region_code}"
+    category_code = _text(data.get("category"))
+    clean["category"] = None
+    if category_code:
+        clean["category"] = Category.objects.filter(code=category_code, active=True).first()
+        if clean["category"] is None:
+            errors["category"] = f"诉求分类不存在或已停用：{category_code}"
+
+    for name, low, high, label in (("lat", -90, 90, "纬度"), ("lng", -180, 180, "经度")):
+        raw = data.get(name)
+        clean[name] = None
+        if _blank(raw):
+            continue
+        try:
+            number = Decimal(str(raw)).quantize(Decimal("0.000001"))
+        except (InvalidOperation, ValueError):
+            errors[name] = f"{label}必须是数字"
+            continue
+        if not low <= number <= high:
+            errors[name] = f"{label}超出范围（{low}～{high}）"
+        clean[name] = number
+    if (clean["lat"] is None) != (clean["lng"] is None) and "lat" not in errors and "lng" not in errors:
+        errors["lng" if clean["lng"] is None else "lat"] = "经纬度需同时填写"
+
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+@transaction.atomic
+def create_ticket(*, actor, data: dict) -> Ticket:
+    """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结)."""
+    transition = TRANSITIONS[Action.CREATE]
+    if not has_perm(actor, transition.perm):
+        raise PermissionDenied("您无权登记诉求", code="action_forbidden")
+    clean = _validate_new_ticket(data)
+    answer = _text(data.get("answer"))
+    if answer and not has_perm(actor, "ticket.instant_close"):
+        raise PermissionDenied("您无权即时办结", code="action_forbidden")
+    if answer and clean["kind"] != Kind.CONSULT:
+        raise ValidationFailed({"answer": "只有咨询类诉求可以即时办结"})
+
+    now = clock.now()
+    ticket = Ticket(**clean, number=next_number(now), created_by=actor, created_at=now, updated_at=now)
+    before, _ = move(ticket, transition)
+    ticket.save()
+    _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
+    if answer:
+        perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
+        ticket.refresh_from_db()
+    return ticket
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass
+class Outcome:
+    """What an action's effect function tells perform() to put in the event."""
+
+    note: str = ""
+    department: Department | None = None
+    data: dict = field(default_factory=dict)
+
+
+def _withdraw_pending_extension(ticket, actor, now, why: str) -> None:
+    ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).update(
+        status=ExtensionRequest.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why
+    )
+
+
+def _instant_close(ticket, actor, payload, now) -> Outcome:
+    if ticket.kind != Kind.CONSULT:
+        raise Conflict("只有咨询类诉求可以即时办结", code="not_consultation")
+    reply = _text(payload["reply_text"])
+    if len(reply) > MAX_REPLY:
+        raise ValidationFailed({"reply_text": f"答复内容不能超过{MAX_REPLY}字"})
+    ticket.reply_text = reply
+    ticket.reply_result = ReplyResult.RESOLVED
+    ticket.replied_at = ticket.closed_at = now
+    return Outcome(note=reply, data={"article": _text(payload.get("article"))} if payload.get("article") else {})
+
+
+def _dispatch(ticket, actor, payload, now) -> Outcome:
+    department = _department(payload["department"])
+    if department.kind == Department.Kind.HOTLINE_CENTER:
+        raise ValidationFailed({"department": "不能派给热线服务中心本身"})
+    if not _blank(payload.get("category")):
+        category = Category.objects.filter(code=_text(payload["category"]), active=True).first()
+        if category is None:
+            raise ValidationFailed({"category": f"诉求分类不存在或已停用：{_text(payload['category'])}"})
+        ticket.category = category
+    _assign(ticket, department, now)
+    ticket.dispatched_at = now
+    return Outcome(note=_note(payload), department=department)
+
+
+def _sign(ticket, actor, payload, now) -> Outcome:
+    ticket.signed_at = now
+    return Outcome(note=_note(payload), department=ticket.department)
+
+
+def _subdispatch(ticket, actor, payload, now) -> Outcome:
+    department = _department(payload["department"])
+    if not is_descendant(department, ticket.department):
+        raise ValidationFailed({"department": f"只能下派给本单位的下级单位，“{department.name}”不是"})
+    _withdraw_pending_extension(ticket, actor, now, "工单已下派")
+    _assign(ticket, department, now)
+    return Outcome(note=_note(payload), department=department)
+
+
+def _return(ticket, actor, payload, now) -> Outcome:
+    reason = _note(payload, "reason")
+    returning = ticket.department
+    _withdraw_pending_extension(ticket, actor, now, "工单已退回")
+    ticket.department = None
+    ticket.signed_at = None
+    return Outcome(note=reason, department=returning)
+
+
+def _request_extension(ticket, actor, payload, now) -> Outcome:
+    reason = _note(payload, "reason")
+    due_at = _parse_due(payload["due_at"])
+    if due_at is None:
+        raise ValidationFailed({"due_at": "延期日期格式不正确（例如 2026-12-01）"})
+    if ticket.reply_due_at and now > ticket.reply_due_at:
+        raise Conflict("已超过答复期限，不能再申请延期", code="deadline_passed")
+    if due_at <= max(now, ticket.reply_due_at or now):
+        raise ValidationFailed({"due_at": "延期日期必须晚于当前答复期限"})
+    if ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise Conflict("已有待审批的延期申请", code="extension_pending")
+    ExtensionRequest.objects.create(
+        ticket=ticket,
+        department=ticket.department,
+        reason=reason,
+        requested_due_at=due_at,
+        previous_due_at=ticket.reply_due_at,
+        requested_by=actor,
+        requested_at=now,
+    )
+    return Outcome(note=reason, department=ticket.department, data={"due_at": due_at.isoformat()})
+
+
+def _decide_extension(ticket, actor, payload, now, *, approve: bool) -> Outcome:
+    request = ticket.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
+    if request is None:
+        raise Conflict("没有待审批的延期申请", code="no_pending_extension")
+    note = _note(payload)
+    request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    request.decided_by, request.decided_at, request.decision_note = actor, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    data = {"due_at": request.requested_due_at.isoformat()}
+    if approve:
+        data["previous_due_at"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
+        ticket.reply_due_at = request.requested_due_at
+    return Outcome(note=note, department=request.department, data=data)
+
+
+def _reply(ticket, actor, payload, now) -> Outcome:
+    errors: dict[str, str] = {}
+    text = _text(payload["reply_text"])
+    _check_length(errors, "reply_text", text, MAX_REPLY)
+    result = _choice(errors, "result", payload["result"], ReplyResult, "办理结果")
+    if errors:
+        raise ValidationFailed(errors)
+    _withdraw_pending_extension(ticket, actor, now, "工单已答复")
+    ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, now
+    return Outcome(note=text, department=ticket.department, data={"result": result})
+
+
+def _callback(ticket, actor, payload, now) -> Outcome:
+    errors: dict[str, str] = {}
+    status = _choice(errors, "status", payload["status"], CallbackStatus, "回访情况")
+    satisfaction, resolved = "", None
+    if status == CallbackStatus.REACHED:
+        satisfaction = _choice(errors, "satisfaction", payload.get("satisfaction"), Satisfaction, "满意度")
+        resolved = _bool(errors, "resolved", payload.get("resolved"), "是否解决")
+    if errors:
+        raise ValidationFailed(errors)
+    note = _note(payload)
+    ticket.callback_status, ticket.satisfaction, ticket.resolved = status, satisfaction, resolved
+    ticket.callback_at = ticket.closed_at = now
+    return Outcome(
+        note=note,
+        department=ticket.department,
+        data={"status": status, "satisfaction": satisfaction, "resolved": resolved},
+    )
+
+
+def _redo(ticket, actor, payload, now) -> Outcome:
+    if not (ticket.satisfaction == Satisfaction.UNSATISFIED or ticket.resolved is False):
+        raise Conflict("只有回访不满意或未解决的工单可以重办", code="not_unsatisfied")
+    if ticket.department_id is None:
+        raise Conflict("该工单没有承办单位，不能重办", code="no_department")
+    ticket.reply_text = ticket.reply_result = ticket.callback_status = ticket.satisfaction = ""
+    ticket.resolved = ticket.replied_at = ticket.callback_at = ticket.closed_at = None
+    return Outcome(note=_note(payload), department=ticket.department)
+
+
+def _supervise(ticket, actor, payload, now) -> Outcome:
+    ticket.supervised = True
+    return Outcome(note=_note(payload), department=ticket.department)
+
+
+def _invalidate(ticket, actor, payload, now) -> Outcome:
+    errors: dict[str, str] = {}
+    reason = _choice(errors, "reason", payload["reason"], InvalidReason, "作废原因")
+    if errors:
+        raise ValidationFailed(errors)
+    _withdraw_pending_extension(ticket, actor, now, "工单已作废")
+    ticket.invalid_reason = reason
+    ticket.invalidated_at = now
+    return Outcome(note=_note(payload), data={"reason": reason})
+
+
+def _attach(ticket, actor, payload, now) -> Outcome:
+    upload = payload.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": "请选择要上传的文件"})
+    name = os.path.basename(_text(getattr(upload, "name", "")))[:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    errors: dict[str, str] = {}
+    if extension not in settings.JIESU_ATTACHMENT_EXTENSIONS:
+        allowed = "、".join(settings.JIESU_ATTACHMENT_EXTENSIONS)
+        errors["file"] = f"不支持的文件类型“{extension or '无扩展名'}”，允许：{allowed}"
+    elif upload.size == 0:
+        errors["file"] = "文件为空"
+    elif upload.size > settings.JIESU_ATTACHMENT_MAX_BYTES:
+        errors["file"] = f"文件过大（上限 {settings.JIESU_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB）"
+    purpose = _choice(errors, "purpose", payload.get("purpose") or Attachment.Purpose.REQUEST, Attachment.Purpose,
+                      "附件用途")
+    if errors:
+        raise ValidationFailed(errors)
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        purpose=purpose,
+        file=upload,
+        name=name,
+        size=upload.size,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    return Outcome(note=name, data={"attachment_id": attachment.pk, "size": attachment.size, "purpose": purpose})
+
+
+EFFECTS = {
+    Action.INSTANT_CLOSE: _instant_close,
+    Action.DISPATCH: _dispatch,
+    Action.SIGN: _sign,
+    Action.SUBDISPATCH: _subdispatch,
+    Action.RETURN: _return,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=True),
+    Action.REJECT_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=False),
+    Action.REPLY: _reply,
+    Action.CALLBACK: _callback,
+    Action.REDO: _redo,
+    Action.SUPERVISE: _supervise,
+    Action.INVALIDATE: _invalidate,
+    Action.ATTACH: _attach,
+}
+
+
+@transaction.atomic
+def perform(number: str, action: str, *, actor, **payload) -> Ticket:
+    """Apply one workflow action to the ticket with this number, as `actor`. Returns the saved ticket."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationFailed({"action": f"未知的操作：{action}"}) from None
+    if action == Action.CREATE:
+        raise ValidationFailed({"action": "登记请使用 create_ticket"})
+    ticket = access.access_ticket(actor, number, for_update=True)
+    try:
+        transition = transition_for(ticket.state, action)
+    except TransitionNotAllowed as exc:
+        raise Conflict(str(exc), code="transition_not_allowed") from None
+    access.check_can_act(actor, ticket, transition)
+    _check_required(transition, payload)
+    now = clock.now()
+    outcome = EFFECTS[action](ticket, actor, payload, now)
+    before, _ = move(ticket, transition)
+    ticket.updated_at = now
+    ticket.save()
+    _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
+            data=outcome.data)
+    return ticket

@@ -1,0 +1,240 @@
+"""Back-office pages. Thin: read through access/queries, write through services, show ServiceErrors."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from jiesu.core import clock
+from jiesu.core.errors import NotFound, ServiceError
+from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import subtree_ids, suggest_department
+
+from . import access, services
+from .models import (
+    Attachment,
+    CallbackStatus,
+    Channel,
+    InvalidReason,
+    Kind,
+    ReplyResult,
+    Satisfaction,
+    Ticket,
+    Urgency,
+)
+from .queries import TicketFilter, apply_filter
+from .workflow import Action, State
+
+
+def _flash_error(request, exc: ServiceError) -> None:
+    detail = "；".join(exc.fields.values())
+    messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+
+
+def _choices_context() -> dict:
+    return {
+        "channels": Channel.choices,
+        "kinds": Kind.choices,
+        "urgencies": Urgency.choices,
+        "states": State.choices,
+        "reply_results": ReplyResult.choices,
+        "callback_statuses": CallbackStatus.choices,
+        "satisfactions": Satisfaction.choices,
+        "invalid_reasons": InvalidReason.choices,
+    }
+
+
+@login_required
+def home(request):
+    user = request.user
+    for perm, target in (
+        ("ticket.dispatch", "dispatch_queue"),
+        ("ticket.create", "intake"),
+        ("ticket.view_department", "inbox"),
+    ):
+        if has_perm(user, perm):
+            return redirect(target)
+    return redirect("ticket_list")
+
+
+@login_required
+def intake(request):
+    if not has_perm(request.user, "ticket.create"):
+        raise Http404
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            ticket = services.create_ticket(actor=request.user, data=values)
+        except ServiceError as exc:
+            errors = exc.fields
+            _flash_error(request, exc)
+        else:
+            state = "已即时办结" if ticket.state == State.CLOSED else "已登记，等待派单"
+            messages.success(request, f"工单 {ticket.number} {state}")
+            return redirect("ticket_detail", number=ticket.number)
+    return render(
+        request,
+        "tickets/intake.html",
+        {
+            "values": values,
+            "errors": errors,
+            "regions": Region.objects.filter(level__gte=Region.Level.STREET).select_related("parent"),
+            "categories": Category.objects.filter(active=True).select_related("parent__parent"),
+            "can_instant_close": has_perm(request.user, "ticket.instant_close"),
+            **_choices_context(),
+        },
+    )
+
+
+@login_required
+def dispatch_queue(request):
+    if not has_perm(request.user, "ticket.dispatch"):
+        raise Http404
+    tickets = list(
+        Ticket.objects.visible_to(request.user)
+        .filter(state=State.PENDING_DISPATCH)
+        .select_related("category__parent__parent", "region")
+        .order_by("created_at")[:200]
+    )
+    for ticket in tickets:
+        ticket.suggested = suggest_department(ticket.category, ticket.region)
+        ticket.returned = ticket.events.filter(action=Action.RETURN).order_by("-id").first()
+    departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
+    return render(request, "tickets/dispatch.html", {"tickets": tickets, "departments": departments})
+
+
+INBOX_TABS = [
+    ("sign", "待签收"),
+    ("progress", "办理中"),
+    ("reply", "待答复"),
+]
+
+
+@login_required
+def inbox(request):
+    department = department_of(request.user)
+    if not has_perm(request.user, "ticket.view_department") or department is None:
+        raise Http404
+    base = (
+        Ticket.objects.visible_to(request.user)
+        .filter(department=department)
+        .select_related("category__parent__parent", "region")
+    )
+    soon = clock.now() + timedelta(days=1)
+    # 待答复: work in hand that needs an answer now: supervised, sent back for 重办, or due within a day.
+    needs_reply = Q(supervised=True) | Q(reply_due_at__lte=soon) | Q(events__action=Action.REDO)
+    lists = {
+        "sign": base.filter(state=State.PENDING_SIGN),
+        "progress": base.filter(state=State.IN_PROGRESS),
+        "reply": base.filter(state=State.IN_PROGRESS).filter(needs_reply).distinct(),
+    }
+    tab = request.GET.get("tab", "sign")
+    if tab not in lists:
+        tab = "sign"
+    tabs = [(key, label, lists[key].count()) for key, label in INBOX_TABS]
+    return render(
+        request,
+        "tickets/inbox.html",
+        {"tabs": tabs, "tab": tab, "tickets": lists[tab].order_by("created_at")[:200], "department": department},
+    )
+
+
+@login_required
+def ticket_list(request):
+    queryset = Ticket.objects.visible_to(request.user).select_related(
+        "category__parent__parent", "department", "region"
+    )
+    ticket_filter = TicketFilter.from_mapping(request.GET)
+    try:
+        queryset = apply_filter(queryset, ticket_filter)
+    except ServiceError as exc:
+        _flash_error(request, exc)
+        queryset = queryset.none()
+    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tickets/list.html",
+        {
+            "page": page,
+            "filter": ticket_filter,
+            "query": query.urlencode(),
+            "departments": Department.objects.filter(active=True),
+            "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent"),
+            "regions": Region.objects.all(),
+            **_choices_context(),
+        },
+    )
+
+
+@login_required
+def ticket_detail(request, number):
+    try:
+        ticket = access.access_ticket(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    actions = {t.action.value for t in access.actions_for(request.user, ticket)}
+    my_department = department_of(request.user)
+    sub_units = []
+    if Action.SUBDISPATCH in actions and my_department is not None:
+        sub_units = Department.objects.filter(pk__in=subtree_ids(my_department), active=True).exclude(
+            pk=my_department.pk
+        )
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "events": ticket.events.select_related("actor", "actor_department", "department"),
+            "attachments": ticket.attachments.all(),
+            "extensions": ticket.extensions.select_related("requested_by", "decided_by"),
+            "actions": actions,
+            "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
+            "suggested": suggest_department(ticket.category, ticket.region),
+            "sub_units": sub_units,
+            "attachment_purposes": Attachment.Purpose.choices,
+            **_choices_context(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def ticket_act(request, number, action):
+    payload = request.POST.dict()
+    payload.pop("csrfmiddlewaretoken", None)
+    if "file" in request.FILES:
+        payload["file"] = request.FILES["file"]
+    try:
+        ticket = services.perform(number, action, actor=request.user, **payload)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, f"已{Action(action).label}：{ticket.number}（当前状态：{ticket.get_state_display()}）")
+        if request.POST.get("next") in {"dispatch_queue", "inbox"}:
+            return redirect(request.POST["next"])
+        if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
+            return redirect("home")
+    return redirect("ticket_detail", number=number)
+
+
+@login_required
+def attachment_download(request, number, attachment_id):
+    try:
+        ticket = access.access_ticket(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    attachment = ticket.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

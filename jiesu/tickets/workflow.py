@@ -1,0 +1,143 @@
+"""The ticket workflow: one transition table (state × action → new state, who may act, what is required).
+
+`move()` below is the only code that assigns `Ticket.state`; `tests/test_lint.py` enforces it.
+Services look up the transition here, check the actor through `jiesu.tickets.access`, apply the
+action's effects, then call `move()` and write one TicketEvent, all in one transaction.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class State(models.TextChoices):
+    PENDING_DISPATCH = "pending_dispatch", "待派单"
+    PENDING_SIGN = "pending_sign", "待签收"
+    IN_PROGRESS = "in_progress", "办理中"
+    PENDING_CALLBACK = "pending_callback", "待回访"
+    CLOSED = "closed", "已办结"
+    INVALID = "invalid", "已作废"
+
+
+class Action(models.TextChoices):
+    CREATE = "create", "登记"
+    INSTANT_CLOSE = "instant_close", "即时办结"
+    DISPATCH = "dispatch", "派单"
+    SIGN = "sign", "签收"
+    SUBDISPATCH = "subdispatch", "下派"
+    RETURN = "return", "退单"
+    REQUEST_EXTENSION = "request_extension", "申请延期"
+    APPROVE_EXTENSION = "approve_extension", "批准延期"
+    REJECT_EXTENSION = "reject_extension", "驳回延期"
+    REPLY = "reply", "答复"
+    CALLBACK = "callback", "回访"
+    REDO = "redo", "重办"
+    SUPERVISE = "supervise", "督办"
+    INVALIDATE = "invalidate", "作废"
+    ATTACH = "attach", "上传附件"
+
+
+class Scope(enum.Enum):
+    """Which of the permitted users may act on a given ticket (checked in access.py)."""
+
+    VISIBLE = "any user with the permission who can see the ticket"
+    ASSIGNEE = "staff of the department the ticket is assigned to"
+    CREATOR = "the user who registered the ticket"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[State]
+    target: State | None  # None: the state does not change
+    perm: str  # code in jiesu.directory.permissions.CATALOGUE
+    scope: Scope
+    required: tuple[str, ...] = ()  # payload fields the action must carry
+
+
+S = State
+OPEN = frozenset({S.PENDING_DISPATCH, S.PENDING_SIGN, S.IN_PROGRESS})
+ALL_BUT_INVALID = frozenset(set(S) - {S.INVALID})
+
+
+def _t(action, sources, target, perm, scope=Scope.VISIBLE, required=()):
+    return Transition(action, frozenset(sources), target, perm, scope, tuple(required))
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        _t(Action.CREATE, [], S.PENDING_DISPATCH, "ticket.create", required=["content"]),
+        _t(Action.INSTANT_CLOSE, [S.PENDING_DISPATCH], S.CLOSED, "ticket.instant_close", Scope.CREATOR,
+           ["reply_text"]),
+        _t(Action.DISPATCH, [S.PENDING_DISPATCH], S.PENDING_SIGN, "ticket.dispatch", required=["department"]),
+        _t(Action.SIGN, [S.PENDING_SIGN], S.IN_PROGRESS, "ticket.sign", Scope.ASSIGNEE),
+        _t(Action.SUBDISPATCH, [S.IN_PROGRESS], S.PENDING_SIGN, "ticket.subdispatch", Scope.ASSIGNEE,
+           ["department"]),
+        _t(Action.RETURN, [S.PENDING_SIGN, S.IN_PROGRESS], S.PENDING_DISPATCH, "ticket.return", Scope.ASSIGNEE,
+           ["reason"]),
+        _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS], None, "extension.request", Scope.ASSIGNEE,
+           ["reason", "due_at"]),
+        _t(Action.APPROVE_EXTENSION, [S.IN_PROGRESS], None, "extension.decide"),
+        _t(Action.REJECT_EXTENSION, [S.IN_PROGRESS], None, "extension.decide", required=["note"]),
+        _t(Action.REPLY, [S.IN_PROGRESS], S.PENDING_CALLBACK, "ticket.reply", Scope.ASSIGNEE,
+           ["reply_text", "result"]),
+        _t(Action.CALLBACK, [S.PENDING_CALLBACK], S.CLOSED, "ticket.callback", required=["status"]),
+        _t(Action.REDO, [S.CLOSED], S.IN_PROGRESS, "ticket.redo", required=["note"]),
+        _t(Action.SUPERVISE, OPEN | {S.PENDING_CALLBACK}, None, "ticket.supervise", required=["note"]),
+        _t(Action.INVALIDATE, OPEN, S.INVALID, "ticket.invalidate", required=["reason"]),
+        _t(Action.ATTACH, ALL_BUT_INVALID, None, "ticket.attach"),
+    ]
+}
+
+# Buckets that KPIs and Open311 use instead of raw states.
+BUCKETS: dict[State, str] = {
+    S.PENDING_DISPATCH: "open",
+    S.PENDING_SIGN: "open",
+    S.IN_PROGRESS: "open",
+    S.PENDING_CALLBACK: "replied",
+    S.CLOSED: "closed",
+    S.INVALID: "closed",
+}
+OPEN_STATES = frozenset(s for s, b in BUCKETS.items() if b == "open")
+FINAL_STATES = frozenset({S.CLOSED, S.INVALID})
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, state: State, action: Action):
+        self.state = State(state)
+        self.action = Action(action)
+        super().__init__(f"工单当前状态为“{self.state.label}”，不能执行“{self.action.label}”")
+
+
+def transition_for(state: str, action: str) -> Transition:
+    """The transition for this action from this state, or TransitionNotAllowed."""
+    transition = TRANSITIONS.get(Action(action))
+    if transition is None or state not in transition.sources:
+        raise TransitionNotAllowed(State(state), Action(action))
+    return transition
+
+
+def actions_from(state: str) -> list[Action]:
+    return [a for a, t in TRANSITIONS.items() if state in t.sources]
+
+
+def move(ticket, transition: Transition) -> tuple[str, str]:
+    """Apply the transition's target state to the ticket (not saved). Returns (from_state, to_state)."""
+    before = ticket.state if transition.action != Action.CREATE else ""
+    if transition.target is not None:
+        ticket.state = transition.target
+    return before, ticket.state
+
+
+def graph() -> str:
+    """The table as a Mermaid state diagram, for docs/workflow.md."""
+    lines = ["stateDiagram-v2", f"    [*] --> {S.PENDING_DISPATCH.name}: {Action.CREATE.label}"]
+    for t in TRANSITIONS.values():
+        if t.action == Action.CREATE:
+            continue
+        for source in sorted(t.sources):
+            target = t.target or source
+            lines.append(f"    {State(source).name} --> {State(target).name}: {t.action.label}")
+    return "\n".join(lines)
