@@ -61,8 +61,10 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    messages = {400: "请求无效", 403: "无权访问", 404: "请求的资源不存在", 405: "不支持的请求方法"}
-    return _error(request, exc.status_code, "http_error", messages.get(exc.status_code, str(exc)))
+    # Ninja raises these for requests it cannot even parse (e.g. malformed JSON).
+    messages = {400: "请求格式无效，无法解析", 403: "无权访问", 404: "请求的资源不存在", 405: "不支持的请求方法"}
+    code = "invalid" if exc.status_code == 400 else "http_error"
+    return _error(request, exc.status_code, code, messages.get(exc.status_code, "请求无效"))
 
 
 from jiesu.directory.api import router as directory_router  # noqa: E402

@@ -1,5 +1,5 @@
-from .permissions import department_of, has_perm, roles_of
 from .models import Role
+from .permissions import department_of, has_perm, roles_of
 
 
 def staff(request):

@@ -102,6 +102,11 @@ class Category(models.Model):
     def __str__(self):
         return self.path_name
 
+    def save(self, *args, **kwargs):
+        # level is derived from the parent; the admin cannot set it by hand.
+        self.level = 1 if self.parent is None else self.parent.level + 1
+        super().save(*args, **kwargs)
+
     @property
     def path_name(self) -> str:
         names = []
@@ -114,11 +119,6 @@ class Category(models.Model):
     def clean(self):
         if self.parent is not None and self.parent.level >= self.MAX_LEVEL:
             raise ValidationError({"parent": f"诉求分类最多{self.MAX_LEVEL}级"})
-
-    def save(self, *args, **kwargs):
-        # level is derived from the parent; the admin cannot set it by hand.
-        self.level = 1 if self.parent is None else self.parent.level + 1
-        super().save(*args, **kwargs)
 
 
 class CategoryRoute(models.Model):

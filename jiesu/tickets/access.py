@@ -12,7 +12,7 @@ from jiesu.core.errors import NotFound, PermissionDenied
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
 
-from .workflow import State, Scope, Transition
+from .workflow import Scope, State, Transition
 
 
 def visible_tickets(queryset, user):

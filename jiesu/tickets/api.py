@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from . import access, services
@@ -177,7 +177,7 @@ def _load(number: str, user) -> Ticket:
 @router.post("", response={201: TicketDetailOut}, summary="登记诉求")
 def create_ticket(request, payload: TicketIn):
     ticket = services.create_ticket(actor=request.auth, data=payload.dict(exclude_none=True))
-    return 201, ticket_detail(_load(ticket.number, request.auth), request.auth)
+    return Status(201, ticket_detail(_load(ticket.number, request.auth), request.auth))
 
 
 @router.get("", response=TicketPage, summary="工单列表与检索")
@@ -201,7 +201,7 @@ def get_ticket(request, number: str):
 @router.post("/{number}/attachments", response={201: TicketDetailOut}, summary="上传附件")
 def upload_attachment(request, number: str, file: UploadedFile = File(...), purpose: str = Form("request")):
     ticket = services.perform(number, Action.ATTACH, actor=request.auth, file=file, purpose=purpose)
-    return 201, ticket_detail(ticket, request.auth)
+    return Status(201, ticket_detail(ticket, request.auth))
 
 
 class NoteIn(Schema):

@@ -156,6 +156,9 @@ class TicketAssignment(models.Model):
             models.UniqueConstraint(fields=["ticket", "department"], name="uniq_ticket_assignment")
         ]
 
+    def __str__(self):
+        return f"{self.ticket_id} → {self.department_id}"
+
 
 class ExtensionRequest(models.Model):
     """申请延期: its own small process beside the ticket (pending → approved / rejected)."""
@@ -190,6 +193,9 @@ class ExtensionRequest(models.Model):
                 fields=["ticket"], condition=models.Q(status="pending"), name="uniq_pending_extension"
             )
         ]
+
+    def __str__(self):
+        return f"{self.ticket_id} 延期至 {self.requested_due_at:%Y-%m-%d}（{self.get_status_display()}）"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -281,3 +287,6 @@ class TicketNumberSequence(models.Model):
 
     day = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.day}:{self.last}"

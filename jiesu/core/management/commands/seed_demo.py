@@ -19,6 +19,6 @@ class Command(BaseCommand):
             f"单位 {result['departments']} 个，分类 {result['categories']} 个，工单 {result['tickets']} 件。"
         )
         self.stdout.write(f"演示账号（密码均为 {data.PASSWORD}）：")
-        for username, full_name, role, _ in data.ACCOUNTS:
+        for username, full_name, _role, _ in data.ACCOUNTS:
             self.stdout.write(f"  {username:<10} {full_name}")
         self.stdout.write("  cb_<单位编码小写> 各承办单位的承办人，例如 cb_mhjd001（东湖街道办事处）")

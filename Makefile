@@ -1,0 +1,28 @@
+# The two commands of README.md: `make demo` and `make test`. Everything else here serves them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := JIESU_DEMO=1
+
+.PHONY: demo test venv lint bench
+
+demo: venv
+	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
+	$(DEMO_ENV) $(BIN)/jiesu seed-demo
+	@echo "打开 http://127.0.0.1:8000/ （API 文档：http://127.0.0.1:8000/api/v1/docs）"
+	$(DEMO_ENV) $(BIN)/jiesu runserver 127.0.0.1:8000 --insecure
+
+test: venv
+	bash scripts/test.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check jiesu benchmarks
+
+bench: venv
+	$(BIN)/python benchmarks/intake.py

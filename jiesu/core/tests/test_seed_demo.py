@@ -1,0 +1,22 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from jiesu.directory.models import Category, Department, Region, Role, StaffRole
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import State
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_district_with_tickets_in_every_state_and_is_idempotent():
+    out = StringIO()
+    call_command("seed_demo", tickets=160, stdout=out)
+    assert Department.objects.count() >= 20
+    assert Region.objects.filter(level=Region.Level.STREET).count() == 10
+    assert Category.objects.count() >= 60
+    assert {r for r in StaffRole.objects.values_list("role", flat=True)} == set(Role.values)
+    assert set(Ticket.objects.values_list("state", flat=True)) == set(State.values)
+    assert "huawu" in out.getvalue() and "jiesu12345" in out.getvalue()
+    call_command("seed_demo", stdout=StringIO())
+    assert Ticket.objects.count() == 160

@@ -1,0 +1,74 @@
+"""The permission matrix: who sees which tickets, in services, the API and the pages alike."""
+
+import pytest
+from django.test import Client
+
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import Action, State
+
+# user → which of the named tickets they see
+EXPECTED = {
+    "dispatcher": {"new", "at_a", "at_a_sub", "at_b", "returned_by_b", "callback"},
+    "supervisor": {"new", "at_a", "at_a_sub", "at_b", "returned_by_b", "callback"},
+    "admin": {"new", "at_a", "at_a_sub", "at_b", "returned_by_b", "callback"},
+    # operators registered all of them in this world; a second operator shows the intake rule
+    "operator2": {"new", "returned_by_b", "callback"},
+    "handler_a": {"at_a", "at_a_sub", "callback"},
+    "handler_a_sub": {"at_a_sub"},
+    "handler_b": {"at_b", "returned_by_b"},
+    "nobody": set(),
+}
+
+
+@pytest.fixture
+def matrix(world):
+    from jiesu.directory.tests.factories import UserFactory, make_staff
+
+    tickets = {
+        "new": world.ticket_in(State.PENDING_DISPATCH),
+        "at_a": world.ticket_in(State.IN_PROGRESS),
+        "callback": world.ticket_in(State.PENDING_CALLBACK),
+    }
+    at_a_sub = world.ticket_in(State.IN_PROGRESS)
+    tickets["at_a_sub"] = world.act(at_a_sub, Action.SUBDISPATCH)
+    at_b = world.new_ticket()
+    tickets["at_b"] = world.act(at_b, Action.DISPATCH, department="B")
+    returned = world.act(world.new_ticket(), Action.DISPATCH, department="B")
+    from jiesu.tickets import services
+
+    tickets["returned_by_b"] = services.perform(returned.number, Action.RETURN, actor=world.handler_b, reason="非本单位职责")
+    users = dict(world.users())
+    users["operator2"] = make_staff("operator", world.hotline, username="operator2")
+    nobody = UserFactory(username="nobody")
+    nobody.save()
+    users["nobody"] = nobody
+    return world, tickets, users
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_visible_to_matches_the_matrix(matrix, who):
+    world, tickets, users = matrix
+    seen = set(Ticket.objects.visible_to(users[who]).values_list("number", flat=True))
+    expected = {tickets[name].number for name in EXPECTED[who]}
+    assert seen == expected
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_api_and_pages_apply_the_same_rule(matrix, who):
+    world, tickets, users = matrix
+    client = Client()
+    client.force_login(users[who])
+    listed = {row["number"] for row in client.get("/api/v1/tickets?page_size=100").json()["results"]}
+    assert listed == {tickets[name].number for name in EXPECTED[who]}
+    for name, ticket in tickets.items():
+        api_status = client.get(f"/api/v1/tickets/{ticket.number}").status_code
+        page_status = client.get(f"/tickets/{ticket.number}/").status_code
+        expected = 200 if name in EXPECTED[who] else 404
+        assert (api_status, page_status) == (expected, expected), name
+
+
+def test_no_department_sees_another_departments_tickets(matrix):
+    world, tickets, users = matrix
+    a_side = set(Ticket.objects.visible_to(users["handler_a"]).values_list("pk", flat=True))
+    b_side = set(Ticket.objects.visible_to(users["handler_b"]).values_list("pk", flat=True))
+    assert a_side and b_side and not (a_side & b_side)

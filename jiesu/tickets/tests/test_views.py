@@ -1,0 +1,81 @@
+"""The back-office pages render for each role and show service errors in Chinese."""
+
+import pytest
+from django.test import Client
+
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import State
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "status"),
+    [
+        ("operator", "/intake/", 200),
+        ("operator", "/dispatch/", 404),
+        ("dispatcher", "/dispatch/", 200),
+        ("dispatcher", "/inbox/", 404),
+        ("handler_a", "/inbox/", 200),
+        ("handler_a", "/inbox/?tab=progress", 200),
+        ("handler_a", "/inbox/?tab=reply", 200),
+        ("handler_a", "/intake/", 404),
+        ("supervisor", "/tickets/", 200),
+        ("supervisor", "/tickets/?state=in_progress&q=路灯&created_from=2020-01-01", 200),
+        ("admin", "/admin/", 302),
+    ],
+)
+def test_pages_per_role(world, who, page, status):
+    world.ticket_in(State.IN_PROGRESS)
+    assert _client(getattr(world, who)).get(page).status_code == status
+
+
+def test_anonymous_is_sent_to_login(db):
+    response = Client().get("/intake/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_home_sends_each_role_to_its_workbench(world):
+    assert _client(world.dispatcher).get("/").url == "/dispatch/"
+    assert _client(world.operator).get("/").url == "/intake/"
+    assert _client(world.handler_a).get("/").url == "/inbox/"
+    assert _client(world.supervisor).get("/").url == "/tickets/"
+
+
+def test_intake_shows_field_errors_and_writes_nothing(world):
+    response = _client(world.operator).post("/intake/", {"channel": "phone", "content": "", "caller_phone": "abc"})
+    text = response.content.decode()
+    assert "请填写诉求内容" in text and "联系电话格式不正确" in text
+    assert Ticket.objects.count() == 0
+
+
+def test_detail_offers_only_the_actions_this_user_may_take(world):
+    ticket = world.ticket_in(State.PENDING_SIGN)
+    handler_page = _client(world.handler_a).get(f"/tickets/{ticket.number}/").content.decode()
+    assert "签收" in handler_page and "提交答复" not in handler_page
+    dispatcher_page = _client(world.dispatcher).get(f"/tickets/{ticket.number}/").content.decode()
+    assert ">签收</button>" not in dispatcher_page and "作废" in dispatcher_page
+
+
+def test_action_form_error_is_shown_and_state_kept(world):
+    ticket = world.ticket_in(State.IN_PROGRESS)
+    client = _client(world.handler_a)
+    response = client.post(f"/tickets/{ticket.number}/act/reply/", {"reply_text": "", "result": ""}, follow=True)
+    assert "请填写答复内容" in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).state == State.IN_PROGRESS
+
+
+def test_attachment_upload_and_download_respect_access(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = world.ticket_in(State.IN_PROGRESS)
+    client = _client(world.handler_a)
+    client.post(f"/tickets/{ticket.number}/act/attach/", {"file": SimpleUploadedFile("现场.txt", b"hello")})
+    attachment = ticket.attachments.get()
+    url = f"/tickets/{ticket.number}/attachments/{attachment.pk}/"
+    assert b"".join(client.get(url).streaming_content) == b"hello"
+    assert _client(world.handler_b).get(url).status_code == 404
