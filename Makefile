@@ -25,4 +25,4 @@ lint: venv
 	$(BIN)/ruff check jiesu benchmarks
 
 bench: venv
-	$(BIN)/python benchmarks/intake.py
+	bash scripts/bench.sh benchmarks/intake.py

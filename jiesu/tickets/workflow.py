@@ -119,6 +119,12 @@ def transition_for(state: str, action: str) -> Transition:
     return transition
 
 
+def in_order(states) -> list[State]:
+    """States in the order of the workflow (not alphabetical), for docs and pages."""
+    order = list(State)
+    return sorted((State(s) for s in states), key=order.index)
+
+
 def actions_from(state: str) -> list[Action]:
     return [a for a, t in TRANSITIONS.items() if state in t.sources]
 
@@ -137,7 +143,7 @@ def graph() -> str:
     for t in TRANSITIONS.values():
         if t.action == Action.CREATE:
             continue
-        for source in sorted(t.sources):
+        for source in in_order(t.sources):
             target = t.target or source
             lines.append(f"    {State(source).name} --> {State(target).name}: {t.action.label}")
     return "\n".join(lines)
