@@ -79,3 +79,16 @@ def test_attachment_upload_and_download_respect_access(world):
     url = f"/tickets/{ticket.number}/attachments/{attachment.pk}/"
     assert b"".join(client.get(url).streaming_content) == b"hello"
     assert _client(world.handler_b).get(url).status_code == 404
+
+
+def test_django_admin_shows_tickets_read_only(world):
+    from django.contrib.auth import get_user_model
+
+    ticket = world.ticket_in(State.IN_PROGRESS)
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw-12345")
+    client = _client(root)
+    assert client.get("/admin/tickets/ticket/").status_code == 200
+    page = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/")
+    assert page.status_code == 200 and "流转记录" in page.content.decode()
+    assert client.get("/admin/tickets/ticket/add/").status_code == 403
+    assert client.get("/admin/directory/category/").status_code == 200
