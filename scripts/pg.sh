@@ -23,6 +23,11 @@ pg_ensure_installed() {
   pg_bindir >/dev/null
 }
 
+# Run as the cluster's owner from inside its folder (the caller's cwd may be closed to that user).
+pg_as_owner() {
+  (cd "$PG_TMP" && "${PG_RUN[@]}" "$@")
+}
+
 pg_start() {
   pg_ensure_installed || return 1
   local bin port
@@ -35,8 +40,8 @@ pg_start() {
     PG_RUN=(runuser -u postgres --)
   fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "${PG_RUN[@]}" "$bin/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-  "${PG_RUN[@]}" "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -o \
+  pg_as_owner "$bin/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
+  pg_as_owner "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -o \
     "-p $port -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
   PG_BIN=$bin
@@ -47,7 +52,7 @@ pg_start() {
 
 pg_stop() {
   if [ -n "${PG_TMP:-}" ] && [ -d "$PG_TMP" ]; then
-    "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
+    pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$PG_TMP"
     unset DATABASE_URL PG_TMP
   fi

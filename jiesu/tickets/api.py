@@ -4,6 +4,7 @@ from datetime import datetime
 
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import create_model
 
 from . import access, services
 from .models import Ticket
@@ -110,18 +111,14 @@ class TicketPage(Schema):
     results: list[TicketOut]
 
 
-class ListParams(Schema):
-    state: str = ""
-    department: str = ""
-    category: str = ""
-    kind: str = ""
-    channel: str = ""
-    region: str = ""
-    created_from: str = ""
-    created_to: str = ""
-    q: str = ""
-    page: int = 1
-    page_size: int = 20
+# Query parameters: the shared TicketFilter fields (one definition for the API and the pages) plus paging.
+ListParams = create_model(
+    "ListParams",
+    __base__=Schema,
+    **{name: (str, "") for name in TicketFilter.__dataclass_fields__},
+    page=(int, 1),
+    page_size=(int, 20),
+)
 
 
 def _ref(obj) -> dict | None:

@@ -26,6 +26,7 @@ from .models import (
     ReplyResult,
     Satisfaction,
     Ticket,
+    TicketEvent,
     Urgency,
 )
 from .queries import TicketFilter, apply_filter
@@ -103,9 +104,20 @@ def dispatch_queue(request):
         .select_related("category__parent__parent", "region")
         .order_by("created_at")[:200]
     )
+    # One query for the latest 退单 of each ticket, and one routing look-up per (category, region) pair.
+    returns = {
+        e.ticket_id: e
+        for e in TicketEvent.objects.filter(ticket__in=tickets, action=Action.RETURN)
+        .select_related("department")
+        .order_by("id")
+    }
+    suggestions = {}
     for ticket in tickets:
-        ticket.suggested = suggest_department(ticket.category, ticket.region)
-        ticket.returned = ticket.events.filter(action=Action.RETURN).order_by("-id").first()
+        key = (ticket.category_id, ticket.region_id)
+        if key not in suggestions:
+            suggestions[key] = suggest_department(ticket.category, ticket.region)
+        ticket.suggested = suggestions[key]
+        ticket.returned = returns.get(ticket.pk)
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
     return render(request, "tickets/dispatch.html", {"tickets": tickets, "departments": departments})
 

@@ -92,3 +92,18 @@ def test_django_admin_shows_tickets_read_only(world):
     assert page.status_code == 200 and "流转记录" in page.content.decode()
     assert client.get("/admin/tickets/ticket/add/").status_code == 403
     assert client.get("/admin/directory/category/").status_code == 200
+
+
+def test_dispatch_queue_queries_do_not_grow_with_tickets(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(world.dispatcher)
+    world.ticket_in(State.PENDING_DISPATCH)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/dispatch/")
+    for _ in range(5):
+        world.ticket_in(State.PENDING_DISPATCH)
+    with CaptureQueriesContext(connection) as six:
+        client.get("/dispatch/")
+    assert len(six) == len(one)
