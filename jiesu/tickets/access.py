@@ -37,6 +37,8 @@ def access_ticket(user, number: str, *, for_update: bool = False):
     """The ticket with this number if the user may see it; NotFound otherwise (hiding whether it exists)."""
     from .models import Ticket
 
+    if not number or "\x00" in number:
+        raise NotFound("工单不存在或无权查看", code="ticket_not_found")
     queryset = Ticket.objects.visible_to(user)
     if for_update:
         queryset = queryset.select_for_update()

@@ -29,7 +29,10 @@ class TicketFilter:
 
     @classmethod
     def from_mapping(cls, data) -> "TicketFilter":
-        return cls(**{name: (data.get(name) or "").strip() for name in cls.__dataclass_fields__})
+        # NUL would make PostgreSQL reject the query; it is never part of a real search.
+        return cls(
+            **{name: str(data.get(name) or "").replace("\x00", "").strip() for name in cls.__dataclass_fields__}
+        )
 
 
 def _day_start(value: str, name: str) -> datetime:

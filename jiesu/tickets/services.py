@@ -63,6 +63,10 @@ FIELD_LABELS = {
     "satisfaction": "满意度",
     "resolved": "是否解决",
     "file": "文件",
+    "caller_name": "来电人",
+    "caller_phone": "联系电话",
+    "enterprise_name": "企业名称",
+    "address": "地址",
 }
 
 
@@ -70,7 +74,8 @@ FIELD_LABELS = {
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    # NUL cannot be stored in PostgreSQL text; it never carries meaning in a citizen's words.
+    return "" if value is None else str(value).replace("\x00", "").strip()
 
 
 def _blank(value: Any) -> bool:
@@ -495,6 +500,10 @@ EFFECTS = {
 }
 
 
+def _field_values(ticket) -> dict:
+    return {f.name: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key}
+
+
 @transaction.atomic
 def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     """Apply one workflow action to the ticket with this number, as `actor`. Returns the saved ticket."""
@@ -512,10 +521,11 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     access.check_can_act(actor, ticket, transition)
     _check_required(transition, payload)
     now = clock.now()
+    original = _field_values(ticket)
     outcome = EFFECTS[action](ticket, actor, payload, now)
     before, _ = move(ticket, transition)
     ticket.updated_at = now
-    ticket.save()
+    ticket.save(update_fields=[name for name, value in _field_values(ticket).items() if original[name] != value])
     _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
             data=outcome.data)
     return ticket
