@@ -2,9 +2,9 @@
 
 import pytest
 
-from jiesu.tickets.tests.world import World
-
 
 @pytest.fixture
-def world(db) -> World:
+def world(db):
+    from jiesu.tickets.tests.world import World
+
     return World.build()

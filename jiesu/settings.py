@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiesu.core",
     "jiesu.directory",
     "jiesu.tickets",
+    "jiesu.sla",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,12 @@ JIESU_ATTACHMENT_EXTENSIONS = [
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = JIESU_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Time limits (jiesu.sla): a clock turns 临期 when less than this share of its time, or less than this much
+# working time, is left (whichever comes first); overdue tickets escalate after this many working days.
+JIESU_SLA_WARN_RATIO = float(os.environ.get("JIESU_SLA_WARN_RATIO", "0.2"))
+JIESU_SLA_WARN_WORKING_HOURS = float(os.environ.get("JIESU_SLA_WARN_WORKING_HOURS", "4"))
+JIESU_SLA_ESCALATE_WORKING_DAYS = int(os.environ.get("JIESU_SLA_ESCALATE_WORKING_DAYS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from django.db import transaction
 from jiesu.core import clock
 from jiesu.directory.models import Category, CategoryRoute, Department, Region, Role, Staff, StaffRole
 from jiesu.directory.services import suggest_department
+from jiesu.sla import services as sla
 from jiesu.tickets import services
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import Action
@@ -165,7 +166,7 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
 
     def act(action, actor, **payload):
         nonlocal at
-        at = _step(at, rng)
+        at = _step(at, rng, high_hours=10)
         if at >= now:
             raise _Now
         with clock.frozen(at):
@@ -187,17 +188,22 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
         if goal < 0.2:
             return
         handler = handlers[department.pk]
-        act(Action.SIGN, handler, note="已签收")
+        ticket = act(Action.SIGN, handler, note="已签收")
+        if rng.random() < 0.85:
+            ticket = act(Action.CONTACT, handler, method=rng.choice(["phone", "phone", "visit", "sms"]),
+                         note="已与诉求人联系，了解具体情况")
         if department.kind == Department.Kind.STREET and rng.random() < 0.7:
             community = department.children.first()
             if community is not None:
                 act(Action.SUBDISPATCH, handler, department=community.code, note="请社区先行入户核实")
                 handler = handlers[community.pk]
-                act(Action.SIGN, handler, note="已签收")
+                ticket = act(Action.SIGN, handler, note="已签收")
         if rng.random() < 0.1:
-            act(Action.SUPERVISE, supervisor, note="该诉求群众反映强烈，请加快办理")
-        if rng.random() < 0.1:
-            act(Action.REQUEST_EXTENSION, handler, reason="需协调产权单位共同处理", due_at=(now + timedelta(days=10)).date())
+            ticket = act(Action.SUPERVISE, supervisor, note="该诉求群众反映强烈，请加快办理")
+        # 延期 only while the reply deadline is still ahead (with a margin for the next step's time).
+        if rng.random() < 0.15 and ticket.reply_due_at and ticket.reply_due_at - at > timedelta(days=1):
+            act(Action.REQUEST_EXTENSION, handler, reason="需协调产权单位共同处理",
+                due_at=(ticket.reply_due_at + timedelta(days=7)).date())
             if goal > 0.5:
                 act(rng.choice([Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION]), dispatcher, note="同意" if rng.random() < 0.5 else "理由不充分")
         if goal < 0.4:
@@ -223,8 +229,11 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
 
 
 def seed(*, tickets: int = 300) -> dict:
+    now = clock.now()
+    sla.import_holidays(now.year - 1, now.year)
     people = seed_directory()
     made = seed_tickets(people, count=tickets)
+    sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count()}
 
 

@@ -30,6 +30,7 @@ CATALOGUE: dict[str, Permission] = {
         _p("ticket.sign", "签收", R.HANDLER),
         _p("ticket.subdispatch", "下派", R.HANDLER),
         _p("ticket.return", "退单", R.HANDLER),
+        _p("ticket.contact", "联系诉求人", R.HANDLER),
         _p("ticket.reply", "答复", R.HANDLER),
         _p("extension.request", "申请延期", R.HANDLER),
         _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),

@@ -211,6 +211,11 @@ class DepartmentIn(NoteIn):
 
 class DispatchIn(DepartmentIn):
     category: str | None = None
+    is_complex: bool | None = None
+
+
+class ContactIn(NoteIn):
+    method: str | None = None
 
 
 class ReasonIn(Schema):
@@ -246,6 +251,7 @@ ACTION_SCHEMAS = {
     Action.SIGN: NoteIn,
     Action.SUBDISPATCH: DepartmentIn,
     Action.RETURN: ReasonIn,
+    Action.CONTACT: ContactIn,
     Action.REQUEST_EXTENSION: ExtensionIn,
     Action.APPROVE_EXTENSION: NoteIn,
     Action.REJECT_EXTENSION: NoteIn,

@@ -47,6 +47,13 @@ class ReplyResult(models.TextChoices):
     UNFOUNDED = "unfounded", "不属实"
 
 
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "电话"
+    SMS = "sms", "短信"
+    VISIT = "visit", "上门"
+    OTHER = "other", "其他"
+
+
 class CallbackStatus(models.TextChoices):
     REACHED = "reached", "已回访"
     UNREACHABLE = "unreachable", "无法联系"
@@ -115,7 +122,23 @@ class Ticket(models.Model):
     callback_at = models.DateTimeField("回访时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     invalidated_at = models.DateTimeField("作废时间", null=True, blank=True)
-    reply_due_at = models.DateTimeField("答复期限", null=True, blank=True)
+    contacted_at = models.DateTimeField("首次联系诉求人时间", null=True, blank=True)
+    escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True)
+
+    # Time limits (jiesu.sla): each clock's deadline and the moment it turns 临期, stored when a clock starts.
+    is_complex = models.BooleanField("复杂疑难", default=False)
+    sla_rule = models.ForeignKey(
+        "sla.TimeLimitRule", verbose_name="适用时限规则", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sign_due_at = models.DateTimeField("签收期限", null=True, blank=True, db_index=True)
+    sign_warn_at = models.DateTimeField("签收临期时间", null=True, blank=True, db_index=True)
+    contact_due_at = models.DateTimeField("响应期限", null=True, blank=True, db_index=True)
+    contact_warn_at = models.DateTimeField("响应临期时间", null=True, blank=True, db_index=True)
+    reply_due_at = models.DateTimeField("答复期限", null=True, blank=True, db_index=True)
+    reply_warn_at = models.DateTimeField("答复临期时间", null=True, blank=True, db_index=True)
+    callback_due_at = models.DateTimeField("回访期限", null=True, blank=True, db_index=True)
+    callback_warn_at = models.DateTimeField("回访临期时间", null=True, blank=True, db_index=True)
 
     reply_text = models.TextField("答复内容", blank=True)
     reply_result = models.CharField("办理结果", max_length=20, choices=ReplyResult.choices, blank=True)
@@ -246,12 +269,12 @@ class TicketEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from .workflow import Action
+        from .workflow import Action, SystemEvent
 
-        try:
-            return Action(self.action).label
-        except ValueError:
-            return self.action
+        for choices in (Action, SystemEvent):
+            if self.action in choices.values:
+                return choices(self.action).label
+        return self.action
 
 
 def attachment_path(instance, filename):

@@ -24,12 +24,15 @@ from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normaliz
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
+from jiesu.sla import services as sla
+from jiesu.sla.models import Clock
 
 from . import access
 from .models import (
     Attachment,
     CallbackStatus,
     Channel,
+    ContactMethod,
     ExtensionRequest,
     InvalidReason,
     Kind,
@@ -63,6 +66,7 @@ FIELD_LABELS = {
     "satisfaction": "满意度",
     "resolved": "是否解决",
     "file": "文件",
+    "method": "联系方式",
     "caller_name": "来电人",
     "caller_phone": "联系电话",
     "enterprise_name": "企业名称",
@@ -328,9 +332,21 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
         if category is None:
             raise ValidationFailed({"category": f"诉求分类不存在或已停用：{_text(payload['category'])}"})
         ticket.category = category
+    if not _blank(payload.get("is_complex")):
+        errors: dict[str, str] = {}
+        ticket.is_complex = _bool(errors, "is_complex", payload["is_complex"], "是否复杂疑难")
+        if errors:
+            raise ValidationFailed(errors)
     _assign(ticket, department, now)
     ticket.dispatched_at = now
-    return Outcome(note=_note(payload), department=department)
+    # 派单 and 改派 give the (new) department its full time and its own first contact with the caller.
+    ticket.contacted_at = None
+    sla.start_clocks(ticket, now, [Clock.SIGN, Clock.CONTACT, Clock.REPLY])
+    return Outcome(
+        note=_note(payload),
+        department=department,
+        data={"reply_due_at": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None},
+    )
 
 
 def _sign(ticket, actor, payload, now) -> Outcome:
@@ -344,6 +360,8 @@ def _subdispatch(ticket, actor, payload, now) -> Outcome:
         raise ValidationFailed({"department": f"只能下派给本单位的下级单位，“{department.name}”不是"})
     _withdraw_pending_extension(ticket, actor, now, "工单已下派")
     _assign(ticket, department, now)
+    # 下派 restarts only the sign clock: the reply and contact deadlines promised to the caller stand.
+    sla.start_clocks(ticket, now, [Clock.SIGN])
     return Outcome(note=_note(payload), department=department)
 
 
@@ -354,6 +372,17 @@ def _return(ticket, actor, payload, now) -> Outcome:
     ticket.department = None
     ticket.signed_at = None
     return Outcome(note=reason, department=returning)
+
+
+def _contact(ticket, actor, payload, now) -> Outcome:
+    errors: dict[str, str] = {}
+    method = _choice(errors, "method", payload["method"], ContactMethod, "联系方式")
+    if errors:
+        raise ValidationFailed(errors)
+    first = ticket.contacted_at is None
+    if first:  # the 响应 clock stops at the first contact
+        ticket.contacted_at = now
+    return Outcome(note=_note(payload), department=ticket.department, data={"method": method, "first": first})
 
 
 def _request_extension(ticket, actor, payload, now) -> Outcome:
@@ -390,7 +419,7 @@ def _decide_extension(ticket, actor, payload, now, *, approve: bool) -> Outcome:
     data = {"due_at": request.requested_due_at.isoformat()}
     if approve:
         data["previous_due_at"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
-        ticket.reply_due_at = request.requested_due_at
+        sla.set_reply_due(ticket, request.requested_due_at, now)
     return Outcome(note=note, department=request.department, data=data)
 
 
@@ -403,6 +432,7 @@ def _reply(ticket, actor, payload, now) -> Outcome:
         raise ValidationFailed(errors)
     _withdraw_pending_extension(ticket, actor, now, "工单已答复")
     ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, now
+    sla.start_clocks(ticket, now, [Clock.CALLBACK])
     return Outcome(note=text, department=ticket.department, data={"result": result})
 
 
@@ -432,6 +462,8 @@ def _redo(ticket, actor, payload, now) -> Outcome:
         raise Conflict("该工单没有承办单位，不能重办", code="no_department")
     ticket.reply_text = ticket.reply_result = ticket.callback_status = ticket.satisfaction = ""
     ticket.resolved = ticket.replied_at = ticket.callback_at = ticket.closed_at = None
+    ticket.callback_due_at = ticket.callback_warn_at = None
+    sla.start_clocks(ticket, now, [Clock.REPLY])  # 重办 gets a fresh reply limit
     return Outcome(note=_note(payload), department=ticket.department)
 
 
@@ -488,6 +520,7 @@ EFFECTS = {
     Action.SIGN: _sign,
     Action.SUBDISPATCH: _subdispatch,
     Action.RETURN: _return,
+    Action.CONTACT: _contact,
     Action.REQUEST_EXTENSION: _request_extension,
     Action.APPROVE_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=True),
     Action.REJECT_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=False),

@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     SIGN = "sign", "签收"
     SUBDISPATCH = "subdispatch", "下派"
     RETURN = "return", "退单"
+    CONTACT = "contact", "联系诉求人"
     REQUEST_EXTENSION = "request_extension", "申请延期"
     APPROVE_EXTENSION = "approve_extension", "批准延期"
     REJECT_EXTENSION = "reject_extension", "驳回延期"
@@ -36,6 +37,15 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", "督办"
     INVALIDATE = "invalidate", "作废"
     ATTACH = "attach", "上传附件"
+
+
+class SystemEvent(models.TextChoices):
+    """History entries written by the time-limit sweep. They never change the state, so they are not actions."""
+
+    SLA_WARNING = "sla_warning", "临期提醒"
+    SLA_OVERDUE = "sla_overdue", "超期"
+    URGE = "urge", "催办"
+    ESCALATE = "escalate", "升级督办"
 
 
 class Scope(enum.Enum):
@@ -77,6 +87,7 @@ TRANSITIONS: dict[Action, Transition] = {
            ["department"]),
         _t(Action.RETURN, [S.PENDING_SIGN, S.IN_PROGRESS], S.PENDING_DISPATCH, "ticket.return", Scope.ASSIGNEE,
            ["reason"]),
+        _t(Action.CONTACT, [S.IN_PROGRESS], None, "ticket.contact", Scope.ASSIGNEE, ["method"]),
         _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS], None, "extension.request", Scope.ASSIGNEE,
            ["reason", "due_at"]),
         _t(Action.APPROVE_EXTENSION, [S.IN_PROGRESS], None, "extension.decide"),

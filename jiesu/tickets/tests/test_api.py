@@ -103,7 +103,7 @@ def test_workflow_through_the_api(world, api):
     assert r.status_code == 404
 
     r = handler.post(f"/api/v1/tickets/{number}/sign", {}, content_type="application/json")
-    assert r.json()["allowed_actions"] == ["subdispatch", "return", "request_extension", "reply", "attach"]
+    assert r.json()["allowed_actions"] == ["subdispatch", "return", "contact", "request_extension", "reply", "attach"]
 
     r = handler.post(f"/api/v1/tickets/{number}/reply", {"reply_text": "路灯已修复", "result": "已解决"},
                      content_type="application/json")

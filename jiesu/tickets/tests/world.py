@@ -81,6 +81,7 @@ class World:
             Action.SIGN: (self.handler_a, {}),
             Action.SUBDISPATCH: (self.handler_a, {"department": "A1"}),
             Action.RETURN: (self.handler_a, {"reason": "不属于本单位职责"}),
+            Action.CONTACT: (self.handler_a, {"method": "phone", "note": "已电话联系来电人"}),
             Action.REQUEST_EXTENSION: (self.handler_a, {"reason": "需要协调产权单位", "due_at": future}),
             Action.APPROVE_EXTENSION: (self.dispatcher, {"note": "同意"}),
             Action.REJECT_EXTENSION: (self.dispatcher, {"note": "理由不充分"}),

@@ -1,0 +1,38 @@
+"""The default time-limit rules every installation starts with (docs/sla.md gives their sources).
+
+Each rule: name, match criteria, then (amount, unit) for 签收, 响应, 答复 and 回访, then priority and source.
+"""
+
+H, W, M = "clock_hours", "working_days", "calendar_months"
+HOTLINE = "答复时限：DB11/T 2021—2022 及各地公开的接诉即办规定；签收2小时同上；响应、回访时限为 jiesu 默认值"
+PROPOSALS = "答复时限：自交办之日起三个月内办结（建议、提案办理办法）；其余为 jiesu 默认值"
+
+DEFAULT_RULES = [
+    ("一般诉求", {}, (2, H), (24, H), (7, W), (2, W), 0, HOTLINE),
+    ("咨询", {"kind": "consult"}, (2, H), (24, H), (1, W), (1, W), 1, HOTLINE),
+    ("复杂疑难", {"is_complex": True}, (2, H), (24, H), (15, W), (2, W), 3, HOTLINE),
+    ("紧急（水电气热等时效性强）", {"urgency": "urgent"}, (2, H), (2, H), (24, H), (1, W), 5, HOTLINE),
+    ("特急（突发、危及生命财产安全）", {"urgency": "critical"}, (0.5, H), (1, H), (2, H), (1, W), 10, HOTLINE),
+    ("人大代表建议", {"channel": "npc"}, (1, W), (10, W), (3, M), (10, W), 8, PROPOSALS),
+    ("政协委员提案", {"channel": "cppcc"}, (1, W), (10, W), (3, M), (10, W), 8, PROPOSALS),
+]
+
+
+def create_default_rules(TimeLimitRule) -> None:
+    for name, criteria, sign, contact, reply, callback, priority, source in DEFAULT_RULES:
+        TimeLimitRule.objects.get_or_create(
+            name=name,
+            defaults={
+                **criteria,
+                "sign_limit": sign[0],
+                "sign_unit": sign[1],
+                "contact_limit": contact[0],
+                "contact_unit": contact[1],
+                "reply_limit": reply[0],
+                "reply_unit": reply[1],
+                "callback_limit": callback[0],
+                "callback_unit": callback[1],
+                "priority": priority,
+                "source": source,
+            },
+        )

@@ -1,0 +1,408 @@
+"""Time limits: the calendar from the database, rule matching, deadlines on tickets, SLA status, and the sweep.
+
+Ticket services call `start_clocks`, `start_callback_clock` and `set_reply_due` inside their own transaction;
+nothing here saves the ticket.
+"""
+
+import time as _time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from .calendar import SHANGHAI, WorkingCalendar
+from .models import CalendarDay, Clock, ConfigChange, SlaAlert, TimeLimitRule, Unit
+
+# ---------------------------------------------------------------- calendar
+
+_cache: dict = {"calendar": None, "rules": None, "loaded_at": 0.0}
+CACHE_SECONDS = 60
+
+
+def invalidate() -> None:
+    _cache.update(calendar=None, rules=None, loaded_at=0.0)
+
+
+def _fresh() -> bool:
+    return _time.monotonic() - _cache["loaded_at"] < CACHE_SECONDS
+
+
+def working_calendar() -> WorkingCalendar:
+    """The calendar from the CalendarDay table (cached for a minute per process; changes here clear it)."""
+    if _cache["calendar"] is None or not _fresh():
+        rows = list(CalendarDay.objects.values_list("day", "type"))
+        _cache["calendar"] = WorkingCalendar(
+            holidays=[d for d, t in rows if t == CalendarDay.Type.HOLIDAY],
+            makeup_workdays=[d for d, t in rows if t == CalendarDay.Type.MAKEUP],
+        )
+        _cache["rules"] = None
+        _cache["loaded_at"] = _time.monotonic()
+    return _cache["calendar"]
+
+
+def _day_dict(row: CalendarDay | None) -> dict | None:
+    return None if row is None else {"type": row.type, "name": row.name}
+
+
+@transaction.atomic
+def set_calendar_day(day: date, *, type: str | None, name: str = "", actor=None, reason: str) -> bool:
+    """Make `day` a holiday, a make-up workday, or (type=None) an ordinary day. Records who and why.
+    Returns True if anything changed."""
+    if not reason.strip():
+        raise ValueError("修改节假日必须说明原因")
+    row = CalendarDay.objects.filter(day=day).first()
+    before = _day_dict(row)
+    if type is None:
+        if row is None:
+            return False
+        row.delete()
+        after = None
+    else:
+        if row is not None and row.type == type and row.name == name:
+            return False
+        row, _ = CalendarDay.objects.update_or_create(day=day, defaults={"type": type, "name": name})
+        after = _day_dict(row)
+    ConfigChange.objects.create(
+        subject="calendar_day", key=day.isoformat(), before=before, after=after, actor=actor, reason=reason
+    )
+    transaction.on_commit(invalidate)
+    return True
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def import_holidays(first_year: int, last_year: int, *, actor=None) -> dict:
+    """Load holidays and make-up workdays for these years from the chinese-calendar package. Idempotent:
+    a second run changes nothing and records nothing."""
+    from chinese_calendar import constants
+
+    reason = f"从 chinese-calendar {_package_version()} 导入 {first_year}–{last_year} 年节假日安排"
+    counts = {"holidays": 0, "makeup_workdays": 0, "changed": 0}
+    wanted = {}
+    for day, name in constants.holidays.items():
+        if first_year <= day.year <= last_year:
+            wanted[day] = (CalendarDay.Type.HOLIDAY, HOLIDAY_NAMES.get(name, name))
+    for day, name in constants.workdays.items():
+        if first_year <= day.year <= last_year:
+            wanted[day] = (CalendarDay.Type.MAKEUP, HOLIDAY_NAMES.get(name, name))
+    for day, (type_, name) in sorted(wanted.items()):
+        counts["holidays" if type_ == CalendarDay.Type.HOLIDAY else "makeup_workdays"] += 1
+        counts["changed"] += set_calendar_day(day, type=type_, name=name, actor=actor, reason=reason)
+    invalidate()
+    return counts
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chinesecalendar")
+    except PackageNotFoundError:  # pragma: no cover
+        return "?"
+
+
+# ---------------------------------------------------------------- rules
+
+def _rules() -> list[TimeLimitRule]:
+    if _cache["rules"] is None or not _fresh():
+        working_calendar()  # refreshes the clock of the cache
+        _cache["rules"] = list(TimeLimitRule.objects.filter(active=True).select_related("category"))
+    return _cache["rules"]
+
+
+def _category_chain(category) -> list[int]:
+    chain = []
+    while category is not None:
+        chain.append(category.pk)
+        category = category.parent
+    return chain
+
+
+def rule_for(ticket) -> TimeLimitRule | None:
+    """The most specific active rule matching the ticket; ties go to the higher priority, then the older rule."""
+    chain = _category_chain(ticket.category)
+    best, best_key = None, None
+    for rule in _rules():
+        score = 0
+        if rule.kind:
+            if rule.kind != ticket.kind:
+                continue
+            score += 1
+        if rule.urgency:
+            if rule.urgency != ticket.urgency:
+                continue
+            score += 1
+        if rule.channel:
+            if rule.channel != ticket.channel:
+                continue
+            score += 1
+        if rule.is_complex is not None:
+            if rule.is_complex != ticket.is_complex:
+                continue
+            score += 1
+        if rule.category_id:
+            if rule.category_id not in chain:
+                continue
+            score += rule.category.level  # a deeper category is more specific
+        key = (score, rule.priority, -rule.pk)
+        if best_key is None or key > best_key:
+            best, best_key = rule, key
+    return best
+
+
+def add_limit(cal: WorkingCalendar, start: datetime, limit: Decimal, unit: str) -> datetime:
+    if unit == Unit.CLOCK_HOURS:
+        return cal.add_clock_hours(start, float(limit))
+    if unit == Unit.CALENDAR_DAYS:
+        return cal.add_calendar_days(start, int(limit))
+    if unit == Unit.CALENDAR_MONTHS:
+        return cal.add_calendar_months(start, int(limit))
+    return cal.add_working_days(start, int(limit))
+
+
+def warn_at(cal: WorkingCalendar, start: datetime, due: datetime) -> datetime:
+    """When a clock turns 临期: less than JIESU_SLA_WARN_RATIO of its time, or less than
+    JIESU_SLA_WARN_WORKING_HOURS of working time, is left — whichever comes first."""
+    by_ratio = due - (due - start) * settings.JIESU_SLA_WARN_RATIO
+    by_hours = cal.subtract_working_time(due, timedelta(hours=settings.JIESU_SLA_WARN_WORKING_HOURS))
+    return max(start, min(by_ratio, by_hours))
+
+
+# ---------------------------------------------------------------- clocks on tickets
+
+CLOCK_FIELDS = {
+    Clock.SIGN: ("sign_due_at", "sign_warn_at", "sign_limit", "sign_unit"),
+    Clock.CONTACT: ("contact_due_at", "contact_warn_at", "contact_limit", "contact_unit"),
+    Clock.REPLY: ("reply_due_at", "reply_warn_at", "reply_limit", "reply_unit"),
+    Clock.CALLBACK: ("callback_due_at", "callback_warn_at", "callback_limit", "callback_unit"),
+}
+
+
+def start_clocks(ticket, now: datetime, clocks) -> None:
+    """Start (or restart) these clocks at `now` with the ticket's rule. Sets fields; does not save."""
+    cal = working_calendar()
+    ticket.sla_rule = rule = rule_for(ticket)
+    for clock in clocks:
+        due_field, warn_field, limit_field, unit_field = CLOCK_FIELDS[clock]
+        if rule is None:
+            setattr(ticket, due_field, None)
+            setattr(ticket, warn_field, None)
+            continue
+        due = add_limit(cal, now, getattr(rule, limit_field), getattr(rule, unit_field))
+        setattr(ticket, due_field, due)
+        setattr(ticket, warn_field, warn_at(cal, now, due))
+
+
+def set_reply_due(ticket, due: datetime, now: datetime) -> None:
+    """An approved extension: the new reply deadline, and its 临期 moment counted from now."""
+    ticket.reply_due_at = due
+    ticket.reply_warn_at = warn_at(working_calendar(), now, due)
+
+
+# Which states a clock runs in, and the field whose value stops it.
+RUNNING = {
+    Clock.SIGN: ({"pending_sign"}, "signed_at"),
+    Clock.CONTACT: ({"pending_sign", "in_progress"}, "contacted_at"),
+    Clock.REPLY: ({"pending_sign", "in_progress"}, "replied_at"),
+    Clock.CALLBACK: ({"pending_callback"}, "callback_at"),
+}
+
+
+class Status:
+    NORMAL = "normal"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+    LABELS = {"normal": "正常", "warning": "临期", "overdue": "超期"}
+    ORDER = {"normal": 0, "warning": 1, "overdue": 2}
+
+
+@dataclass
+class ClockState:
+    clock: str
+    label: str
+    due_at: datetime
+    status: str
+    remaining: timedelta
+
+    @property
+    def status_label(self) -> str:
+        return Status.LABELS[self.status]
+
+    @property
+    def countdown(self) -> str:
+        """剩余 2天3小时 / 超期 5小时20分."""
+        seconds = abs(int(self.remaining.total_seconds()))
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        parts = (f"{days}天" if days else "") + (f"{hours}小时" if hours else "")
+        if not days:
+            parts += f"{minutes}分"
+        return ("超期 " if self.remaining < timedelta(0) else "剩余 ") + parts
+
+
+def running_clocks(ticket, now: datetime) -> list[ClockState]:
+    states = []
+    for clock, (running_states, stop_field) in RUNNING.items():
+        due_field, warn_field, _, _ = CLOCK_FIELDS[clock]
+        due = getattr(ticket, due_field)
+        if ticket.state not in running_states or due is None or getattr(ticket, stop_field) is not None:
+            continue
+        warn = getattr(ticket, warn_field) or due
+        status = Status.OVERDUE if now >= due else Status.WARNING if now >= warn else Status.NORMAL
+        states.append(ClockState(clock, Clock(clock).label, due, status, due - now))
+    return states
+
+
+def worst_clock(ticket, now: datetime) -> ClockState | None:
+    """The clock to show in a list: the most severe, then the soonest due."""
+    states = running_clocks(ticket, now)
+    if not states:
+        return None
+    return max(states, key=lambda s: (Status.ORDER[s.status], -s.due_at.timestamp()))
+
+
+def _running_q(clock) -> Q:
+    running_states, stop_field = RUNNING[clock]
+    due_field = CLOCK_FIELDS[clock][0]
+    return Q(state__in=running_states, **{f"{due_field}__isnull": False, f"{stop_field}__isnull": True})
+
+
+def status_q(status: str, now: datetime) -> Q:
+    """Tickets whose worst running clock has this status."""
+    overdue = Q(pk__in=[])
+    warning = Q(pk__in=[])
+    for clock in RUNNING:
+        due_field, warn_field = CLOCK_FIELDS[clock][:2]
+        overdue |= _running_q(clock) & Q(**{f"{due_field}__lte": now})
+        warning |= _running_q(clock) & Q(**{f"{warn_field}__lte": now})
+    if status == Status.OVERDUE:
+        return overdue
+    if status == Status.WARNING:
+        return warning & ~overdue
+    return ~warning & ~overdue
+
+
+# ---------------------------------------------------------------- sweep
+
+@dataclass
+class SweepResult:
+    warnings: int = 0
+    overdue: int = 0
+    urged: int = 0
+    escalated: int = 0
+    seconds: float = 0.0
+
+
+EVENT_OF = {
+    SlaAlert.Kind.WARNING: "sla_warning",
+    SlaAlert.Kind.OVERDUE: "sla_overdue",
+    SlaAlert.Kind.URGE: "urge",
+    SlaAlert.Kind.ESCALATE: "escalate",
+}
+BATCH = 5000
+
+
+def _thresholds(now: datetime) -> dict:
+    cal = working_calendar()
+    local_today = now.astimezone(SHANGHAI).date()
+    start_of_today = datetime.combine(local_today, datetime.min.time(), tzinfo=SHANGHAI)
+    escalate_before = cal.subtract_working_time(now, timedelta(days=settings.JIESU_SLA_ESCALATE_WORKING_DAYS))
+    return {
+        SlaAlert.Kind.WARNING: ("warn", now),
+        SlaAlert.Kind.OVERDUE: ("due", now),
+        # 催办 on the day after the deadline was missed: the deadline lies before today's midnight.
+        SlaAlert.Kind.URGE: ("due", start_of_today - timedelta(microseconds=1)),
+        SlaAlert.Kind.ESCALATE: ("due", escalate_before),
+    }
+
+
+def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
+    """Record each 临期 and 超期 once per clock and deadline, 催办 the day after a missed deadline, and
+    escalate to supervisors after JIESU_SLA_ESCALATE_WORKING_DAYS working days. Safe to re-run."""
+    from jiesu.tickets.models import Ticket, TicketEvent
+
+    started = _time.monotonic()
+    now = now or timezone.now()
+    result = SweepResult()
+    counters = {
+        SlaAlert.Kind.WARNING: "warnings",
+        SlaAlert.Kind.OVERDUE: "overdue",
+        SlaAlert.Kind.URGE: "urged",
+        SlaAlert.Kind.ESCALATE: "escalated",
+    }
+    for kind, (field_kind, threshold) in _thresholds(now).items():
+        for clock in RUNNING:
+            due_field, warn_field = CLOCK_FIELDS[clock][:2]
+            field = warn_field if field_kind == "warn" else due_field
+            recorded = SlaAlert.objects.filter(ticket=OuterRef("pk"), clock=clock, kind=kind, due_at=OuterRef(due_field))
+            candidates = (
+                Ticket.objects.filter(_running_q(clock), **{f"{field}__lte": threshold})
+                .filter(~Exists(recorded))
+                .order_by("pk")
+                .values_list("pk", due_field, "state", "department_id")
+            )
+            if dry_run:
+                setattr(result, counters[kind], getattr(result, counters[kind]) + candidates.count())
+                continue
+            while True:
+                rows = list(candidates[:BATCH])
+                if not rows:
+                    break
+                setattr(result, counters[kind], getattr(result, counters[kind]) + len(rows))
+                _record_alerts(Ticket, TicketEvent, rows, clock, kind, now)
+    result.seconds = _time.monotonic() - started
+    return result
+
+
+@transaction.atomic
+def _record_alerts(Ticket, TicketEvent, rows, clock, kind, now) -> None:
+    label = Clock(clock).label
+    SlaAlert.objects.bulk_create(
+        [SlaAlert(ticket_id=pk, clock=clock, kind=kind, due_at=due, created_at=now) for pk, due, _, _ in rows],
+        ignore_conflicts=True,
+    )
+    notes = {
+        SlaAlert.Kind.WARNING: "{label}时限即将到期（{due}）",
+        SlaAlert.Kind.OVERDUE: "{label}已超过时限（{due}）",
+        SlaAlert.Kind.URGE: "{label}超期未办，系统自动催办",
+        SlaAlert.Kind.ESCALATE: "{label}超期已满{days}个工作日，升级至督办员",
+    }
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket_id=pk,
+                action=EVENT_OF[kind],
+                from_state=state,
+                to_state=state,
+                department_id=department_id,
+                note=notes[kind].format(
+                    label=label,
+                    due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+                    days=settings.JIESU_SLA_ESCALATE_WORKING_DAYS,
+                ),
+                data={"clock": clock, "due_at": due.isoformat()},
+                created_at=now,
+            )
+            for pk, due, state, department_id in rows
+        ]
+    )
+    ids = [pk for pk, _, _, _ in rows]
+    if kind == SlaAlert.Kind.URGE:
+        Ticket.objects.filter(pk__in=ids).update(supervised=True)
+    if kind == SlaAlert.Kind.ESCALATE:
+        Ticket.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
