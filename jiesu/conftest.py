@@ -8,3 +8,13 @@ def world(db):
     from jiesu.tickets.tests.world import World
 
     return World.build()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_cache():
+    """The calendar and rules are cached per process; each test starts from its own database."""
+    from jiesu.sla import services
+
+    services.invalidate()
+    yield
+    services.invalidate()

@@ -12,11 +12,15 @@ from django.conf import settings
 from django.db import connection
 
 
+def advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 @contextlib.contextmanager
 def exclusive(name: str):
     """Yields True if the lock was taken, False if another run holds it. Never waits."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        key = advisory_key(name)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
             taken = cursor.fetchone()[0]

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from jiesu.core import clock as jiesu_clock
+
 from .calendar import SHANGHAI, WorkingCalendar
 from .models import CalendarDay, Clock, ConfigChange, SlaAlert, TimeLimitRule, Unit
 
@@ -25,6 +27,13 @@ CACHE_SECONDS = 60
 
 def invalidate() -> None:
     _cache.update(calendar=None, rules=None, loaded_at=0.0)
+
+
+def _changed() -> None:
+    # Now for this process, and again at commit so a reload inside the transaction is not kept.
+    # Other processes pick the change up within CACHE_SECONDS.
+    invalidate()
+    transaction.on_commit(invalidate)
 
 
 def _fresh() -> bool:
@@ -69,7 +78,7 @@ def set_calendar_day(day: date, *, type: str | None, name: str = "", actor=None,
     ConfigChange.objects.create(
         subject="calendar_day", key=day.isoformat(), before=before, after=after, actor=actor, reason=reason
     )
-    transaction.on_commit(invalidate)
+    _changed()
     return True
 
 
@@ -116,6 +125,30 @@ def _package_version() -> str:
 
 
 # ---------------------------------------------------------------- rules
+
+
+def _json_safe(data: dict | None) -> dict | None:
+    return None if data is None else {k: (str(v) if v is not None else None) for k, v in data.items()}
+
+
+@transaction.atomic
+def save_rule(rule: TimeLimitRule, *, before: dict | None, actor, reason: str) -> TimeLimitRule:
+    """Create or change a time-limit rule and record who and why."""
+    from django.forms.models import model_to_dict
+
+    if not reason.strip():
+        raise ValueError("修改时限规则必须说明原因")
+    rule.save()
+    ConfigChange.objects.create(
+        subject="time_limit_rule",
+        key=f"{rule.pk} {rule.name}",
+        before=_json_safe(before),
+        after=_json_safe(model_to_dict(rule)),
+        actor=actor,
+        reason=reason,
+    )
+    _changed()
+    return rule
 
 def _rules() -> list[TimeLimitRule]:
     if _cache["rules"] is None or not _fresh():
@@ -174,11 +207,18 @@ def add_limit(cal: WorkingCalendar, start: datetime, limit: Decimal, unit: str) 
     return cal.add_working_days(start, int(limit))
 
 
-def warn_at(cal: WorkingCalendar, start: datetime, due: datetime) -> datetime:
+def warn_at(cal: WorkingCalendar, start: datetime, due: datetime, unit: str) -> datetime:
     """When a clock turns 临期: less than JIESU_SLA_WARN_RATIO of its time, or less than
-    JIESU_SLA_WARN_WORKING_HOURS of working time, is left — whichever comes first."""
-    by_ratio = due - (due - start) * settings.JIESU_SLA_WARN_RATIO
-    by_hours = cal.subtract_working_time(due, timedelta(hours=settings.JIESU_SLA_WARN_WORKING_HOURS))
+    JIESU_SLA_WARN_WORKING_HOURS hours, is left — whichever comes first. For working-day limits both are
+    measured in working time; for clock hours and calendar days, in clock time."""
+    ratio = settings.JIESU_SLA_WARN_RATIO
+    hours = timedelta(hours=settings.JIESU_SLA_WARN_WORKING_HOURS)
+    if unit == Unit.WORKING_DAYS:
+        by_ratio = cal.subtract_working_time(due, cal.working_time_between(start, due) * ratio)
+        by_hours = cal.subtract_working_time(due, hours)
+    else:
+        by_ratio = due - (due - start) * ratio
+        by_hours = due - hours
     return max(start, min(by_ratio, by_hours))
 
 
@@ -204,13 +244,14 @@ def start_clocks(ticket, now: datetime, clocks) -> None:
             continue
         due = add_limit(cal, now, getattr(rule, limit_field), getattr(rule, unit_field))
         setattr(ticket, due_field, due)
-        setattr(ticket, warn_field, warn_at(cal, now, due))
+        setattr(ticket, warn_field, warn_at(cal, now, due, getattr(rule, unit_field)))
 
 
 def set_reply_due(ticket, due: datetime, now: datetime) -> None:
     """An approved extension: the new reply deadline, and its 临期 moment counted from now."""
     ticket.reply_due_at = due
-    ticket.reply_warn_at = warn_at(working_calendar(), now, due)
+    unit = ticket.sla_rule.reply_unit if ticket.sla_rule else Unit.WORKING_DAYS
+    ticket.reply_warn_at = warn_at(working_calendar(), now, due, unit)
 
 
 # Which states a clock runs in, and the field whose value stops it.
@@ -266,6 +307,31 @@ def running_clocks(ticket, now: datetime) -> list[ClockState]:
         status = Status.OVERDUE if now >= due else Status.WARNING if now >= warn else Status.NORMAL
         states.append(ClockState(clock, Clock(clock).label, due, status, due - now))
     return states
+
+
+@dataclass
+class ClockRow:
+    """One line of the ticket page's 时限 card: a running clock, or one that stopped (on time or late)."""
+
+    label: str
+    due_at: datetime
+    stopped_at: datetime | None
+    running: ClockState | None
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.stopped_at is None else self.stopped_at <= self.due_at
+
+
+def clock_rows(ticket, now: datetime) -> list[ClockRow]:
+    running = {s.clock: s for s in running_clocks(ticket, now)}
+    rows = []
+    for clock, (_, stop_field) in RUNNING.items():
+        due = getattr(ticket, CLOCK_FIELDS[clock][0])
+        if due is None:
+            continue
+        rows.append(ClockRow(Clock(clock).label, due, getattr(ticket, stop_field), running.get(clock)))
+    return rows
 
 
 def worst_clock(ticket, now: datetime) -> ClockState | None:
@@ -337,7 +403,7 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
     from jiesu.tickets.models import Ticket, TicketEvent
 
     started = _time.monotonic()
-    now = now or timezone.now()
+    now = now or jiesu_clock.now()
     result = SweepResult()
     counters = {
         SlaAlert.Kind.WARNING: "warnings",

@@ -6,6 +6,9 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import create_model
 
+from jiesu.core import clock
+from jiesu.sla import services as sla
+
 from . import access, services
 from .models import Ticket
 from .queries import TicketFilter, apply_filter
@@ -68,7 +71,14 @@ class TicketOut(Schema):
     replied_at: datetime | None
     callback_at: datetime | None
     closed_at: datetime | None
+    is_complex: bool
+    contacted_at: datetime | None
+    sign_due_at: datetime | None
+    contact_due_at: datetime | None
     reply_due_at: datetime | None
+    callback_due_at: datetime | None
+    sla_status: str | None  # worst running clock: normal / warning / overdue; null when no clock runs
+    sla_clock: str | None  # which clock that is: sign / contact / reply / callback
     reply_text: str
     reply_result: str
     callback_status: str
@@ -129,6 +139,7 @@ def _ref(obj) -> dict | None:
 
 
 def ticket_out(t: Ticket) -> dict:
+    worst = sla.worst_clock(t, clock.now())
     return {
         **{f: getattr(t, f) for f in TicketOut.model_fields if hasattr(t, f) and not f.endswith("_label")},
         "channel_label": t.get_channel_display(),
@@ -140,6 +151,8 @@ def ticket_out(t: Ticket) -> dict:
         "department": _ref(t.department),
         "lat": float(t.lat) if t.lat is not None else None,
         "lng": float(t.lng) if t.lng is not None else None,
+        "sla_status": worst.status if worst else None,
+        "sla_clock": worst.clock if worst else None,
     }
 
 

@@ -7,9 +7,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from jiesu.core import clock
 from jiesu.core.errors import ValidationFailed
 from jiesu.directory.models import Department
 from jiesu.directory.services import subtree_ids
+from jiesu.sla.services import Status as SlaStatus
+from jiesu.sla.services import status_q as sla_status_q
 
 from .models import Channel, Kind
 from .workflow import State
@@ -26,6 +29,7 @@ class TicketFilter:
     created_from: str = ""
     created_to: str = ""
     q: str = ""
+    sla: str = ""  # normal / warning / overdue: the worst running time-limit clock
 
     @classmethod
     def from_mapping(cls, data) -> "TicketFilter":
@@ -48,8 +52,12 @@ def apply_filter(queryset, f: TicketFilter):
         value = getattr(f, name)
         if value and value not in choices.values:
             errors[name] = f"取值无效：{value}"
+    if f.sla and f.sla not in SlaStatus.LABELS:
+        errors["sla"] = f"取值无效：{f.sla}（normal、warning、overdue）"
     if errors:
         raise ValidationFailed(errors)
+    if f.sla:
+        queryset = queryset.filter(sla_status_q(f.sla, clock.now()))
     if f.state:
         queryset = queryset.filter(state=f.state)
     if f.kind:

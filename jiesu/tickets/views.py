@@ -15,12 +15,14 @@ from jiesu.core.errors import NotFound, ServiceError
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids, suggest_department
+from jiesu.sla.services import Status as SlaStatus
 
 from . import access, services
 from .models import (
     Attachment,
     CallbackStatus,
     Channel,
+    ContactMethod,
     InvalidReason,
     Kind,
     ReplyResult,
@@ -48,6 +50,8 @@ def _choices_context() -> dict:
         "callback_statuses": CallbackStatus.choices,
         "satisfactions": Satisfaction.choices,
         "invalid_reasons": InvalidReason.choices,
+        "contact_methods": ContactMethod.choices,
+        "sla_statuses": list(SlaStatus.LABELS.items()),
     }
 
 
