@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1
 
-.PHONY: demo test venv lint bench
+.PHONY: demo test venv lint bench bench-sla
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -26,3 +26,6 @@ lint: venv
 
 bench: venv
 	bash scripts/bench.sh benchmarks/intake.py
+
+bench-sla: venv
+	bash scripts/bench-pg.sh benchmarks/sla_sweep.py

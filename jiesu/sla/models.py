@@ -130,3 +130,20 @@ class SlaAlert(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.clock} {self.kind}"
+
+
+class SweepRun(models.Model):
+    """One completed sweep. The next run only looks at thresholds crossed since this one's `now`."""
+
+    now = models.DateTimeField("扫描基准时间", db_index=True)
+    started_at = models.DateTimeField("开始")
+    finished_at = models.DateTimeField("结束")
+    counts = models.JSONField("结果", default=dict)
+
+    class Meta:
+        verbose_name = "时限扫描记录"
+        verbose_name_plural = "时限扫描记录"
+        ordering = ["-now"]
+
+    def __str__(self):
+        return f"{self.now:%Y-%m-%d %H:%M} {self.counts}"

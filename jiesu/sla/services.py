@@ -5,7 +5,7 @@ nothing here saves the ticket.
 """
 
 import time as _time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 from jiesu.core import clock as jiesu_clock
 
 from .calendar import SHANGHAI, WorkingCalendar
-from .models import CalendarDay, Clock, ConfigChange, SlaAlert, TimeLimitRule, Unit
+from .models import CalendarDay, Clock, ConfigChange, SlaAlert, SweepRun, TimeLimitRule, Unit
 
 # ---------------------------------------------------------------- calendar
 
@@ -397,11 +397,16 @@ def _thresholds(now: datetime) -> dict:
     }
 
 
-def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
+def sweep(now: datetime | None = None, *, dry_run: bool = False, full: bool = False) -> SweepResult:
     """Record each 临期 and 超期 once per clock and deadline, 催办 the day after a missed deadline, and
-    escalate to supervisors after JIESU_SLA_ESCALATE_WORKING_DAYS working days. Safe to re-run."""
-    from jiesu.tickets.models import Ticket, TicketEvent
+    escalate to supervisors after JIESU_SLA_ESCALATE_WORKING_DAYS working days. Safe to re-run.
 
+    Only thresholds crossed since the last completed run are examined (`full=True` looks at everything,
+    e.g. after the calendar changed); the SlaAlert constraint keeps overlapping runs from recording twice.
+    """
+    from jiesu.tickets.models import Ticket
+
+    started_wall = timezone.now()
     started = _time.monotonic()
     now = now or jiesu_clock.now()
     result = SweepResult()
@@ -411,32 +416,45 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False) -> SweepResult:
         SlaAlert.Kind.URGE: "urged",
         SlaAlert.Kind.ESCALATE: "escalated",
     }
+    last = None if full else SweepRun.objects.filter(now__lte=now).order_by("-now").first()
+    previous = _thresholds(last.now) if last else {}
     for kind, (field_kind, threshold) in _thresholds(now).items():
         for clock in RUNNING:
             due_field, warn_field = CLOCK_FIELDS[clock][:2]
             field = warn_field if field_kind == "warn" else due_field
             recorded = SlaAlert.objects.filter(ticket=OuterRef("pk"), clock=clock, kind=kind, due_at=OuterRef(due_field))
-            candidates = (
-                Ticket.objects.filter(_running_q(clock), **{f"{field}__lte": threshold})
-                .filter(~Exists(recorded))
-                .order_by("pk")
-                .values_list("pk", due_field, "state", "department_id")
-            )
+            candidates = Ticket.objects.filter(_running_q(clock), **{f"{field}__lte": threshold})
+            if kind in previous:
+                candidates = candidates.filter(**{f"{field}__gt": previous[kind][1]})
+            candidates = candidates.filter(~Exists(recorded)).order_by("pk")
             if dry_run:
                 setattr(result, counters[kind], getattr(result, counters[kind]) + candidates.count())
                 continue
-            while True:
-                rows = list(candidates[:BATCH])
+            after = 0
+            while True:  # keyset batches: each query starts where the previous one stopped
+                rows = list(
+                    candidates.filter(pk__gt=after).values_list("pk", due_field, "state", "department_id")[:BATCH]
+                )
                 if not rows:
                     break
+                after = rows[-1][0]
                 setattr(result, counters[kind], getattr(result, counters[kind]) + len(rows))
-                _record_alerts(Ticket, TicketEvent, rows, clock, kind, now)
+                _record_alerts(Ticket, rows, clock, kind, now)
     result.seconds = _time.monotonic() - started
+    if not dry_run:
+        SweepRun.objects.create(
+            now=now,
+            started_at=started_wall,
+            finished_at=timezone.now(),
+            counts={k: v for k, v in asdict(result).items() if k != "seconds"},
+        )
     return result
 
 
 @transaction.atomic
-def _record_alerts(Ticket, TicketEvent, rows, clock, kind, now) -> None:
+def _record_alerts(Ticket, rows, clock, kind, now) -> None:
+    from jiesu.tickets.models import TicketEvent
+
     label = Clock(clock).label
     SlaAlert.objects.bulk_create(
         [SlaAlert(ticket_id=pk, clock=clock, kind=kind, due_at=due, created_at=now) for pk, due, _, _ in rows],

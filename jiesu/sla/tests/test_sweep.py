@@ -80,14 +80,25 @@ def test_a_new_deadline_gets_its_own_alerts(world):
     from jiesu.tickets.workflow import Action
 
     ticket = world.ticket_in(State.IN_PROGRESS)
-    sla.sweep(ticket.reply_due_at + timedelta(minutes=1))
+    swept_at = ticket.reply_due_at + timedelta(minutes=1)
+    sla.sweep(swept_at)
     # 重办 after a callback restarts the reply clock: the new deadline is swept afresh.
-    ticket = world.act(ticket, Action.REPLY)
-    ticket = world.act(ticket, Action.CALLBACK)
-    ticket = world.act(ticket, Action.REDO)
+    with clock.frozen(swept_at + timedelta(minutes=1)):
+        ticket = world.act(ticket, Action.REPLY)
+        ticket = world.act(ticket, Action.CALLBACK)
+        ticket = world.act(ticket, Action.REDO)
     sla.sweep(ticket.reply_due_at + timedelta(minutes=1))
     overdue = [c for a, c in _events(ticket) if a == "sla_overdue" and c == "reply"]
     assert len(overdue) == 2
+
+
+def test_full_run_finds_what_the_window_skips(world):
+    ticket = world.ticket_in(State.PENDING_SIGN)
+    late = ticket.sign_due_at + timedelta(days=1)
+    sla.sweep(late)
+    SlaAlert.objects.all().delete()  # as if the alerts had been lost
+    assert sla.sweep(late + timedelta(minutes=1)).overdue == 0  # nothing new crossed since the last run
+    assert sla.sweep(late + timedelta(minutes=2), full=True).overdue >= 1
 
 
 def test_dry_run_counts_without_writing(world):

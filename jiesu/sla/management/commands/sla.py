@@ -18,6 +18,7 @@ class Command(BaseCommand):
         sweep = sub.add_parser("sweep", help="扫描在办工单的时限（可每分钟由 cron 执行，同一时间只运行一个）")
         sweep.add_argument("--dry-run", action="store_true", help="只统计，不写入")
         sweep.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+        sweep.add_argument("--full", action="store_true", help="全量扫描（修改节假日或规则后使用）")
 
     def handle(self, *args, subcommand, **options):
         if subcommand == "import-holidays":
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             if not taken:
                 self.stderr.write("另一个 sla sweep 正在运行，本次跳过。")
                 return
-            result = services.sweep(dry_run=options["dry_run"])
+            result = services.sweep(dry_run=options["dry_run"], full=options["full"])
         if options["json"]:
             self.stdout.write(json.dumps({**asdict(result), "dry_run": options["dry_run"]}, ensure_ascii=False))
             return

@@ -1,0 +1,115 @@
+"""SLA sweep over a large pool of open tickets (default 1,000,000) on PostgreSQL; prints JSON.
+
+Needs DATABASE_URL pointing at an empty PostgreSQL database (`make bench-sla` starts a throwaway cluster).
+Tickets are inserted with one INSERT … SELECT generate_series so that about 10% of the running clocks are
+overdue and a few per cent are 临期; then the sweep runs twice: the first run records every alert, the
+second, one minute later as from cron, only looks at what crossed in that minute.
+
+    python benchmarks/sla_sweep.py [--tickets 1000000]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import timedelta
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
+os.environ.setdefault("JIESU_DEMO", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print(json.dumps({"benchmark": "sla_sweep", "skipped": "needs DATABASE_URL=postgres://… (make bench-sla)"}))
+        return
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from jiesu.directory.models import Department
+    from jiesu.sla import services as sla
+    from jiesu.sla.models import SlaAlert
+    from jiesu.tickets.models import Ticket, TicketEvent
+
+    call_command("migrate", verbosity=0)
+    department, _ = Department.objects.get_or_create(code="BENCH", defaults={"name": "压测单位", "kind": "bureau"})
+    now = timezone.now()
+
+    # Every NOT NULL column gets a value: blanks for text, FALSE for flags, and these expressions.
+    g = "g"
+    special = {
+        "number": f"'B' || lpad({g}::text, 12, '0')",
+        "channel": "'phone'", "kind": "'complaint'", "urgency": "'normal'",
+        "title": "'压测工单'", "content": "'路灯不亮，请尽快维修。'",
+        "state": f"CASE WHEN mod({g}, 10) = 0 THEN 'pending_sign' WHEN mod({g}, 10) = 1 THEN 'pending_callback' "
+                 "ELSE 'in_progress' END",
+        "department_id": str(department.pk),
+        "created_at": "%(now)s - interval '3 days'", "updated_at": "%(now)s - interval '3 days'",
+        "dispatched_at": "%(now)s - interval '3 days'",
+        "signed_at": f"CASE WHEN mod({g}, 10) = 0 THEN NULL ELSE %(now)s - interval '2 days' END",
+        "replied_at": f"CASE WHEN mod({g}, 10) = 1 THEN %(now)s - interval '1 day' ELSE NULL END",
+        # Reply deadlines spread from 200 h ago to 800 h ahead: 20% overdue (some past escalation), ~2.4% 临期.
+        "reply_due_at": f"%(now)s + (mod({g}, 1000) - 200) * interval '1 hour'",
+        "reply_warn_at": f"%(now)s + (mod({g}, 1000) - 224) * interval '1 hour'",
+        "contact_due_at": f"%(now)s + (mod({g}, 500) - 50) * interval '1 hour'",
+        "contact_warn_at": f"%(now)s + (mod({g}, 500) - 60) * interval '1 hour'",
+        "sign_due_at": f"%(now)s + (mod({g}, 100) - 10) * interval '1 hour'",
+        "sign_warn_at": f"%(now)s + (mod({g}, 100) - 11) * interval '1 hour'",
+        "callback_due_at": f"%(now)s + (mod({g}, 200) - 20) * interval '1 hour'",
+        "callback_warn_at": f"%(now)s + (mod({g}, 200) - 25) * interval '1 hour'",
+    }
+    columns, values = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in special:
+            values.append(special[field.attname])
+        elif field.null:
+            values.append("NULL")
+        elif field.get_internal_type() == "BooleanField":
+            values.append("FALSE")
+        else:
+            values.append("''")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g",
+            {"now": now, "n": args.tickets},
+        )
+        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
+    insert_seconds = time.perf_counter() - started
+
+    first = sla.sweep(now)
+    second = sla.sweep(now + timedelta(minutes=1))  # the next cron run, one minute later
+    print(json.dumps({
+        "benchmark": "sla_sweep",
+        "database": "postgresql",
+        "tickets": args.tickets,
+        "insert_s": round(insert_seconds, 1),
+        "first_run": {
+            "seconds": round(first.seconds, 2),
+            "tickets_per_s": round(args.tickets / first.seconds),
+            "warnings": first.warnings, "overdue": first.overdue, "urged": first.urged, "escalated": first.escalated,
+        },
+        "steady_state_run": {
+            "seconds": round(second.seconds, 2),
+            "tickets_per_s": round(args.tickets / second.seconds),
+            "new_alerts": second.warnings + second.overdue + second.urged + second.escalated,
+        },
+        "alerts": SlaAlert.objects.count(),
+        "events": TicketEvent.objects.count(),
+    }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
