@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -380,7 +380,7 @@ EVENT_OF = {
     SlaAlert.Kind.URGE: "urge",
     SlaAlert.Kind.ESCALATE: "escalate",
 }
-BATCH = 5000
+BATCH = 4000  # × 5 parameters stays under SQLite's 32,766
 
 
 def _thresholds(now: datetime) -> dict:
@@ -422,13 +422,16 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False, full: bool = Fa
         for clock in RUNNING:
             due_field, warn_field = CLOCK_FIELDS[clock][:2]
             field = warn_field if field_kind == "warn" else due_field
-            recorded = SlaAlert.objects.filter(ticket=OuterRef("pk"), clock=clock, kind=kind, due_at=OuterRef(due_field))
             candidates = Ticket.objects.filter(_running_q(clock), **{f"{field}__lte": threshold})
             if kind in previous:
                 candidates = candidates.filter(**{f"{field}__gt": previous[kind][1]})
-            candidates = candidates.filter(~Exists(recorded)).order_by("pk")
+            candidates = candidates.order_by("pk")
             if dry_run:
-                setattr(result, counters[kind], getattr(result, counters[kind]) + candidates.count())
+                recorded = SlaAlert.objects.filter(
+                    ticket=OuterRef("pk"), clock=clock, kind=kind, due_at=OuterRef(due_field)
+                )
+                new = candidates.filter(~Exists(recorded)).count()
+                setattr(result, counters[kind], getattr(result, counters[kind]) + new)
                 continue
             after = 0
             while True:  # keyset batches: each query starts where the previous one stopped
@@ -438,8 +441,8 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False, full: bool = Fa
                 if not rows:
                     break
                 after = rows[-1][0]
-                setattr(result, counters[kind], getattr(result, counters[kind]) + len(rows))
-                _record_alerts(Ticket, rows, clock, kind, now)
+                recorded = _record_alerts(Ticket, rows, clock, kind, now)
+                setattr(result, counters[kind], getattr(result, counters[kind]) + recorded)
     result.seconds = _time.monotonic() - started
     if not dry_run:
         SweepRun.objects.create(
@@ -451,15 +454,31 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False, full: bool = Fa
     return result
 
 
+def _insert_alerts(rows, clock, kind, now) -> set[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: the tickets whose alert is new. This is what makes the
+    sweep idempotent without an anti-join over a large alert table."""
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(SlaAlert._meta.db_table)
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    params = []
+    for pk, due, _, _ in rows:
+        params += [pk, clock, kind, adapt(due), adapt(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, clock, kind, due_at, created_at) VALUES {placeholders} "
+            "ON CONFLICT (ticket_id, clock, kind, due_at) DO NOTHING RETURNING ticket_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 @transaction.atomic
-def _record_alerts(Ticket, rows, clock, kind, now) -> None:
+def _record_alerts(Ticket, rows, clock, kind, now) -> int:
     from jiesu.tickets.models import TicketEvent
 
+    new = _insert_alerts(rows, clock, kind, now)
+    rows = [row for row in rows if row[0] in new]
     label = Clock(clock).label
-    SlaAlert.objects.bulk_create(
-        [SlaAlert(ticket_id=pk, clock=clock, kind=kind, due_at=due, created_at=now) for pk, due, _, _ in rows],
-        ignore_conflicts=True,
-    )
     notes = {
         SlaAlert.Kind.WARNING: "{label}时限即将到期（{due}）",
         SlaAlert.Kind.OVERDUE: "{label}已超过时限（{due}）",
@@ -486,7 +505,8 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> None:
         ]
     )
     ids = [pk for pk, _, _, _ in rows]
-    if kind == SlaAlert.Kind.URGE:
+    if kind == SlaAlert.Kind.URGE and ids:
         Ticket.objects.filter(pk__in=ids).update(supervised=True)
-    if kind == SlaAlert.Kind.ESCALATE:
+    if kind == SlaAlert.Kind.ESCALATE and ids:
         Ticket.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
+    return len(rows)
