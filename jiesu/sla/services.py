@@ -1,6 +1,6 @@
 """Time limits: the calendar from the database, rule matching, deadlines on tickets, SLA status, and the sweep.
 
-Ticket services call `start_clocks`, `start_callback_clock` and `set_reply_due` inside their own transaction;
+Ticket services call `start_clocks` and `set_reply_due` inside their own transaction;
 nothing here saves the ticket.
 """
 
