@@ -13,8 +13,11 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _fresh_sla_cache():
     """The calendar and rules are cached per process; each test starts from its own database."""
+    from jiesu.routing import services as routing
     from jiesu.sla import services
 
     services.invalidate()
+    routing.invalidate()
     yield
     services.invalidate()
+    routing.invalidate()

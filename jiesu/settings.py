@@ -42,10 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_htmx",
     "jiesu.core",
     "jiesu.directory",
     "jiesu.tickets",
     "jiesu.sla",
+    "jiesu.routing",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -133,6 +136,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 JIESU_SLA_WARN_RATIO = float(os.environ.get("JIESU_SLA_WARN_RATIO", "0.2"))
 JIESU_SLA_WARN_WORKING_HOURS = float(os.environ.get("JIESU_SLA_WARN_WORKING_HOURS", "4"))
 JIESU_SLA_ESCALATE_WORKING_DAYS = int(os.environ.get("JIESU_SLA_ESCALATE_WORKING_DAYS", "5"))
+
+# Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
+# Unset or empty: off (the default); `make demo` turns it on.
+_auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
+JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from django.db import transaction
 from jiesu.core import clock
 from jiesu.directory.models import Category, CategoryRoute, Department, Region, Role, Staff, StaffRole
 from jiesu.directory.services import suggest_department
+from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.tickets import services
 from jiesu.tickets.models import Ticket
@@ -228,10 +229,27 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
         return
 
 
+def training_set() -> tuple[list[str], list[str]]:
+    """The demo's own texts (written for jiesu), each in every street's places, labelled by leaf category."""
+    texts, labels = [], []
+    for category_code, _, _, text in data.TEXTS:
+        for (_, street, _), places in zip(data.STREETS, data.PLACES.values(), strict=True):
+            for place in places[:2]:
+                texts.append(text.format(place=street + place))
+                labels.append(category_code)
+    return texts, labels
+
+
+def train_router():
+    texts, labels = training_set()
+    return routing.train(texts, labels, name="演示数据（江州市明湖区）", source="jiesu.demo.data")
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
     people = seed_directory()
+    train_router()
     made = seed_tickets(people, count=tickets)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count()}

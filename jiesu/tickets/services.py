@@ -24,6 +24,7 @@ from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normaliz
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
+from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
 
@@ -289,7 +290,9 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
-        ticket.refresh_from_db()
+    else:
+        routing.on_ticket_created(ticket)  # predict, record, and auto-dispatch when confident
+    ticket.refresh_from_db()
     return ticket
 
 
@@ -342,6 +345,7 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     # 派单 and 改派 give the (new) department its full time and its own first contact with the caller.
     ticket.contacted_at = None
     sla.start_clocks(ticket, now, [Clock.SIGN, Clock.CONTACT, Clock.REPLY])
+    routing.on_dispatched(ticket)
     return Outcome(
         note=_note(payload),
         department=department,

@@ -15,6 +15,8 @@ from jiesu.core.errors import NotFound, ServiceError
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids, suggest_department
+from jiesu.routing.models import Prediction
+from jiesu.routing.services import threshold as routing_threshold
 from jiesu.sla.services import Status as SlaStatus
 
 from . import access, services
@@ -115,15 +117,25 @@ def dispatch_queue(request):
         .select_related("department")
         .order_by("id")
     }
+    predictions = {
+        p.ticket_id: p
+        for p in Prediction.objects.filter(ticket__in=tickets).select_related("department").order_by("id")
+    }
     suggestions = {}
     for ticket in tickets:
         key = (ticket.category_id, ticket.region_id)
         if key not in suggestions:
             suggestions[key] = suggest_department(ticket.category, ticket.region)
-        ticket.suggested = suggestions[key]
+        ticket.prediction = predictions.get(ticket.pk)
+        # The operator's category decides; without one, the router's suggestion is preselected.
+        by_router = ticket.prediction.department if ticket.prediction else None
+        ticket.suggested = suggestions[key] if ticket.category_id else (by_router or suggestions[key])
         ticket.returned = returns.get(ticket.pk)
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
-    return render(request, "tickets/dispatch.html", {"tickets": tickets, "departments": departments})
+    return render(
+        request, "tickets/dispatch.html",
+        {"tickets": tickets, "departments": departments, "auto_threshold": routing_threshold() or 0.9},
+    )
 
 
 INBOX_TABS = [

@@ -1,0 +1,181 @@
+"""Routing on texts written for jiesu (the demo's own): train, evaluate, predict, explain, bad input,
+calibration, auto-dispatch, corrections, the API and the commands."""
+
+import csv
+import json
+import random
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from jiesu.demo.seed import training_set
+from jiesu.routing import services
+from jiesu.routing.classifier import TextClassifier
+from jiesu.routing.models import Prediction, RoutingModel
+from jiesu.routing.text import is_judgeable, normalize
+
+BAD_INPUTS = ["", "   ", "！？。，……", "hello, my street light is broken", "😀😡🙏", "路" , "<p></p>&nbsp;"]
+
+
+@pytest.fixture(scope="module")
+def fixture_set():
+    return training_set()
+
+
+@pytest.fixture(scope="module")
+def classifier(fixture_set):
+    texts, labels = fixture_set
+    return TextClassifier().fit(texts, labels)
+
+
+def test_text_hygiene():
+    assert normalize("<b>尊敬的领导：</b>東湖路１２號路燈不亮&amp;") == "东湖路12号路灯不亮&"
+    assert len(normalize("路灯" * 60_000)) <= 2001
+    assert not any(is_judgeable(normalize(t)) for t in BAD_INPUTS)
+
+
+def test_round_trip_predict_and_explain(classifier):
+    top = classifier.top_k("翠湖苑的物业公司没开业主大会就把物业费涨了，请核实", 3)
+    assert [s.label for s in top][0] == "010101"  # 物业服务收费
+    assert len(top) == 3 and top[0].probability > top[1].probability
+    assert abs(sum(classifier.predict_proba(["物业费"])[0]) - 1) < 1e-6
+    assert "物业费" in "".join(classifier.explain("物业费上涨没有公示", "010101"))
+    again = TextClassifier.loads(classifier.dumps())
+    assert again.top_k("燃气泄漏很浓的味道", 1)[0].label == classifier.top_k("燃气泄漏很浓的味道", 1)[0].label
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS + ["路灯不亮" * 25_000])
+def test_bad_input_never_errors(classifier, text):
+    result = classifier.top_k(text, 3)
+    assert result == [] or len(result) == 3
+
+
+def test_calibration_higher_confidence_is_more_often_right():
+    # Noisy labels (a fifth shuffled) so that the model is sometimes wrong; held-out texts from other streets.
+    texts, labels = training_set()
+    rng = random.Random(7)
+    noisy = [rng.choice(labels) if rng.random() < 0.2 else label for label in labels]
+    train_idx = [i for i in range(len(texts)) if i % 5]
+    test_idx = [i for i in range(len(texts)) if not i % 5]
+    model = TextClassifier().fit([texts[i] for i in train_idx], [noisy[i] for i in train_idx])
+    proba = model.predict_proba([texts[i] for i in test_idx])
+    confidence = proba.max(axis=1)
+    right = np.array([model.labels[j] == labels[i] for j, i in zip(proba.argmax(axis=1), test_idx, strict=True)])
+    high = confidence >= np.median(confidence)
+    assert right[high].mean() >= right[~high].mean()
+    assert 0.0 < confidence.min() <= confidence.max() <= 1.0
+
+
+def _write_csv(path, texts, labels):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["主题", "内容", "label"])
+        for text, label in zip(texts, labels, strict=True):
+            writer.writerow([text[:12], text, label])
+
+
+@pytest.mark.django_db
+def test_commands_train_evaluate_predict_list_activate(tmp_path, fixture_set):
+    texts, labels = fixture_set
+    path = tmp_path / "train.csv"
+    _write_csv(path, texts, labels)
+    out = StringIO()
+    call_command("routing", "train", "--data", str(path), "--text-cols", "主题,内容", "--cv", "3", "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["active"] and summary["macro_f1"] > 0.9 and summary["training"]["n"] == len(texts)
+    out = StringIO()
+    call_command("routing", "evaluate", "--data", str(path), "--text-cols", "主题,内容", "--json", stdout=out)
+    evaluation = json.loads(out.getvalue())
+    assert {"accuracy", "macro_f1", "top3_accuracy", "per_class", "confusion"} <= set(evaluation)
+    out = StringIO()
+    call_command("routing", "predict", "楼道里燃气味很浓，怀疑泄漏", "--json", stdout=out)
+    assert json.loads(out.getvalue())["suggestions"][0]["label"] == "090301"
+    out = StringIO()
+    call_command("routing", "predict", "!!!", stdout=out)
+    assert "无法判断" in out.getvalue()
+    first = RoutingModel.objects.get()
+    call_command("routing", "train", "--data", str(path), "--text-cols", "主题,内容", "--cv", "0", stdout=StringIO())
+    assert RoutingModel.objects.get(active=True).pk != first.pk
+    call_command("routing", "activate", str(first.pk), stdout=StringIO())
+    assert RoutingModel.objects.get(active=True).pk == first.pk  # switching back is one command
+    out = StringIO()
+    call_command("routing", "list", stdout=out)
+    assert "启用" in out.getvalue()
+
+
+@pytest.fixture
+def routed_world(world):
+    """The world, with a model trained on the demo texts where 路灯不亮 is the world's category 0101 (→ A)."""
+    texts, labels = training_set()
+    services.train(texts, ["0101" if label == "020201" else label for label in labels], name="测试", source="test")
+    return world
+
+
+def test_auto_dispatch_threshold(routed_world, settings):
+    world = routed_world
+    text = "东湖路一段路灯已经一周不亮，晚上很黑，请求维修。"
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = None
+    ticket = world.new_ticket(kind="help", category="", content=text)
+    assert ticket.state == "pending_dispatch"
+    prediction = Prediction.objects.get(ticket=ticket)
+    assert prediction.department == world.dept_a and prediction.source == Prediction.Source.INTAKE
+
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = min(0.99, prediction.confidence)
+    ticket = world.new_ticket(kind="help", category="", content=text)
+    assert ticket.state == "pending_sign" and ticket.department == world.dept_a
+    dispatch = ticket.events.get(action="dispatch")
+    assert dispatch.actor.username == "router" and "智能派单" in dispatch.note
+    assert Prediction.objects.get(ticket=ticket).source == Prediction.Source.AUTO
+
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = 1.01  # above any probability: off in effect
+    assert world.new_ticket(kind="help", category="", content=text).state == "pending_dispatch"
+
+
+def test_final_choice_is_recorded_and_accept_confident(routed_world):
+    world = routed_world
+    ticket = world.new_ticket(kind="help", category="", content="东湖路一段路灯已经一周不亮，晚上很黑，请求维修。")
+    client = Client()
+    client.force_login(world.dispatcher)
+    page = client.get("/dispatch/").content.decode()
+    assert "智能建议：甲委员会" in page
+    client.post("/routing/accept/", {"minimum": "0.0"})
+    ticket.refresh_from_db()
+    assert ticket.state == "pending_sign"
+    prediction = Prediction.objects.get(ticket=ticket)
+    assert prediction.final_department == world.dept_a and prediction.correct is True
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS + ["路灯" * 60_000])
+def test_suggest_api_and_partial_never_fail(routed_world, text):
+    client = Client()
+    client.force_login(routed_world.operator)
+    response = client.post("/api/v1/routing/suggest", {"text": text}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["label"] == "无法判断" or response.json()["judgeable"]
+    assert client.get("/routing/suggest/", {"content": text[:5000]}).status_code == 200
+
+
+def test_retraining_from_corrections_changes_the_prediction(routed_world):
+    """Dispatchers keep correcting 噪声扰民 texts to a new category; retraining from tickets learns it."""
+    from jiesu.directory.tests.factories import CategoryFactory
+    from jiesu.tickets.workflow import State
+
+    world = routed_world
+    noise = CategoryFactory(code="0199", name="夜间施工", parent=world.category.parent, default_department=world.dept_b)
+    text = "工地每天夜里十一点以后还在浇筑混凝土，噪音很大，孩子无法入睡。"
+    assert services.route(text).best["label"] != "0199"
+    for _ in range(6):
+        ticket = world.ticket_in(State.CLOSED, kind="complaint", category="", content=text)
+        assert ticket.state == State.CLOSED
+    # Closed tickets of the world's own category too, so there are two classes to learn.
+    for _ in range(3):
+        world.ticket_in(State.CLOSED, kind="complaint", content="东湖路路灯不亮，请维修。")
+    from jiesu.tickets.models import Ticket
+
+    Ticket.objects.filter(content=text).update(category=noise)  # the final category the handlers settled on
+    texts, labels = services.training_data_from_tickets()
+    services.train(texts, labels, name="从工单再训练", source="tickets")
+    assert services.route(text).best["label"] == "0199"

@@ -1,0 +1,39 @@
+"""Text hygiene before features: HTML and boilerplate out, full-width → half-width, traditional →
+simplified, whitespace collapsed, very long texts cut to their head and tail."""
+
+import html
+import re
+import unicodedata
+
+from opencc import OpenCC
+
+_t2s = OpenCC("t2s")
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Greetings and sign-offs that every message carries and that say nothing about where it belongs.
+_BOILERPLATE = re.compile(
+    r"(尊敬的领导[，,：:！!]?|领导(们)?(你|您)好[，,！!。]?|(你|您)好[，,！!。]?|此致敬礼|谢谢(您|你)?[！!。]?|"
+    r"感谢(您|你)?[！!。]?|望(领导)?(早日|尽快)?(解决|回复|答复)[！!。]?)"
+)
+
+HEAD_CHARS = 1500
+TAIL_CHARS = 500
+MIN_CJK = 2  # fewer Chinese characters than this: 无法判断
+
+
+def normalize(text: str) -> str:
+    text = html.unescape(_TAGS.sub(" ", text or ""))
+    text = unicodedata.normalize("NFKC", text)  # full-width letters, digits and punctuation → half-width
+    text = _t2s.convert(text)
+    text = _BOILERPLATE.sub(" ", text)
+    text = _SPACE.sub(" ", text).strip()
+    if len(text) > HEAD_CHARS + TAIL_CHARS:
+        # The subject and the ask are at the start; the place is often repeated at the end.
+        text = text[:HEAD_CHARS] + " " + text[-TAIL_CHARS:]
+    return text
+
+
+def is_judgeable(normalized: str) -> bool:
+    """Enough Chinese to say anything: empty, punctuation-only, English-only or emoji-only texts are not."""
+    return len(_CJK.findall(normalized)) >= MIN_CJK
