@@ -48,6 +48,11 @@ def test_call_to_close_in_the_browser(transactional_db, live_server, browser):
     from jiesu.tickets.tests.world import World
 
     World.build()
+    from jiesu.demo.seed import training_set
+    from jiesu.routing import services as routing
+
+    texts, labels = training_set()  # the demo's texts; 路灯不亮 is this world's category 0101
+    routing.train(texts, ["0101" if label == "020201" else label for label in labels], name="e2e", source="test")
 
     # 话务员 registers the call.
     page = _login(browser, live_server, "operator")
@@ -56,7 +61,13 @@ def test_call_to_close_in_the_browser(transactional_db, live_server, browser):
     page.fill("#f-caller_name", "王先生")
     page.fill("#f-caller_phone", "138001380")  # too short: the form must say so and keep the input
     page.fill("#f-content", "东湖路88号门前路灯连续三晚不亮，夜里行人看不清路。")
-    page.select_option("#f-category", "0101")
+    # While the operator types, the router suggests (htmx, debounced); one click takes the suggestion.
+    first = page.locator("#route-suggestions .suggestions button").first
+    first.wait_for(timeout=10_000)
+    assert "路灯不亮" in first.inner_text()
+    assert "甲委员会" in page.inner_text("#route-suggestions")
+    first.click()
+    assert page.input_value("#f-category") == "0101"
     page.click("text=提交登记")
     assert "联系电话格式不正确" in page.inner_text("main")
     assert page.input_value("#f-content").startswith("东湖路88号")
