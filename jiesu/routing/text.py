@@ -7,7 +7,7 @@ import unicodedata
 
 from opencc import OpenCC
 
-_t2s = OpenCC("t2s")
+_t2s = OpenCC("t2s.json")
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")

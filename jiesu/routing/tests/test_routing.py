@@ -106,11 +106,17 @@ def test_commands_train_evaluate_predict_list_activate(tmp_path, fixture_set):
     assert "启用" in out.getvalue()
 
 
-@pytest.fixture
-def routed_world(world):
-    """The world, with a model trained on the demo texts where 路灯不亮 is the world's category 0101 (→ A)."""
+@pytest.fixture(scope="module")
+def world_model_blob():
+    """Trained once per module: the demo texts, with 路灯不亮 as the world's category 0101 (→ department A)."""
     texts, labels = training_set()
-    services.train(texts, ["0101" if label == "020201" else label for label in labels], name="测试", source="test")
+    return TextClassifier().fit(texts, ["0101" if label == "020201" else label for label in labels]).dumps()
+
+
+@pytest.fixture
+def routed_world(world, world_model_blob):
+    model = RoutingModel.objects.create(name="测试", labels=[], blob=world_model_blob)
+    services.activate(model.pk)
     return world
 
 
@@ -179,3 +185,15 @@ def test_retraining_from_corrections_changes_the_prediction(routed_world):
     texts, labels = services.training_data_from_tickets()
     services.train(texts, labels, name="从工单再训练", source="tickets")
     assert services.route(text).best["label"] == "0199"
+
+
+def test_fast_path_gives_sklearns_numbers(classifier, fixture_set):
+    texts = fixture_set[0][:40] + ["完全无关的一句话：今天天气不错", "物业"]
+    docs = [normalize(t) for t in texts]
+    reference = classifier.model.predict_proba(classifier.features.transform(docs))
+    assert np.allclose(classifier.predict_proba(texts), reference, atol=1e-9)
+    for text, row in zip(texts, reference, strict=True):
+        assert np.allclose(classifier.predict_proba([text])[0], row, atol=1e-9)
+        indices, values = classifier._vectorize(normalize(text))
+        dense = classifier.features.transform([normalize(text)]).toarray()[0]
+        assert np.allclose(dense[indices], values) and np.isclose(dense.sum(), values.sum())
