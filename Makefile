@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.9
+DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
 .PHONY: demo test venv lint bench bench-sla
 

@@ -16,7 +16,7 @@ from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.tickets import services
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.workflow import Action
+from jiesu.tickets.workflow import Action, State
 
 from . import data
 
@@ -179,13 +179,16 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
             return
         if goal < 0.1:
             return
-        department = suggest_department(category, region) or Department.objects.get(code="MHCGW")
-        if rng.random() < 0.08:  # a wrong first dispatch that comes back
-            wrong = Department.objects.get(code=rng.choice(["MHZJW", "MHSJJ", "MHJTW"]))
-            if wrong.pk != department.pk:
-                act(Action.DISPATCH, dispatcher, department=wrong.code, category=category.code)
-                act(Action.RETURN, handlers[wrong.pk], reason="该事项不属于我单位职责，请改派")
-        act(Action.DISPATCH, dispatcher, department=department.code, category=category.code)
+        if ticket.state == State.PENDING_SIGN:  # 智能派单 already dispatched it (auto-dispatch is on)
+            department = ticket.department
+        else:
+            department = suggest_department(category, region) or Department.objects.get(code="MHCGW")
+            if rng.random() < 0.08:  # a wrong first dispatch that comes back
+                wrong = Department.objects.get(code=rng.choice(["MHZJW", "MHSJJ", "MHJTW"]))
+                if wrong.pk != department.pk:
+                    act(Action.DISPATCH, dispatcher, department=wrong.code, category=category.code)
+                    act(Action.RETURN, handlers[wrong.pk], reason="该事项不属于我单位职责，请改派")
+            act(Action.DISPATCH, dispatcher, department=department.code, category=category.code)
         if goal < 0.2:
             return
         handler = handlers[department.pk]

@@ -29,9 +29,9 @@ def accept_confident(request):
     if not has_perm(request.user, "ticket.dispatch"):
         raise Http404
     try:
-        minimum = float(request.POST.get("minimum", "0.9"))
+        minimum = float(request.POST.get("minimum", "0.8"))
     except ValueError:
-        minimum = 0.9
+        minimum = 0.8
     done, failed = services.accept_confident(request.user, minimum)
     messages.success(request, f"已按智能派单建议派出 {done} 件（置信度 ≥ {minimum:.0%}）")
     for number, error in failed:

@@ -134,7 +134,7 @@ def dispatch_queue(request):
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
     return render(
         request, "tickets/dispatch.html",
-        {"tickets": tickets, "departments": departments, "auto_threshold": routing_threshold() or 0.9},
+        {"tickets": tickets, "departments": departments, "auto_threshold": routing_threshold() or 0.8},
     )
 
 

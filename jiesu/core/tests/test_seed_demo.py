@@ -20,3 +20,12 @@ def test_seed_demo_builds_a_district_with_tickets_in_every_state_and_is_idempote
     assert "huawu" in out.getvalue() and "jiesu12345" in out.getvalue()
     call_command("seed_demo", stdout=StringIO())
     assert Ticket.objects.count() == 160
+
+
+@pytest.mark.django_db
+def test_seed_demo_as_make_demo_runs_it_with_auto_dispatch(settings):
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = 0.8
+    call_command("seed_demo", tickets=60, stdout=StringIO())
+    auto = Ticket.objects.filter(events__action="dispatch", events__actor__username="router").distinct()
+    assert auto.exists()
+    assert Ticket.objects.count() == 60
