@@ -36,6 +36,34 @@ def jieba_tokens(text: str) -> list[str]:
     return [t for t in jieba.lcut(text) if t.strip()]
 
 
+def _join_overlaps(terms: list[str], text: str) -> list[str]:
+    """Character n-grams that overlap in the text are one phrase (每天晚 + 天晚上 → 每天晚上); n-grams inside a
+    longer kept term add nothing. Order of importance is kept."""
+    terms = list(terms)
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(terms):
+            for j, b in enumerate(terms):
+                if i == j:
+                    continue
+                for k in range(min(len(a), len(b)) - 1, 0, -1):
+                    if a[-k:] == b[:k] and (a + b[k:]) in text:
+                        terms[i] = a + b[k:]
+                        del terms[j]
+                        merged = True
+                        break
+                if merged:
+                    break
+            if merged:
+                break
+    kept = []
+    for t in terms:
+        if t not in kept and not any(t != other and t in other for other in terms):
+            kept.append(t)
+    return kept
+
+
 @dataclass
 class Suggestion:
     label: str
@@ -186,9 +214,7 @@ class TextClassifier:
             term = names[indices[i]].split("__", 1)[-1].strip()
             if len(term) > 1 and _WORDLIKE.fullmatch(term) and term not in candidates:
                 candidates.append(term)
-        # Overlapping character n-grams say the same thing: keep the longest.
-        terms = [t for t in candidates if not any(t != other and t in other for other in candidates)]
-        return terms[:n]
+        return _join_overlaps(candidates, normalize(text))[:n]
 
     @staticmethod
     def _class_weights(coef: np.ndarray, index: int) -> np.ndarray:

@@ -197,3 +197,10 @@ def test_fast_path_gives_sklearns_numbers(classifier, fixture_set):
         indices, values = classifier._vectorize(normalize(text))
         dense = classifier.features.transform([normalize(text)]).toarray()[0]
         assert np.allclose(dense[indices], values) and np.isclose(dense.sum(), values.sum())
+
+
+def test_overlapping_ngrams_are_shown_as_one_phrase():
+    from jiesu.routing.classifier import _join_overlaps
+
+    joined = _join_overlaps(["天晚上", "占用人", "用人行", "每天晚", "烧烤"], "楼下烧烤摊每天晚上占用人行道")
+    assert sorted(joined) == ["占用人行", "每天晚上", "烧烤"]
