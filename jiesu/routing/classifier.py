@@ -9,6 +9,7 @@ import logging
 import pickle
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 
 import jieba
@@ -104,7 +105,9 @@ class TextClassifier:
         return self
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        docs = [normalize(t) for t in texts]
+        return self._proba_docs([normalize(t) for t in texts])
+
+    def _proba_docs(self, docs: list[str]) -> np.ndarray:
         fast = self._fast()
         if fast is None:
             return self.model.predict_proba(self.features.transform(docs))
@@ -153,11 +156,8 @@ class TextClassifier:
         all_indices, all_values = [], []
         for vec, offset in zip(parts, offsets, strict=False):
             analyzer, vocabulary, idf = self._analyzer(vec), vec.vocabulary_, vec.idf_
-            counts: dict[int, int] = {}
-            for gram in analyzer(doc):
-                j = vocabulary.get(gram)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
+            # Count in C first, then look each distinct n-gram up once.
+            counts = {vocabulary[g]: c for g, c in Counter(analyzer(doc)).items() if g in vocabulary}
             if not counts:
                 continue
             indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -190,9 +190,10 @@ class TextClassifier:
 
     def top_k(self, text: str, k: int = 3) -> list[Suggestion]:
         """The k likeliest labels, or [] when the text gives nothing to judge by (无法判断)."""
-        if not is_judgeable(normalize(text)):
+        doc = normalize(text)
+        if not is_judgeable(doc):
             return []
-        probabilities = self.predict_proba([text])[0]
+        probabilities = self._proba_docs([doc])[0]
         order = np.argsort(probabilities)[::-1][:k]
         return [Suggestion(self.labels[i], float(probabilities[i])) for i in order]
 
