@@ -23,14 +23,14 @@ from .models import Prediction, RoutingModel
 from .text import normalize
 
 UNKNOWN = "无法判断"
-_loaded: dict = {"pk": None, "classifier": None}
+_loaded: dict = {"key": None, "classifier": None}
 
 
 # ---------------------------------------------------------------- models
 
 
 def invalidate() -> None:
-    _loaded.update(pk=None, classifier=None)
+    _loaded.update(key=None, classifier=None)
 
 
 def active() -> tuple[RoutingModel | None, TextClassifier | None]:
@@ -40,9 +40,9 @@ def active() -> tuple[RoutingModel | None, TextClassifier | None]:
     if model is None:
         return None, None
     key = (model.pk, model.created_at)  # a pk alone can come back after a rolled-back transaction
-    if key != _loaded["pk"]:
+    if key != _loaded["key"]:
         blob = RoutingModel.objects.filter(pk=model.pk).values_list("blob", flat=True).first()
-        _loaded.update(pk=key, classifier=TextClassifier.loads(bytes(blob)))
+        _loaded.update(key=key, classifier=TextClassifier.loads(bytes(blob)))
     return model, _loaded["classifier"]
 
 
@@ -51,9 +51,7 @@ def activate(model_id: int) -> RoutingModel:
     model = RoutingModel.objects.select_for_update().get(pk=model_id)
     RoutingModel.objects.filter(active=True).exclude(pk=model.pk).update(active=False)
     RoutingModel.objects.filter(pk=model.pk).update(active=True)
-    transaction.on_commit(invalidate)
-    invalidate()
-    model.active = True
+    model.active = True  # every process notices on its next prediction: active() asks the database
     return model
 
 
