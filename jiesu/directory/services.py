@@ -33,19 +33,22 @@ def region_ancestry(region: Region | None) -> list[Region]:
 
 def suggest_department(category: Category | None, region: Region | None = None) -> Department | None:
     """The department a category goes to: a route for the region (or a parent region), else the default,
-    walking up the category tree until one is found."""
-    regions = region_ancestry(region)
+    walking up the category tree until one is found. One query for the routes of the whole chain."""
+    chain = []
     node = category
     while node is not None:
-        if regions:
-            routes = {
-                r.region_id: r.department
-                for r in CategoryRoute.objects.filter(category=node, region__in=regions).select_related("department")
-            }
-            for r in regions:
-                if r.pk in routes and routes[r.pk].active:
-                    return routes[r.pk]
+        chain.append(node)
+        node = node.parent
+    regions = region_ancestry(region)
+    routes = {}
+    if chain and regions:
+        for r in CategoryRoute.objects.filter(category__in=chain, region__in=regions).select_related("department"):
+            routes[(r.category_id, r.region_id)] = r.department
+    for node in chain:
+        for r in regions:
+            department = routes.get((node.pk, r.pk))
+            if department is not None and department.active:
+                return department
         if node.default_department_id and node.default_department.active:
             return node.default_department
-        node = node.parent
     return None

@@ -11,6 +11,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -172,15 +173,24 @@ class Route:
         return self.best["name"] if self.best else UNKNOWN
 
 
-def _resolve(label: str, level: str, region):
-    """A label → (display name, category, department to dispatch to)."""
+def _resolve(labels: list[str], level: str, region) -> list[tuple[str, Category | None, Department | None]]:
+    """Labels → (display name, category, department to dispatch to), with one query for the lot."""
     if level == RoutingModel.Level.DEPARTMENT:
-        department = Department.objects.filter(code=label, active=True).first()
-        return (department.name if department else label), None, department
-    category = Category.objects.filter(code=label).first() or Category.objects.filter(name=label, level=1).first()
-    if category is None:
-        return label, None, None
-    return category.path_name, category, suggest_department(category, region)
+        departments = {d.code: d for d in Department.objects.filter(code__in=labels, active=True)}
+        return [(departments[x].name if x in departments else x, None, departments.get(x)) for x in labels]
+    categories = Category.objects.filter(Q(code__in=labels) | Q(name__in=labels, level=1)).select_related(
+        "parent__parent", "default_department", "parent__default_department", "parent__parent__default_department"
+    )
+    by_code = {c.code: c for c in categories}
+    by_name = {c.name: c for c in categories if c.level == 1}
+    resolved = []
+    for label in labels:
+        category = by_code.get(label) or by_name.get(label)
+        if category is None:
+            resolved.append((label, None, None))
+        else:
+            resolved.append((category.path_name, category, suggest_department(category, region)))
+    return resolved
 
 
 def route(text: str, region=None, k: int = 3) -> Route:
@@ -190,11 +200,12 @@ def route(text: str, region=None, k: int = 3) -> Route:
     top = classifier.top_k(text, k)
     if not top:
         return Route(judgeable=False, model=model)
-    suggestions = []
-    for s in top:
-        name, category, department = _resolve(s.label, model.level, region)
-        suggestions.append({"label": s.label, "name": name, "probability": round(s.probability, 4),
-                            "category": category, "department": department})
+    suggestions = [
+        {"label": s.label, "name": name, "probability": round(s.probability, 4), "category": category,
+         "department": department}
+        for s, (name, category, department) in zip(top, _resolve([s.label for s in top], model.level, region),
+                                                   strict=True)
+    ]
     return Route(judgeable=True, suggestions=suggestions, terms=classifier.explain(text, top[0].label),
                  model=model)
 
