@@ -5,6 +5,7 @@ the actor, validate the payload, apply the effects, move the state, write one Ti
 A refused action raises a ServiceError and changes nothing.
 """
 
+import logging
 import mimetypes
 import os
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from .models import (
     Urgency,
 )
 from .workflow import TRANSITIONS, Action, Transition, TransitionNotAllowed, move, transition_for
+
+logger = logging.getLogger(__name__)
 
 MAX_TITLE = 100
 MAX_CONTENT = 5000
@@ -270,6 +273,16 @@ def _validate_new_ticket(data: dict) -> dict:
     return clean
 
 
+def _route_new_ticket(ticket) -> None:
+    """Predict, record, and auto-dispatch when confident. The router helps intake; it must never stop it,
+    so a failure inside it is logged and the ticket waits for a dispatcher."""
+    try:
+        with transaction.atomic():
+            routing.on_ticket_created(ticket)
+    except Exception:
+        logger.exception("智能派单失败，工单 %s 转人工派单", ticket.number)
+
+
 @transaction.atomic
 def create_ticket(*, actor, data: dict) -> Ticket:
     """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结)."""
@@ -291,7 +304,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
     else:
-        routing.on_ticket_created(ticket)  # predict, record, and auto-dispatch when confident
+        _route_new_ticket(ticket)
     ticket.refresh_from_db()
     return ticket
 

@@ -204,3 +204,13 @@ def test_overlapping_ngrams_are_shown_as_one_phrase():
 
     joined = _join_overlaps(["天晚上", "占用人", "用人行", "每天晚", "烧烤"], "楼下烧烤摊每天晚上占用人行道")
     assert sorted(joined) == ["占用人行", "每天晚上", "烧烤"]
+
+
+def test_a_failing_router_never_stops_intake(routed_world, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(services, "route", broken)
+    ticket = routed_world.new_ticket(kind="help", category="", content="东湖路路灯不亮，请维修。")
+    assert ticket.state == "pending_dispatch" and not Prediction.objects.filter(ticket=ticket).exists()
+    assert "转人工派单" in caplog.text
