@@ -33,7 +33,7 @@ def classifier(fixture_set):
 
 def test_text_hygiene():
     assert normalize("<b>尊敬的领导：</b>東湖路１２號路燈不亮&amp;") == "东湖路12号路灯不亮&"
-    assert len(normalize("路灯" * 60_000)) <= 2001
+    assert len(normalize("路灯" * 60_000)) <= 401
     assert not any(is_judgeable(normalize(t)) for t in BAD_INPUTS)
 
 
