@@ -229,6 +229,8 @@ def ticket_detail(request, number):
             "suggested": suggest_department(ticket.category, ticket.region),
             "sub_units": sub_units,
             "attachment_purposes": Attachment.Purpose.choices,
+            "prediction": ticket.predictions.select_related("department", "final_department").order_by("-id").first(),
+            "can_dispatch": has_perm(request.user, "ticket.dispatch") or has_perm(request.user, "ticket.view_all"),
             **_choices_context(),
         },
     )

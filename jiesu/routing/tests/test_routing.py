@@ -147,11 +147,17 @@ def test_final_choice_is_recorded_and_accept_confident(routed_world):
     client.force_login(world.dispatcher)
     page = client.get("/dispatch/").content.decode()
     assert "智能建议：甲委员会" in page
+    assert "依据：" in page
     client.post("/routing/accept/", {"minimum": "0.0"})
     ticket.refresh_from_db()
     assert ticket.state == "pending_sign"
     prediction = Prediction.objects.get(ticket=ticket)
     assert prediction.final_department == world.dept_a and prediction.correct is True
+    detail = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "智能派单建议" in detail and "与建议一致" in detail
+    handler_view = Client()
+    handler_view.force_login(world.handler_a)
+    assert 'id="routing"' not in handler_view.get(f"/tickets/{ticket.number}/").content.decode()
 
 
 @pytest.mark.parametrize("text", BAD_INPUTS + ["路灯" * 60_000])
