@@ -81,7 +81,3 @@ def has_perm(user, code: str) -> bool:
     if permission is None:
         return False
     return bool(roles_of(user) & permission.roles)
-
-
-def label(code: str) -> str:
-    return CATALOGUE[code].label

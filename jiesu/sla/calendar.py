@@ -29,13 +29,6 @@ class WorkingCalendar:
             return False
         return day.weekday() < 5
 
-    def next_working_day(self, day: date) -> date:
-        """The first working day strictly after `day`."""
-        day += DAY
-        while not self.is_working_day(day):
-            day += DAY
-        return day
-
     def _local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             raise ValueError("WorkingCalendar needs aware datetimes")
