@@ -11,6 +11,7 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import jieba
 import numpy as np
@@ -29,7 +30,14 @@ DEFAULT_PARAMS = {
     "words": False,
     "C": 5.0,
     "calibration_folds": 3,
-    "sublinear_tf": True,
+    # One SVM on all the data, its sigmoid calibrated on out-of-fold scores (ensemble=False): each
+    # calibration-fold SVM would see only 2/3 of the labels, and one SVM predicts 3× cheaper.
+    "calibration_ensemble": False,
+    # Raw term counts measured better than log counts on the real messages (docs/routing.md).
+    "sublinear_tf": False,
+    # An n-gram seen in one message only cannot generalise; dropping them shrinks the vocabulary 5× and
+    # measured +0.01 macro-F1 on the real messages.
+    "min_df": 2,
 }
 
 
@@ -84,7 +92,8 @@ class TextClassifier:
     def _features(self) -> FeatureUnion:
         lo, hi = self.params["char_ngrams"]
         parts = [
-            ("char", TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=self.params["sublinear_tf"]))
+            ("char", TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=self.params["sublinear_tf"],
+                                     min_df=self.params.get("min_df", 1)))
         ]
         if self.params["words"]:
             parts.append((
@@ -101,7 +110,9 @@ class TextClassifier:
         counts = np.unique(labels, return_counts=True)[1]
         folds = int(min(self.params["calibration_folds"], counts.min()))
         base = LinearSVC(C=self.params["C"])
-        self.model = CalibratedClassifierCV(base, method="sigmoid", cv=max(folds, 2)).fit(matrix, labels)
+        self.model = CalibratedClassifierCV(
+            base, method="sigmoid", cv=max(folds, 2), ensemble=self.params.get("calibration_ensemble", True)
+        ).fit(matrix, labels)
         return self
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -156,12 +167,16 @@ class TextClassifier:
         all_indices, all_values = [], []
         for vec, offset in zip(parts, offsets, strict=False):
             analyzer, vocabulary, idf = self._analyzer(vec), vec.vocabulary_, vec.idf_
-            # Count in C first, then look each distinct n-gram up once.
-            counts = {vocabulary[g]: c for g, c in Counter(analyzer(doc)).items() if g in vocabulary}
-            if not counts:
+            # Count in C first, then look each distinct n-gram up once, without a Python loop (map over
+            # dict.get); n-grams the model never saw come back as -1 and are dropped.
+            counts = Counter(analyzer(doc))
+            indices = np.fromiter(map(vocabulary.get, counts, repeat(-1, len(counts))), dtype=np.int64,
+                                  count=len(counts))
+            known = indices >= 0
+            if not known.any():
                 continue
-            indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            indices = indices[known]
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))[known]
             if vec.sublinear_tf:
                 tf = np.log(tf) + 1
             values = tf * idf[indices]
@@ -199,7 +214,7 @@ class TextClassifier:
 
     def explain(self, text: str, label: str, n: int = 5) -> list[str]:
         """The n features of this text that pushed it most towards `label` (weights averaged over the
-        calibration folds' SVMs)."""
+        calibration SVMs: one, or one per fold for models trained with calibration_ensemble)."""
         index = self.labels.index(label)
         indices, values = self._vectorize(normalize(text))
         weights = np.mean(

@@ -9,6 +9,7 @@ from opencc import OpenCC
 
 _t2s = OpenCC("t2s.json")
 _TAGS = re.compile(r"<[^>]+>")
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")  # control characters as Excel exports write them (_x000D_)
 _SPACE = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Greetings and sign-offs that every message carries and that say nothing about where it belongs.
@@ -24,6 +25,7 @@ MIN_CJK = 2  # fewer Chinese characters than this: 无法判断
 
 def normalize(text: str) -> str:
     text = html.unescape(_TAGS.sub(" ", text or ""))
+    text = _EXCEL_ESCAPE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)  # full-width letters, digits and punctuation → half-width
     text = _t2s.convert(text)
     text = _BOILERPLATE.sub(" ", text)
