@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "jiesu.tickets",
     "jiesu.sla",
     "jiesu.routing",
+    "jiesu.kpi",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,16 @@ JIESU_SLA_ESCALATE_WORKING_DAYS = int(os.environ.get("JIESU_SLA_ESCALATE_WORKING
 
 # Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
 # Unset or empty: off (the default); `make demo` turns it on.
+# The three rates and 办结率 (docs/kpi.md). 满意率 = (满意 + k × 基本满意) ÷ 有效回访; the composite score weighs
+# 响应率/解决率/满意率 30/35/35 (a published county scheme). Targets here are defaults; per-unit targets are
+# set in the admin (考核目标).
+_kpi_weights = [float(w) for w in os.environ.get("JIESU_KPI_WEIGHTS", "30,35,35").split(",")]
+JIESU_KPI = {
+    "basic_satisfied_weight": float(os.environ.get("JIESU_KPI_BASIC_SATISFIED_WEIGHT", "0.8")),
+    "weights": dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),
+    "targets": {"response": 1.0, "resolution": 0.9, "satisfaction": 0.9, "completion": 1.0},
+}
+
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
 

@@ -3,12 +3,14 @@
 from .models import Category, CategoryRoute, Department, Region
 
 
-def subtree_ids(department: Department) -> list[int]:
-    """The department and all its sub-units (one query per level; trees are 4 levels deep)."""
-    ids = [department.pk]
-    frontier = [department.pk]
+def subtree_ids(node: Department | Region | Category) -> list[int]:
+    """The node (a department, region or category) and everything below it (one query per level; the
+    trees are a few levels deep)."""
+    model = type(node)
+    ids = [node.pk]
+    frontier = [node.pk]
     while frontier:
-        frontier = list(Department.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = list(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
         ids.extend(frontier)
     return ids
 

@@ -25,6 +25,7 @@ from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normaliz
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
+from jiesu.kpi import services as kpi
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
@@ -300,6 +301,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     ticket = Ticket(**clean, number=next_number(now), created_by=actor, created_at=now, updated_at=now)
     before, _ = move(ticket, transition)
     ticket.save()
+    kpi.record_change(None, ticket)
     _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
@@ -572,10 +574,12 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     _check_required(transition, payload)
     now = clock.now()
     original = _field_values(ticket)
+    counted = kpi.snapshot(ticket)
     outcome = EFFECTS[action](ticket, actor, payload, now)
     before, _ = move(ticket, transition)
     ticket.updated_at = now
     ticket.save(update_fields=[name for name, value in _field_values(ticket).items() if original[name] != value])
+    kpi.record_change(counted, ticket)
     _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
             data=outcome.data)
     return ticket

@@ -1,0 +1,420 @@
+"""KPI figures: keeping the daily rollup exact as tickets change, and reading it by unit, region, category,
+channel, 诉求类型 and period. Views, the API, the report command and the tests call these functions.
+
+Every figure can be recomputed from raw tickets (`raw_sums`, `tickets_for`) and must equal what the rollup
+says (`sums`); `verify` checks that for every day and combination.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
+
+from django.db import connection, transaction
+from django.db.models import Count as DbCount
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from jiesu.core.errors import ValidationFailed
+from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.services import subtree_ids
+from jiesu.tickets.models import Channel, Kind, Ticket
+
+from .definitions import COUNTS, counts_of, rates
+from .models import DIMENSIONS, KpiDaily
+
+COUNT_NAMES = tuple(COUNTS)
+_TRACKED = ("state", "department_id", "region_id", "category_id", "channel", "kind", "dispatched_at", "signed_at",
+            "sign_due_at", "contacted_at", "contact_due_at", "callback_at", "callback_status", "resolved",
+            "satisfaction", "reply_due_at", "replied_at")
+
+# ------------------------------------------------------------------ keeping the rollup
+
+
+def snapshot(ticket) -> SimpleNamespace:
+    """What the rollup needs to know of a ticket, taken before a change so the change can be undone."""
+    return SimpleNamespace(**{name: getattr(ticket, name) for name in _TRACKED})
+
+
+def _key(t, day: date) -> tuple:
+    return (day, t.department_id or 0, t.region_id or 0, t.category_id or 0, t.channel, t.kind)
+
+
+def _contributions(t) -> dict[tuple, dict[str, int]]:
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if t is not None:
+        for name, day in counts_of(t).items():
+            out[_key(t, day)][name] += 1
+    return out
+
+
+def record_change(before, after) -> None:
+    """Apply one ticket's change (before: a snapshot or None for a new ticket) to the rollup. Called by the
+    ticket services inside the transaction that writes the ticket, so the two commit together."""
+    delta: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for sign, side in ((-1, before), (1, snapshot(after))):
+        for key, counts in _contributions(side).items():
+            for name, n in counts.items():
+                delta[key][name] += sign * n
+    rows = [(key, counts) for key, counts in delta.items() if any(counts.values())]
+    if rows:
+        _add(rows)
+
+
+def _add(rows) -> None:
+    """Add counts to rollup rows, creating them when missing: one INSERT … ON CONFLICT DO UPDATE (the same
+    statement on SQLite and PostgreSQL), atomic under concurrent writers."""
+    table = KpiDaily._meta.db_table
+    columns = ["day", *DIMENSIONS, *COUNT_NAMES]
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNT_NAMES)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in ['day', *DIMENSIONS])}) DO UPDATE SET {updates}"
+    )
+    params = [
+        [connection.ops.adapt_datefield_value(key[0]), *key[1:], *(counts.get(c, 0) for c in COUNT_NAMES)]
+        for key, counts in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _raw_rows() -> dict[tuple, dict[str, int]]:
+    """The rollup recomputed from raw tickets with the database definitions (COUNTS[...].q), grouped in SQL."""
+    rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for name, count in COUNTS.items():
+        grouped = (
+            Ticket.objects.filter(count.q)
+            .annotate(kpi_day=TruncDate(count.date_field, tzinfo=timezone.get_current_timezone()))
+            .values("kpi_day", *DIMENSIONS)
+            .annotate(n=DbCount("id"))
+            .order_by()
+        )
+        for g in grouped:
+            key = (g["kpi_day"], g["department_id"] or 0, g["region_id"] or 0, g["category_id"] or 0, g["channel"],
+                   g["kind"])
+            rows[key][name] += g["n"]
+    return rows
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute the whole rollup from raw tickets (after a bulk import or a calendar change that moved
+    deadlines). Returns the number of rows written."""
+    rows = _raw_rows()
+    KpiDaily.objects.all().delete()
+    KpiDaily.objects.bulk_create(
+        (KpiDaily(day=k[0], **dict(zip(DIMENSIONS, k[1:], strict=True)), **counts) for k, counts in rows.items()),
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+# ------------------------------------------------------------------ filters and periods
+
+PERIODS = {"day": "日", "week": "周", "month": "月", "quarter": "季度", "year": "年", "custom": "自定义"}
+
+
+def period_bounds(kind: str, at: date) -> tuple[date, date]:
+    """The day, ISO week (Monday first), month, quarter or year containing `at`, as inclusive dates."""
+    if kind == "day":
+        return at, at
+    if kind == "week":
+        start = at - timedelta(days=at.weekday())
+        return start, start + timedelta(days=6)
+    if kind == "month":
+        start = at.replace(day=1)
+    elif kind == "quarter":
+        start = date(at.year, 3 * ((at.month - 1) // 3) + 1, 1)
+    elif kind == "year":
+        return date(at.year, 1, 1), date(at.year, 12, 31)
+    else:
+        raise ValidationFailed({"period": f"未知的统计周期：{kind}"})
+    months = 1 if kind == "month" else 3
+    month0 = start.month - 1 + months
+    return start, date(start.year + month0 // 12, month0 % 12 + 1, 1) - timedelta(days=1)
+
+
+def previous_period(start: date, end: date, kind: str) -> tuple[date, date]:
+    if kind in ("month", "quarter", "year"):
+        return period_bounds(kind, start - timedelta(days=1))
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One slice of the figures: an inclusive date range and optional dimensions. A department, region or
+    category includes everything below it (sub-units rolled up to their parent)."""
+
+    start: date
+    end: date
+    period: str = "custom"
+    department: Department | None = None
+    region: Region | None = None
+    category: Category | None = None
+    channel: str = ""
+    kind: str = ""
+    _ids: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def ids(self, name: str) -> list[int] | None:
+        node = getattr(self, name)
+        if node is None:
+            return None
+        if name not in self._ids:
+            self._ids[name] = subtree_ids(node)
+        return self._ids[name]
+
+    def with_(self, **changes) -> "Filters":
+        return replace(self, _ids={}, **changes)
+
+    def dimension_q(self, prefix: str = "") -> Q:
+        q = Q()
+        for name in ("department", "region", "category"):
+            ids = self.ids(name)
+            if ids is not None:
+                q &= Q(**{f"{prefix}{name}_id__in": ids})
+        if self.channel:
+            q &= Q(**{f"{prefix}channel": self.channel})
+        if self.kind:
+            q &= Q(**{f"{prefix}kind": self.kind})
+        return q
+
+    def query_string(self) -> str:
+        """The same slice as URL parameters, for links from a number to its tickets."""
+        from urllib.parse import urlencode
+
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        for name in ("department", "region", "category"):
+            node = getattr(self, name)
+            if node is not None:
+                params[name] = node.code
+        if self.channel:
+            params["channel"] = self.channel
+        if self.kind:
+            params["kind"] = self.kind
+        return urlencode(params)
+
+
+def _parse_date(value: str, name: str, label: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed({name: f"{label}格式应为 YYYY-MM-DD：{value}"}) from None
+
+
+def parse_filters(params, *, today: date | None = None) -> Filters:
+    """Filters from request or command parameters: `period` (day/week/month/quarter/year) with `at` (a
+    date, or YYYY-MM for a month), or `from`/`to`; and department/region/category codes, channel, kind.
+    Unknown codes and impossible ranges are a ValidationFailed (HTTP 400), never an empty page."""
+    today = today or timezone.localdate()
+    errors: dict[str, str] = {}
+    start_text, end_text = (params.get("from") or "").strip(), (params.get("to") or "").strip()
+    period = (params.get("period") or "").strip() or ("custom" if start_text or end_text else "month")
+    if period == "custom":
+        if not (start_text and end_text):
+            raise ValidationFailed({"from": "自定义周期需要同时给出起止日期"})
+        start, end = _parse_date(start_text, "from", "起始日期"), _parse_date(end_text, "to", "结束日期")
+        if start > end:
+            raise ValidationFailed({"to": "结束日期不能早于起始日期"})
+        if (end - start).days > 366 * 5:
+            raise ValidationFailed({"to": "统计区间不能超过五年"})
+    elif period in PERIODS:
+        at_text = (params.get("at") or "").strip()
+        if len(at_text) == 7:
+            at_text += "-01"
+        at = _parse_date(at_text, "at", "统计日期") if at_text else today
+        start, end = period_bounds(period, at)
+    else:
+        raise ValidationFailed({"period": f"未知的统计周期：{period}"})
+    found = {}
+    for name, model, label in (("department", Department, "承办单位"), ("region", Region, "区划"),
+                               ("category", Category, "诉求分类")):
+        code = (params.get(name) or "").strip()
+        if code:
+            found[name] = model.objects.filter(code=code).first()
+            if found[name] is None:
+                errors[name] = f"{label}不存在：{code}"
+    channel, kind = (params.get("channel") or "").strip(), (params.get("kind") or "").strip()
+    if channel and channel not in Channel.values:
+        errors["channel"] = f"未知的来源渠道：{channel}"
+    if kind and kind not in Kind.values:
+        errors["kind"] = f"未知的诉求类型：{kind}"
+    if errors:
+        raise ValidationFailed(errors)
+    return Filters(start=start, end=end, period=period, channel=channel, kind=kind, **found)
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _rollup(filters: Filters):
+    return KpiDaily.objects.filter(filters.dimension_q(), day__gte=filters.start, day__lte=filters.end)
+
+
+def sums(filters: Filters) -> dict[str, int]:
+    """Every count for the slice, from the rollup (one indexed aggregate)."""
+    got = _rollup(filters).aggregate(**{name: Sum(name) for name in COUNT_NAMES})
+    return {name: got[name] or 0 for name in COUNT_NAMES}
+
+
+def _local_range(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (timezone.make_aware(datetime.combine(start, time.min), tz),
+            timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz))
+
+
+def tickets_for(count: str, filters: Filters):
+    """The tickets behind one count of one slice, straight from the ticket table: what a number links to."""
+    if count not in COUNTS:
+        raise ValidationFailed({"count": f"未知的统计项：{count}"})
+    definition = COUNTS[count]
+    low, high = _local_range(filters.start, filters.end)
+    return Ticket.objects.filter(
+        definition.q, filters.dimension_q(),
+        **{f"{definition.date_field}__gte": low, f"{definition.date_field}__lt": high},
+    )
+
+
+def raw_sums(filters: Filters) -> dict[str, int]:
+    """Every count recomputed from raw tickets (slow at scale; for checks and audits)."""
+    return {name: tickets_for(name, filters).count() for name in COUNT_NAMES}
+
+
+def summary(filters: Filters) -> dict:
+    counts = sums(filters)
+    return {"counts": counts, "rates": rates(counts)}
+
+
+def trend(filters: Filters, grain: str = "") -> list[dict]:
+    """The rates per day, week or month across the slice (grain chosen from its length when not given)."""
+    days = (filters.end - filters.start).days + 1
+    grain = grain or ("day" if days <= 62 else "week" if days <= 190 else "month")
+    buckets: dict[date, dict[str, int]] = {}
+    per_day = _rollup(filters).values("day").annotate(**{n: Sum(n) for n in COUNT_NAMES}).order_by("day")
+    for row in per_day:
+        day = row["day"]
+        start = period_bounds(grain, day)[0]
+        bucket = buckets.setdefault(start, dict.fromkeys(COUNT_NAMES, 0))
+        for name in COUNT_NAMES:
+            bucket[name] += row[name] or 0
+    return [{"start": start, "counts": counts, "rates": rates(counts)} for start, counts in sorted(buckets.items())]
+
+
+# ------------------------------------------------------------------ breakdowns and rankings
+
+
+def ranking_units(parent: Department | None = None) -> list[Department]:
+    """The units ranked side by side: the children of `parent`, or, city-wide, the units directly under the
+    people's government(s) and any other top-level unit except the hotline centre itself."""
+    if parent is not None:
+        return list(Department.objects.filter(parent=parent, active=True).order_by("code"))
+    units = []
+    for root in Department.objects.filter(parent__isnull=True).order_by("code"):
+        if root.kind == Department.Kind.HOTLINE_CENTER:
+            continue
+        if root.kind == Department.Kind.GOVERNMENT:
+            units.extend(Department.objects.filter(parent=root, active=True).order_by("code"))
+        else:
+            units.append(root)
+    return units
+
+
+def _ancestor_map(model, units) -> dict[int, object]:
+    """id → the unit among `units` it belongs under (itself or an ancestor); ids under none are left out."""
+    parents = dict(model.objects.values_list("id", "parent_id"))
+    wanted = {u.pk: u for u in units}
+    mapping = {}
+    for node_id in parents:
+        walk = node_id
+        while walk is not None and walk not in wanted:
+            walk = parents.get(walk)
+        if walk is not None:
+            mapping[node_id] = wanted[walk]
+    return mapping
+
+
+_DIMENSION_MODELS = {"department": Department, "region": Region, "category": Category}
+
+
+def _children_or_top(model, node):
+    queryset = model.objects.filter(parent=node) if node is not None else model.objects.filter(parent__isnull=True)
+    return list(queryset.order_by("code"))
+
+
+def breakdown(filters: Filters, dimension: str) -> list[dict]:
+    """The counts and rates per member of one dimension: department (ranking units, sub-units rolled up),
+    region and category (the level below the filter's, or the top level), channel or 诉求类型. Each row
+    carries the Filters that select it, for links and drill-down."""
+    column = f"{dimension}_id" if dimension in _DIMENSION_MODELS else dimension
+    if column not in DIMENSIONS:
+        raise ValidationFailed({"dimension": f"未知的维度：{dimension}"})
+    grouped = _rollup(filters).values(column).annotate(**{n: Sum(n) for n in COUNT_NAMES}).order_by()
+    rows: dict[object, dict[str, int]] = {}
+    if dimension in _DIMENSION_MODELS:
+        model = _DIMENSION_MODELS[dimension]
+        selected = getattr(filters, dimension)
+        if dimension == "department":
+            units = ranking_units(selected)
+            if selected is not None and not units:
+                units = [selected]
+        else:
+            units = _children_or_top(model, selected) or ([selected] if selected else [])
+        owner = _ancestor_map(model, units)
+        for g in grouped:
+            unit = owner.get(g[column])
+            if unit is None:
+                continue
+            bucket = rows.setdefault(unit.pk, dict.fromkeys(COUNT_NAMES, 0))
+            for name in COUNT_NAMES:
+                bucket[name] += g[name] or 0
+        members = [(u, u.name, filters.with_(**{dimension: u})) for u in units]
+        keys = [u.pk for u in units]
+    else:
+        choices = Channel if dimension == "channel" else Kind
+        for g in grouped:
+            rows[g[column]] = {name: g[name] or 0 for name in COUNT_NAMES}
+        members = [(value, label, filters.with_(**{dimension: value})) for value, label in choices.choices]
+        keys = [value for value, _ in choices.choices]
+    out = []
+    for (member, label, sub_filters), key in zip(members, keys, strict=True):
+        counts = rows.get(key, dict.fromkeys(COUNT_NAMES, 0))
+        out.append({"member": member, "label": label, "filters": sub_filters, "counts": counts,
+                    "rates": rates(counts)})
+    return out
+
+
+def ranking(filters: Filters) -> list[dict]:
+    """The department ranking (排名) by composite score, best first; units with nothing to score last.
+    Ties share a rank."""
+    rows = breakdown(filters, "department")
+    rows.sort(key=lambda r: (r["rates"]["score"] is None, -(r["rates"]["score"] or 0), r["label"]))
+    rank, previous = 0, object()
+    for position, row in enumerate(rows, start=1):
+        score = row["rates"]["score"]
+        if score is None:
+            row["rank"] = None
+            continue
+        if score != previous:
+            rank, previous = position, score
+        row["rank"] = rank
+    return rows
+
+
+def verify() -> list[str]:
+    """Differences between the rollup and a recomputation from raw tickets, per day and combination (empty
+    when they agree)."""
+    expected = _raw_rows()
+    stored = {}
+    for row in KpiDaily.objects.values("day", *DIMENSIONS, *COUNT_NAMES).iterator():
+        stored[(row["day"], *(row[d] for d in DIMENSIONS))] = {n: row[n] for n in COUNT_NAMES}
+    problems = []
+    for key in set(expected) | set(stored):
+        want = {n: expected.get(key, {}).get(n, 0) for n in COUNT_NAMES}
+        have = stored.get(key, dict.fromkeys(COUNT_NAMES, 0))
+        if want != have:
+            problems.append(f"{key}: 汇总 {have} ≠ 重算 {want}")
+    return sorted(problems)
