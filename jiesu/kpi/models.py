@@ -10,7 +10,8 @@ DIMENSIONS = ("department_id", "region_id", "category_id", "channel", "kind")
 
 class KpiDaily(models.Model):
     """Counts per local day and per combination of the ticket's dimensions, kept equal to a recomputation
-    from raw tickets: every ticket write applies its change in the same transaction (services.apply), and
+    from raw tickets: every ticket write applies its change in the same transaction
+    (services.record_change), and
     `jiesu kpi verify` proves it. Ids are plain integers with 0 for "none" so that the unique key works
     (NULLs never conflict); the rollup is rebuilt, not migrated, if the directory is renumbered."""
 
@@ -39,6 +40,9 @@ class KpiDaily(models.Model):
             models.UniqueConstraint(fields=["day", *DIMENSIONS], name="uniq_kpi_daily"),
         ]
         indexes = [models.Index(fields=["department_id", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.day} 单位{self.department_id} 派单{self.dispatched}"
 
 
 assert set(COUNTS) == {f.name for f in KpiDaily._meta.fields} - {"id", "day", *DIMENSIONS}
