@@ -167,4 +167,5 @@ ACCOUNTS = [
     ("chengban", "城管委承办人", "handler", "MHCGW"),
     ("duban", "督办员王科长", "supervisor", "MH12345"),
     ("admin", "系统管理员", "admin", "MH12345"),
+    ("lingdao", "区政府分管领导", "leader", "MHZF"),
 ]

@@ -15,5 +15,6 @@ def staff(request):
             "dispatch": has_perm(user, "ticket.dispatch"),
             "inbox": has_perm(user, "ticket.view_department"),
             "admin": user.is_staff,
+            "kpi": has_perm(user, "kpi.view_all") or has_perm(user, "kpi.view_department"),
         },
     }

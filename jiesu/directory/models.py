@@ -145,6 +145,7 @@ class Role(models.TextChoices):
     HANDLER = "handler", "承办人"
     SUPERVISOR = "supervisor", "督办员"
     ADMIN = "admin", "管理员"
+    LEADER = "leader", "领导"
 
 
 class Staff(models.Model):

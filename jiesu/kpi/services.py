@@ -16,9 +16,10 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from jiesu.core.errors import ValidationFailed
+from jiesu.core.errors import PermissionDenied, ValidationFailed
 from jiesu.directory.models import Category, Department, Region
-from jiesu.directory.services import subtree_ids
+from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import is_descendant, subtree_ids
 from jiesu.tickets.models import Channel, Kind, Ticket
 
 from .definitions import COUNTS, counts_of, rates
@@ -246,6 +247,21 @@ def parse_filters(params, *, today: date | None = None) -> Filters:
     if errors:
         raise ValidationFailed(errors)
     return Filters(start=start, end=end, period=period, channel=channel, kind=kind, **found)
+
+
+def scoped(user, filters: Filters) -> Filters:
+    """The slice this user may read. The hotline centre, supervisors and leaders see every unit; a handling
+    unit's staff see their own unit and its sub-units (and are put there when no unit is chosen)."""
+    if has_perm(user, "kpi.view_all"):
+        return filters
+    own = department_of(user)
+    if not has_perm(user, "kpi.view_department") or own is None:
+        raise PermissionDenied("您无权查看考核指标", code="kpi_forbidden")
+    if filters.department is None:
+        return filters.with_(department=own)
+    if filters.department.pk != own.pk and not is_descendant(filters.department, own):
+        raise PermissionDenied("只能查看本单位及下级单位的考核指标", code="kpi_forbidden")
+    return filters
 
 
 # ------------------------------------------------------------------ reading

@@ -1,0 +1,79 @@
+"""The dashboard, the lists behind the numbers and the Excel exports, through HTTP."""
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from jiesu.kpi.tests.test_rates import crafted  # noqa: F401 - fixture
+
+OCTOBER = "period=month&at=2026-10"
+
+
+def _as(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_dashboard_shows_rates_targets_and_ranking(client, world, crafted):  # noqa: F811
+    page = _as(client, world.dispatcher).get(f"/kpi/?{OCTOBER}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "66.7%" in html  # 响应率 4/6
+    assert "未达标" in html  # against the 100 % target
+    assert "甲委员会" in html and "导出Excel" in html
+    assert "/kpi/tickets/?from=2026-10-01&amp;to=2026-10-31&amp;count=responded" in html
+
+
+def test_the_list_behind_a_number_has_exactly_its_tickets(client, world, crafted):  # noqa: F811
+    page = _as(client, world.supervisor).get(f"/kpi/tickets/?{OCTOBER}&department=A&count=responded")
+    assert page.status_code == 200
+    assert page.context["page"].paginator.count == 4
+    shown = {t.number for t in page.context["tickets"]}
+    assert shown == {crafted[i].number for i in (1, 4, 6, 7)}
+
+
+def test_handlers_see_their_own_unit_only(client, world, crafted):  # noqa: F811
+    page = _as(client, world.handler_b).get(f"/kpi/?{OCTOBER}")
+    assert page.status_code == 200 and page.context["filters"].department == world.dept_b
+    denied = client.get(f"/kpi/?{OCTOBER}&department=A")
+    assert denied.status_code == 403 and "只能查看本单位" in denied.content.decode()
+    assert _as(client, world.operator).get("/kpi/").status_code == 403
+
+
+@pytest.mark.parametrize("query, field", [
+    ("period=fortnight", "未知的统计周期"),
+    ("from=2026-10-09&to=2026-10-01", "结束日期不能早于起始日期"),
+    ("period=month&at=20261", "统计日期格式"),
+    ("department=NOPE", "承办单位不存在"),
+    ("count=nothing&period=month", "未知的统计项"),
+])
+def test_bad_parameters_are_a_clear_400(client, world, query, field):
+    for url in ("/kpi/", "/kpi/tickets/", "/kpi/ranking.xlsx"):
+        if "count=" in query and url != "/kpi/tickets/":
+            continue
+        response = _as(client, world.dispatcher).get(f"{url}?{query}")
+        assert response.status_code == 400, url
+        assert field in response.content.decode()
+
+
+def test_excel_exports(client, world, crafted):  # noqa: F811
+    response = _as(client, world.dispatcher).get(f"/kpi/ranking.xlsx?{OCTOBER}")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]][:4] == ["排名", "承办单位", "派单量", "响应率"]
+    assert sheet["B2"].value == "甲委员会" and sheet["D2"].value == pytest.approx(4 / 6)
+    assert sheet["D2"].number_format == "0.0%"
+
+    response = client.get(f"/kpi/tickets.xlsx?{OCTOBER}&department=A&count=dispatched")
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet["A1"].value == "工单编号" and sheet.freeze_panes == "A2"
+    numbers = [row[0].value for row in sheet.iter_rows(min_row=2) if row[0].value and row[0].value.isdigit()]
+    assert len(numbers) == 6
+
+
+def test_charts_come_from_the_installed_package(client, world):
+    response = _as(client, world.dispatcher).get("/kpi/plotly.min.js")
+    assert response.status_code == 200
+    assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()

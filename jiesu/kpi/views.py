@@ -1,0 +1,166 @@
+"""考核指标 pages: the dashboard, the tickets behind any number, Excel exports. Thin: services do the work."""
+
+import json
+from pathlib import Path
+
+import plotly
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from jiesu.core.errors import ServiceError
+from jiesu.directory.models import Category, Department, Region
+from jiesu.tickets.models import Channel, Kind, Ticket
+
+from . import excel, services
+from .definitions import COUNTS, RATES, target
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _error(request, exc: ServiceError):
+    detail = "；".join(exc.fields.values())
+    return render(request, "kpi/error.html", {"message": exc.message, "detail": detail, "code": exc.code},
+                  status=exc.status)
+
+
+def _filters(request) -> services.Filters:
+    return services.scoped(request.user, services.parse_filters(request.GET))
+
+
+def _headline(filters, summary) -> list[dict]:
+    rows = []
+    for name, rate in RATES.items():
+        value, goal = summary["rates"][name], target(name, filters.department)
+        rows.append({
+            "name": name, "label": rate.label, "value": value, "target": goal,
+            "met": None if value is None or goal is None else value >= goal - 1e-9,
+            "numerator": rate.numerator[0][0], "denominator": rate.denominator,
+        })
+    return rows
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    try:
+        filters = _filters(request)
+    except ServiceError as exc:
+        return _error(request, exc)
+    summary = services.summary(filters)
+    trend = services.trend(filters)
+    category = services.breakdown(filters, "category")
+    chart = {
+        "trend": {
+            "x": [row["start"].isoformat() for row in trend],
+            "series": [{"name": RATES[n].label, "y": [row["rates"][n] for row in trend]}
+                       for n in ("response", "resolution", "satisfaction")],
+        },
+        "category": {"x": [r["label"] for r in category], "y": [r["counts"]["dispatched"] for r in category]},
+    }
+    previous = services.previous_period(filters.start, filters.end, filters.period)
+    return render(request, "kpi/dashboard.html", {
+        "filters": filters,
+        "query": filters.query_string(),
+        "summary": summary,
+        "headline": _headline(filters, summary),
+        "score": summary["rates"]["score"],
+        "ranking": services.ranking(filters),
+        "categories": category,
+        "channels": [r for r in services.breakdown(filters, "channel") if r["counts"]["dispatched"] or
+                     r["counts"]["callbacks"]],
+        "kinds": services.breakdown(filters, "kind"),
+        "regions": services.breakdown(filters, "region"),
+        "chart": json.dumps(chart, ensure_ascii=False),
+        "periods": services.PERIODS,
+        "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},
+        "rate_names": list(RATES),
+        "options": {
+            "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
+            "regions": Region.objects.all(),
+            "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent"),
+            "channels": Channel.choices,
+            "kinds": Kind.choices,
+        },
+    })
+
+
+def _tickets(request, filters):
+    count = request.GET.get("count", "")
+    queryset = services.tickets_for(count, filters) & Ticket.objects.visible_to(request.user)
+    return count, queryset.select_related("category__parent__parent", "department", "region").order_by(
+        "-created_at", "-id")
+
+
+@login_required
+@require_GET
+def tickets(request):
+    try:
+        filters = _filters(request)
+        count, queryset = _tickets(request, filters)
+    except ServiceError as exc:
+        return _error(request, exc)
+    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "kpi/tickets.html", {
+        "filters": filters, "count": COUNTS[count], "page": page, "tickets": page.object_list,
+        "query": query.urlencode(), "dashboard_query": filters.query_string(),
+    })
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _describe(filters) -> str:
+    parts = [f"{filters.start:%Y-%m-%d} 至 {filters.end:%Y-%m-%d}"]
+    for name in ("department", "region", "category"):
+        node = getattr(filters, name)
+        if node is not None:
+            parts.append(node.name)
+    if filters.channel:
+        parts.append(Channel(filters.channel).label)
+    if filters.kind:
+        parts.append(Kind(filters.kind).label)
+    return "，".join(parts)
+
+
+@login_required
+@require_GET
+def export_ranking(request):
+    try:
+        filters = _filters(request)
+    except ServiceError as exc:
+        return _error(request, exc)
+    content = excel.ranking_workbook(services.ranking(filters), f"统计范围：{_describe(filters)}")
+    return _xlsx(content, f"单位排名_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_GET
+def export_tickets(request):
+    try:
+        filters = _filters(request)
+        count, queryset = _tickets(request, filters)
+    except ServiceError as exc:
+        return _error(request, exc)
+    label = COUNTS[count].label
+    content = excel.tickets_workbook(queryset.iterator(chunk_size=2000), f"{label}，{_describe(filters)}")
+    return _xlsx(content, f"{label}_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def plotly_js(request):
+    """Plotly's JavaScript from the installed Python package: charts work with no network and no CDN."""
+    return FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript")
