@@ -24,3 +24,9 @@ def count_url(filters, count):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def points(value):
+    """A change of a rate in percentage points, signed: 0.0123 → +1.2."""
+    return "—" if value is None else f"{value * 100:+.1f}"
