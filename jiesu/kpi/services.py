@@ -420,6 +420,41 @@ def ranking(filters: Filters) -> list[dict]:
     return rows
 
 
+def routing_quality(filters: Filters) -> dict:
+    """智能派单 in production over the slice: how often the router's department was the one the ticket was
+    finally dispatched to, and the 退单 by a unit the router had suggested (a likely wrong route). The
+    department filter applies to the final (or returning) unit; region, category, channel and kind to the
+    ticket."""
+    from django.db.models import Exists, F, OuterRef
+
+    from jiesu.routing.models import Prediction
+    from jiesu.tickets.models import TicketEvent
+    from jiesu.tickets.workflow import Action
+
+    low, high = _local_range(filters.start, filters.end)
+    ticket_q = filters.with_(department=None).dimension_q("ticket__")
+    departments = filters.ids("department")
+    predictions = Prediction.objects.filter(ticket_q, created_at__gte=low, created_at__lt=high)
+    decided = predictions.filter(department__isnull=False, final_department__isnull=False)
+    if departments is not None:
+        decided = decided.filter(final_department_id__in=departments)
+    returns = TicketEvent.objects.filter(ticket_q, action=Action.RETURN, created_at__gte=low, created_at__lt=high)
+    if departments is not None:
+        returns = returns.filter(department_id__in=departments)
+    suggested_here = Prediction.objects.filter(ticket_id=OuterRef("ticket_id"), department_id=OuterRef("department_id"))
+    decided_n = decided.count()
+    correct = decided.filter(final_department_id=F("department_id")).count()
+    return {
+        "predictions": predictions.count(),
+        "auto": predictions.filter(source=Prediction.Source.AUTO).count(),
+        "decided": decided_n,
+        "correct": correct,
+        "accuracy": correct / decided_n if decided_n else None,
+        "returns": returns.count(),
+        "wrong_route_returns": returns.filter(Exists(suggested_here)).count(),
+    }
+
+
 def verify() -> list[str]:
     """Differences between the rollup and a recomputation from raw tickets, per day and combination (empty
     when they agree)."""

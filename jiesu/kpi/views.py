@@ -74,6 +74,7 @@ def dashboard(request):
                      r["counts"]["callbacks"]],
         "kinds": services.breakdown(filters, "kind"),
         "regions": services.breakdown(filters, "region"),
+        "routing": services.routing_quality(filters),
         "chart": json.dumps(chart, ensure_ascii=False),
         "periods": services.PERIODS,
         "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},

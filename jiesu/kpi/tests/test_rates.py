@@ -41,6 +41,10 @@ def _dispatched(world, when, department="A"):
 
 @pytest.fixture
 def crafted(world):
+    return make_crafted(world)
+
+
+def make_crafted(world):
     """Seven tickets dispatched on Monday 2026-10-12, each exercising one rule (see the comments)."""
     t0 = at(2026, 10, 12, 9)
     tickets = {}
@@ -224,3 +228,19 @@ def test_rollup_stays_exact_under_any_history(world, walks):
         value = rate.value(counts)
         assert value is None or 0 <= value <= 1
     assert counts["responded"] <= counts["dispatched"] and counts["callbacks_valid"] <= counts["callbacks"]
+
+
+def test_routing_quality_in_production(world, crafted):
+    from jiesu.routing.models import Prediction
+
+    # The router had suggested B for ticket 4, which B returned and the dispatcher sent to A; A for ticket 1.
+    Prediction.objects.create(ticket=crafted[4], department=world.dept_b, confidence=0.7,
+                              created_at=crafted[4].created_at, final_department=world.dept_a)
+    Prediction.objects.create(ticket=crafted[1], department=world.dept_a, confidence=0.9,
+                              created_at=crafted[1].created_at, final_department=world.dept_a,
+                              source=Prediction.Source.AUTO)
+    quality = services.routing_quality(october(world))
+    assert quality == {"predictions": 2, "auto": 1, "decided": 2, "correct": 1, "accuracy": 0.5, "returns": 1,
+                       "wrong_route_returns": 1}
+    assert services.routing_quality(october(world, department=world.dept_b))["wrong_route_returns"] == 1
+    assert services.routing_quality(october(world, department=world.dept_a))["returns"] == 0
