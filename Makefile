@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
-.PHONY: demo test venv lint bench bench-sla
+.PHONY: demo test venv lint bench bench-sla bench-kpi
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -29,3 +29,6 @@ bench: venv
 
 bench-sla: venv
 	bash scripts/bench-pg.sh benchmarks/sla_sweep.py
+
+bench-kpi: venv
+	bash scripts/bench-pg.sh benchmarks/kpi.py $(ARGS)

@@ -6,6 +6,18 @@ from django.db import models
 from .definitions import COUNTS, RATES
 
 DIMENSIONS = ("department_id", "region_id", "category_id", "channel", "kind")
+# The rollup holds the same counts at several grains ("cubes"): every dimension, and the department alone or
+# with one other dimension. A query reads the smallest cube that has the dimensions it filters or groups by;
+# in a coarse cube the dimensions it lacks are 0 / "". At city scale the full cube has about as many rows
+# as there are tickets, while the department cube has a few hundred a day.
+CUBES: dict[int, tuple[str, ...]] = {
+    1: ("department_id",),
+    2: ("department_id", "region_id"),
+    3: ("department_id", "category_id"),
+    4: ("department_id", "channel"),
+    5: ("department_id", "kind"),
+    0: DIMENSIONS,
+}
 
 
 class KpiDaily(models.Model):
@@ -15,12 +27,13 @@ class KpiDaily(models.Model):
     `jiesu kpi verify` proves it. Ids are plain integers with 0 for "none" so that the unique key works
     (NULLs never conflict); the rollup is rebuilt, not migrated, if the directory is renumbered."""
 
+    cube = models.PositiveSmallIntegerField(default=0)
     day = models.DateField()
     department_id = models.BigIntegerField(default=0)
     region_id = models.BigIntegerField(default=0)
     category_id = models.BigIntegerField(default=0)
-    channel = models.CharField(max_length=20)
-    kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=20, blank=True)
     dispatched = models.IntegerField(default=0)
     responded = models.IntegerField(default=0)
     callbacks = models.IntegerField(default=0)
@@ -37,15 +50,15 @@ class KpiDaily(models.Model):
         verbose_name = "指标日汇总"
         verbose_name_plural = "指标日汇总"
         constraints = [
-            models.UniqueConstraint(fields=["day", *DIMENSIONS], name="uniq_kpi_daily"),
+            models.UniqueConstraint(fields=["cube", "day", *DIMENSIONS], name="uniq_kpi_daily_cube"),
         ]
-        indexes = [models.Index(fields=["department_id", "day"]), models.Index(fields=["day"])]
+        indexes = [models.Index(fields=["cube", "department_id", "day"]), models.Index(fields=["cube", "day"])]
 
     def __str__(self):
         return f"{self.day} 单位{self.department_id} 派单{self.dispatched}"
 
 
-assert set(COUNTS) == {f.name for f in KpiDaily._meta.fields} - {"id", "day", *DIMENSIONS}
+assert set(COUNTS) == {f.name for f in KpiDaily._meta.fields} - {"id", "cube", "day", *DIMENSIONS}
 
 
 class KpiTarget(models.Model):

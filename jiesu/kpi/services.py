@@ -23,7 +23,7 @@ from jiesu.directory.services import is_descendant, subtree_ids
 from jiesu.tickets.models import Channel, Kind, Ticket
 
 from .definitions import COUNTS, counts_of, rates
-from .models import DIMENSIONS, KpiDaily
+from .models import CUBES, DIMENSIONS, KpiDaily
 
 COUNT_NAMES = tuple(COUNTS)
 _TRACKED = ("state", "department_id", "region_id", "category_id", "channel", "kind", "dispatched_at", "signed_at",
@@ -38,15 +38,24 @@ def snapshot(ticket) -> SimpleNamespace:
     return SimpleNamespace(**{name: getattr(ticket, name) for name in _TRACKED})
 
 
-def _key(t, day: date) -> tuple:
-    return (day, t.department_id or 0, t.region_id or 0, t.category_id or 0, t.channel, t.kind)
+def _blank(dimension: str):
+    return 0 if dimension.endswith("_id") else ""
+
+
+def _coarsen(full: tuple) -> list[tuple]:
+    """A full key (day, *DIMENSIONS) as the key of every cube: (cube, day, dimensions with the cube's
+    missing ones blanked)."""
+    day, values = full[0], dict(zip(DIMENSIONS, full[1:], strict=True))
+    return [(cube, day, *(values[d] if d in kept else _blank(d) for d in DIMENSIONS)) for cube, kept in CUBES.items()]
 
 
 def _contributions(t) -> dict[tuple, dict[str, int]]:
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if t is not None:
         for name, day in counts_of(t).items():
-            out[_key(t, day)][name] += 1
+            full = (day, t.department_id or 0, t.region_id or 0, t.category_id or 0, t.channel, t.kind)
+            for key in _coarsen(full):
+                out[key][name] += 1
     return out
 
 
@@ -67,16 +76,16 @@ def _add(rows) -> None:
     """Add counts to rollup rows, creating them when missing: one INSERT … ON CONFLICT DO UPDATE (the same
     statement on SQLite and PostgreSQL), atomic under concurrent writers."""
     table = KpiDaily._meta.db_table
-    columns = ["day", *DIMENSIONS, *COUNT_NAMES]
+    columns = ["cube", "day", *DIMENSIONS, *COUNT_NAMES]
     quote = connection.ops.quote_name
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNT_NAMES)
     sql = (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(quote(c) for c in ['day', *DIMENSIONS])}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({', '.join(quote(c) for c in ['cube', 'day', *DIMENSIONS])}) DO UPDATE SET {updates}"
     )
     params = [
-        [connection.ops.adapt_datefield_value(key[0]), *key[1:], *(counts.get(c, 0) for c in COUNT_NAMES)]
+        [key[0], connection.ops.adapt_datefield_value(key[1]), *key[2:], *(counts.get(c, 0) for c in COUNT_NAMES)]
         for key, counts in rows
     ]
     with connection.cursor() as cursor:
@@ -95,23 +104,57 @@ def _raw_rows() -> dict[tuple, dict[str, int]]:
             .order_by()
         )
         for g in grouped:
-            key = (g["kpi_day"], g["department_id"] or 0, g["region_id"] or 0, g["category_id"] or 0, g["channel"],
-                   g["kind"])
-            rows[key][name] += g["n"]
+            full = (g["kpi_day"], g["department_id"] or 0, g["region_id"] or 0, g["category_id"] or 0, g["channel"],
+                    g["kind"])
+            for key in _coarsen(full):
+                rows[key][name] += g["n"]
     return rows
+
+
+def _grouped_sql() -> tuple[str, list]:
+    """One SELECT of the whole rollup (day, dimensions, every count) from raw tickets, built from the same
+    ORM definitions as _raw_rows so the database does the grouping: a UNION ALL of one grouped query per
+    count, summed per day and combination."""
+    parts, params = [], []
+    for position, count in enumerate(COUNTS.values()):
+        grouped = (
+            Ticket.objects.filter(count.q)
+            .annotate(kpi_day=TruncDate(count.date_field, tzinfo=timezone.get_current_timezone()))
+            .values("kpi_day", *DIMENSIONS)
+            .annotate(n=DbCount("id"))
+            .order_by()
+        )
+        sql, sub_params = grouped.query.sql_with_params()
+        columns = ", ".join(f"{'n' if i == position else '0'} AS c{i}" for i in range(len(COUNTS)))
+        parts.append(f"SELECT kpi_day, {', '.join(DIMENSIONS)}, {columns} FROM ({sql}) AS g{position}")
+        params.extend(sub_params)
+    dims = ", ".join(f"COALESCE({d}, 0)" if d.endswith("_id") else d for d in DIMENSIONS)
+    sums_sql = ", ".join(f"SUM(c{i})" for i in range(len(COUNTS)))
+    sql = f"SELECT kpi_day, {dims}, {sums_sql} FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY kpi_day, {dims}"
+    return sql, params
 
 
 @transaction.atomic
 def rebuild() -> int:
-    """Recompute the whole rollup from raw tickets (after a bulk import or a calendar change that moved
-    deadlines). Returns the number of rows written."""
-    rows = _raw_rows()
+    """Recompute the whole rollup from raw tickets, inside the database (after a bulk import, or a calendar
+    change that moved deadlines): the full cube from the tickets, the coarse cubes from the full one.
+    Returns the number of rows written."""
     KpiDaily.objects.all().delete()
-    KpiDaily.objects.bulk_create(
-        (KpiDaily(day=k[0], **dict(zip(DIMENSIONS, k[1:], strict=True)), **counts) for k, counts in rows.items()),
-        batch_size=2000,
-    )
-    return len(rows)
+    sql, params = _grouped_sql()
+    quote = connection.ops.quote_name
+    table = KpiDaily._meta.db_table
+    columns = ", ".join(quote(c) for c in ["cube", "day", *DIMENSIONS, *COUNT_NAMES])
+    sums_sql = ", ".join(f"SUM({quote(c)})" for c in COUNT_NAMES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT 0, u.* FROM ({sql}) AS u", params)
+        for cube, kept in CUBES.items():
+            if cube == 0:
+                continue
+            dims = ", ".join(quote(d) if d in kept else ("0" if d.endswith("_id") else "''") for d in DIMENSIONS)
+            group = ", ".join(quote(d) for d in kept)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {cube}, {quote('day')}, {dims}, {sums_sql} "
+                           f"FROM {table} WHERE cube = 0 GROUP BY {quote('day')}, {group}")
+    return KpiDaily.objects.count()
 
 
 # ------------------------------------------------------------------ filters and periods
@@ -267,8 +310,21 @@ def scoped(user, filters: Filters) -> Filters:
 # ------------------------------------------------------------------ reading
 
 
-def _rollup(filters: Filters):
-    return KpiDaily.objects.filter(filters.dimension_q(), day__gte=filters.start, day__lte=filters.end)
+def _cube_for(needed: set[str]) -> int:
+    for cube, kept in CUBES.items():  # smallest first
+        if needed <= set(kept):
+            return cube
+    return 0
+
+
+def _rollup(filters: Filters, group_by: str = ""):
+    """Rollup rows of the slice, from the smallest cube that has its filters' and `group_by`'s dimensions."""
+    needed = {f"{name}_id" for name in ("department", "region", "category") if getattr(filters, name) is not None}
+    needed |= {name for name in ("channel", "kind") if getattr(filters, name)}
+    if group_by:
+        needed.add(group_by)
+    return KpiDaily.objects.filter(filters.dimension_q(), cube=_cube_for(needed), day__gte=filters.start,
+                                   day__lte=filters.end)
 
 
 def sums(filters: Filters) -> dict[str, int]:
@@ -368,7 +424,7 @@ def breakdown(filters: Filters, dimension: str) -> list[dict]:
     column = f"{dimension}_id" if dimension in _DIMENSION_MODELS else dimension
     if column not in DIMENSIONS:
         raise ValidationFailed({"dimension": f"未知的维度：{dimension}"})
-    grouped = _rollup(filters).values(column).annotate(**{n: Sum(n) for n in COUNT_NAMES}).order_by()
+    grouped = _rollup(filters, column).values(column).annotate(**{n: Sum(n) for n in COUNT_NAMES}).order_by()
     rows: dict[object, dict[str, int]] = {}
     if dimension in _DIMENSION_MODELS:
         model = _DIMENSION_MODELS[dimension]
@@ -460,8 +516,8 @@ def verify() -> list[str]:
     when they agree)."""
     expected = _raw_rows()
     stored = {}
-    for row in KpiDaily.objects.values("day", *DIMENSIONS, *COUNT_NAMES).iterator():
-        stored[(row["day"], *(row[d] for d in DIMENSIONS))] = {n: row[n] for n in COUNT_NAMES}
+    for row in KpiDaily.objects.values("cube", "day", *DIMENSIONS, *COUNT_NAMES).iterator():
+        stored[(row["cube"], row["day"], *(row[d] for d in DIMENSIONS))] = {n: row[n] for n in COUNT_NAMES}
     problems = []
     for key in set(expected) | set(stored):
         want = {n: expected.get(key, {}).get(n, 0) for n in COUNT_NAMES}
