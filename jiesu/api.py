@@ -68,9 +68,11 @@ def on_http_error(request, exc: HttpError):
 
 
 from jiesu.directory.api import router as directory_router  # noqa: E402
+from jiesu.kpi.api import router as kpi_router  # noqa: E402
 from jiesu.routing.api import router as routing_router  # noqa: E402
 from jiesu.tickets.api import router as tickets_router  # noqa: E402
 
 api.add_router("/tickets", tickets_router)
 api.add_router("/directory", directory_router)
 api.add_router("/routing", routing_router)
+api.add_router("/kpi", kpi_router)

@@ -165,9 +165,9 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
     goal = rng.random() * min(1.0, age / 10 + 0.2)
     number = ticket.number
 
-    def act(action, actor, **payload):
+    def act(action, actor, *, within_hours=10, **payload):
         nonlocal at
-        at = _step(at, rng, high_hours=10)
+        at = _step(at, rng, low_hours=min(0.2, within_hours / 4), high_hours=within_hours)
         if at >= now:
             raise _Now
         with clock.frozen(at):
@@ -192,16 +192,17 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
         if goal < 0.2:
             return
         handler = handlers[department.pk]
-        ticket = act(Action.SIGN, handler, note="已签收")
+        # Most units sign within the hour and call the caller back the same day; some are late.
+        ticket = act(Action.SIGN, handler, within_hours=1 if rng.random() < 0.9 else 8, note="已签收")
         if rng.random() < 0.85:
-            ticket = act(Action.CONTACT, handler, method=rng.choice(["phone", "phone", "visit", "sms"]),
+            ticket = act(Action.CONTACT, handler, within_hours=3 if rng.random() < 0.9 else 30, method=rng.choice(["phone", "phone", "visit", "sms"]),
                          note="已与诉求人联系，了解具体情况")
         if department.kind == Department.Kind.STREET and rng.random() < 0.7:
             community = department.children.first()
             if community is not None:
                 act(Action.SUBDISPATCH, handler, department=community.code, note="请社区先行入户核实")
                 handler = handlers[community.pk]
-                ticket = act(Action.SIGN, handler, note="已签收")
+                ticket = act(Action.SIGN, handler, within_hours=1, note="已签收")
         if rng.random() < 0.1:
             ticket = act(Action.SUPERVISE, supervisor, note="该诉求群众反映强烈，请加快办理")
         # 延期 only while the reply deadline is still ahead (with a margin for the next step's time).

@@ -77,3 +77,16 @@ def test_charts_come_from_the_installed_package(client, world):
     response = _as(client, world.dispatcher).get("/kpi/plotly.min.js")
     assert response.status_code == 200
     assert b"plotly" in b"".join(response.streaming_content)[:2000].lower()
+
+
+def test_api_summary_and_ranking(client, world, crafted):  # noqa: F811
+    api = _as(client, world.dispatcher)
+    body = api.get("/api/v1/kpi/summary?period=month&at=2026-10&department=A").json()
+    assert body["counts"]["dispatched"] == 6 and body["rates"]["response"] == pytest.approx(4 / 6)
+    assert body["start"] == "2026-10-01" and body["department"] == "A"
+    rows = api.get("/api/v1/kpi/ranking?start=2026-10-01&end=2026-10-31").json()
+    assert [(r["rank"], r["department"]) for r in rows] == [(1, "A"), (None, "B")]
+    bad = api.get("/api/v1/kpi/summary?period=month&at=2026-13")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid" and "统计日期" in bad.json()["fields"]["at"]
+    denied = _as(client, world.operator).get("/api/v1/kpi/summary")
+    assert denied.status_code == 403 and denied.json()["code"] == "kpi_forbidden"

@@ -1,0 +1,63 @@
+"""考核指标 over the API: the same slices and figures as the dashboard."""
+
+from datetime import date
+
+from ninja import Query, Router, Schema
+
+from . import services
+from .definitions import COUNTS, RATES
+
+router = Router(tags=["考核指标"])
+
+
+class SliceIn(Schema):
+    period: str | None = None  # day/week/month/quarter/year (with `at`) or custom (with from/to)
+    at: str | None = None
+    start: str | None = None
+    end: str | None = None
+    department: str | None = None
+    region: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+
+
+class Figures(Schema):
+    counts: dict[str, int]
+    rates: dict[str, float | None]
+
+
+class SummaryOut(Figures):
+    start: date
+    end: date
+    department: str | None
+
+
+class RankingRow(Figures):
+    rank: int | None
+    department: str
+    name: str
+
+
+def _filters(request, params: SliceIn) -> services.Filters:
+    raw = params.dict()
+    raw["from"], raw["to"] = raw.pop("start"), raw.pop("end")
+    return services.scoped(request.user, services.parse_filters({k: v for k, v in raw.items() if v}))
+
+
+@router.get("/summary", response=SummaryOut, summary="指标汇总",
+            description="计数：" + "、".join(f"{k}（{c.label}）" for k, c in COUNTS.items())
+            + "；比率：" + "、".join(f"{k}（{r.label}）" for k, r in RATES.items()) + "、score（综合得分）。"
+            "日期参数 start/end 为自定义区间（YYYY-MM-DD）。")
+def summary(request, params: Query[SliceIn]):
+    filters = _filters(request, params)
+    figures = services.summary(filters)
+    return {"start": filters.start, "end": filters.end,
+            "department": filters.department.code if filters.department else None, **figures}
+
+
+@router.get("/ranking", response=list[RankingRow], summary="单位排名")
+def ranking(request, params: Query[SliceIn]):
+    rows = services.ranking(_filters(request, params))
+    return [{"rank": r["rank"], "department": r["member"].code, "name": r["label"], "counts": r["counts"],
+             "rates": r["rates"]} for r in rows]
