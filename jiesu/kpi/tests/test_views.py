@@ -90,3 +90,20 @@ def test_api_summary_and_ranking(client, world, crafted):  # noqa: F811
     assert bad.status_code == 400 and bad.json()["code"] == "invalid" and "统计日期" in bad.json()["fields"]["at"]
     denied = _as(client, world.operator).get("/api/v1/kpi/summary")
     assert denied.status_code == 403 and denied.json()["code"] == "kpi_forbidden"
+
+
+def test_targets_are_edited_in_the_admin(client, world):
+    admin = _as(client, world.admin)
+    world.admin.is_staff = world.admin.is_superuser = True
+    world.admin.save()
+    response = admin.post("/admin/kpi/kpitarget/add/", {"rate": "resolution", "department": world.dept_a.pk,
+                                                         "value": "0.95"})
+    assert response.status_code == 302
+    from jiesu.kpi.definitions import target
+
+    assert target("resolution", world.dept_a_sub) == 0.95
+    from jiesu.kpi.models import KpiTarget
+
+    bad = admin.post("/admin/kpi/kpitarget/add/", {"rate": "resolution", "value": "1.5"})
+    assert bad.status_code == 200 and "errorlist" in bad.content.decode()  # the form shows the error
+    assert KpiTarget.objects.count() == 1
