@@ -92,28 +92,9 @@ def _add(rows) -> None:
         cursor.executemany(sql, params)
 
 
-def _raw_rows() -> dict[tuple, dict[str, int]]:
-    """The rollup recomputed from raw tickets with the database definitions (COUNTS[...].q), grouped in SQL."""
-    rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for name, count in COUNTS.items():
-        grouped = (
-            Ticket.objects.filter(count.q)
-            .annotate(kpi_day=TruncDate(count.date_field, tzinfo=timezone.get_current_timezone()))
-            .values("kpi_day", *DIMENSIONS)
-            .annotate(n=DbCount("id"))
-            .order_by()
-        )
-        for g in grouped:
-            full = (g["kpi_day"], g["department_id"] or 0, g["region_id"] or 0, g["category_id"] or 0, g["channel"],
-                    g["kind"])
-            for key in _coarsen(full):
-                rows[key][name] += g["n"]
-    return rows
-
-
 def _grouped_sql() -> tuple[str, list]:
-    """One SELECT of the whole rollup (day, dimensions, every count) from raw tickets, built from the same
-    ORM definitions as _raw_rows so the database does the grouping: a UNION ALL of one grouped query per
+    """One SELECT of the full cube (day, dimensions, every count) from raw tickets, built from the database
+    definitions (COUNTS[...].q) so the database does the grouping: a UNION ALL of one grouped query per
     count, summed per day and combination."""
     parts, params = [], []
     for position, count in enumerate(COUNTS.values()):
@@ -132,6 +113,21 @@ def _grouped_sql() -> tuple[str, list]:
     sums_sql = ", ".join(f"SUM(c{i})" for i in range(len(COUNTS)))
     sql = f"SELECT kpi_day, {dims}, {sums_sql} FROM ({' UNION ALL '.join(parts)}) AS u GROUP BY kpi_day, {dims}"
     return sql, params
+
+
+def _raw_rows() -> dict[tuple, dict[str, int]]:
+    """Every cube recomputed from raw tickets: the full cube by the database, the coarse ones here in Python
+    (rebuild derives them in SQL instead, so verify checks one against the other)."""
+    rows: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    sql, params = _grouped_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for record in cursor.fetchall():
+            day = record[0] if isinstance(record[0], date) else date.fromisoformat(str(record[0]))
+            for key in _coarsen((day, *record[1:1 + len(DIMENSIONS)])):
+                for name, n in zip(COUNT_NAMES, record[1 + len(DIMENSIONS):], strict=True):
+                    rows[key][name] += n
+    return rows
 
 
 @transaction.atomic
