@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from jiesu.demo.seed import training_set
 from jiesu.routing import services
@@ -222,14 +220,3 @@ def test_a_failing_router_never_stops_intake(routed_world, monkeypatch, caplog):
     ticket = routed_world.new_ticket(kind="help", category="", content="东湖路路灯不亮，请维修。")
     assert ticket.state == "pending_dispatch" and not Prediction.objects.filter(ticket=ticket).exists()
     assert "转人工派单" in caplog.text
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
-       | st.text(alphabet="路灯不亮，。！？（）：ＡＢＣ１２３　①㎡﹏ﾀﾞ\u00a0abc", max_size=60))
-def test_fast_nfkc_is_nfkc(text):
-    import unicodedata
-
-    from jiesu.routing.text import _nfkc
-
-    assert _nfkc(text) == unicodedata.normalize("NFKC", text)
