@@ -16,7 +16,7 @@ from jiesu.directory.models import Category, Department, Region
 from jiesu.tickets.models import Channel, Kind, Ticket
 
 from . import excel, services
-from .definitions import COUNTS, RATES, target
+from .definitions import COUNTS, RATES, config, target
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -39,6 +39,9 @@ def _headline(filters, summary) -> list[dict]:
             "name": name, "label": rate.label, "value": value, "target": goal,
             "met": None if value is None or goal is None else value >= goal - 1e-9,
             "numerator": rate.numerator[0][0], "denominator": rate.denominator,
+            # 满意率 adds k × 基本满意: show each part so the fraction reads true.
+            "parts": [{"count": c, "label": COUNTS[c].label, "n": summary["counts"][c],
+                       "weight": config()[w] if w else None} for c, w in rate.numerator],
         })
     return rows
 

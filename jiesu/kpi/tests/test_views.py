@@ -107,3 +107,11 @@ def test_targets_are_edited_in_the_admin(client, world):
     bad = admin.post("/admin/kpi/kpitarget/add/", {"rate": "resolution", "value": "1.5"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()  # the form shows the error
     assert KpiTarget.objects.count() == 1
+
+
+def test_the_satisfaction_card_shows_both_parts(client, world, crafted):  # noqa: F811
+    html = _as(client, world.dispatcher).get(f"/kpi/?{OCTOBER}&department=A").content.decode()
+    card = html[html.index('data-rate="satisfaction"'):]
+    card = card[:card.index("</div>\n  </div>")]
+    assert "60.0%" in card  # (1 + 0.8 × 1) / 3
+    assert 'title="满意">1</a> + 0.8×<a' in card and 'title="基本满意">1</a>) / <a' in card
