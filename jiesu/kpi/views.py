@@ -81,7 +81,8 @@ def dashboard(request):
         "chart": json.dumps(chart, ensure_ascii=False),
         "periods": services.PERIODS,
         "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},
-        "rate_names": list(RATES),
+        "weights": config()["weights"],
+        "basic_weight": config()["basic_satisfied_weight"],
         "options": {
             "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
             "regions": Region.objects.all(),
