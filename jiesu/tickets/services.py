@@ -259,7 +259,10 @@ def _validate_new_ticket(data: dict) -> dict:
         if _blank(raw):
             continue
         try:
-            number = Decimal(str(raw)).quantize(Decimal("0.000001"))
+            number = Decimal(str(raw))
+            if not number.is_finite():  # NaN and Infinity parse, then break every comparison
+                raise ValueError(raw)
+            number = number.quantize(Decimal("0.000001"))
         except (InvalidOperation, ValueError):
             errors[name] = f"{label}必须是数字"
             continue
