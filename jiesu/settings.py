@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "jiesu.sla",
     "jiesu.routing",
     "jiesu.kpi",
+    "jiesu.open311",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,12 @@ JIESU_KPI = {
     "weights": dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),
     "targets": {"response": 1.0, "resolution": 0.9, "satisfaction": 0.9, "completion": 1.0},
 }
+
+# Open311 GeoReport v2 (docs/open311.md): the jurisdiction_id this server answers for, and how precisely
+# addresses and coordinates are published ("full" address or only the "region"; decimals of lat/long).
+JIESU_OPEN311_JURISDICTION = os.environ.get("JIESU_OPEN311_JURISDICTION", "jiesu")
+JIESU_OPEN311_ADDRESS_PRECISION = os.environ.get("JIESU_OPEN311_ADDRESS_PRECISION", "full")
+JIESU_OPEN311_COORD_DECIMALS = int(os.environ.get("JIESU_OPEN311_COORD_DECIMALS", "4"))
 
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None

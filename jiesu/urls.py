@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("jiesu.routing.urls")),
     path("", include("jiesu.kpi.urls")),
+    path("", include("jiesu.open311.urls")),
     path("", include("jiesu.tickets.urls")),
 ]

@@ -161,6 +161,7 @@ REPLIES = {
 CALLERS = ["张先生", "李女士", "王先生", "刘女士", "陈先生", "杨女士", "赵先生", "黄女士", "周先生", "吴女士", "孙先生", "马女士"]
 
 PASSWORD = "jiesu12345"
+OPEN311_PARTNER = "江州市民App"  # an Open311 partner; its api_key is printed when the demo is first loaded
 ACCOUNTS = [
     ("huawu", "话务员小林", "operator", "MH12345"),
     ("paidan", "派单员老周", "dispatcher", "MH12345"),

@@ -256,7 +256,25 @@ def seed(*, tickets: int = 300) -> dict:
     train_router()
     made = seed_tickets(people, count=tickets)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
-    return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count()}
+    key = seed_open311()
+    return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count(),
+            "open311_key": key}
+
+
+def seed_open311() -> str:
+    """A partner app with an api_key, and one service that asks extra questions (路灯不亮)."""
+    from jiesu.open311 import services as open311
+    from jiesu.open311.models import ServiceAttribute
+
+    lamp = Category.objects.get(code="020201")
+    ServiceAttribute.objects.create(category=lamp, code="poles", description="不亮的路灯数量（盏）", datatype="number",
+                                    required=True, order=1)
+    ServiceAttribute.objects.create(category=lamp, code="since", description="从何时开始不亮", order=2,
+                                    datatype="singlevaluelist", values=[{"key": "today", "name": "今天"},
+                                                                        {"key": "days", "name": "两三天"},
+                                                                        {"key": "week", "name": "一周以上"}])
+    _, key = open311.add_partner(data.OPEN311_PARTNER)
+    return key
 
 
 def summary() -> dict:

@@ -146,6 +146,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "督办员"
     ADMIN = "admin", "管理员"
     LEADER = "leader", "领导"
+    PARTNER = "partner", "合作方系统"
 
 
 class Staff(models.Model):

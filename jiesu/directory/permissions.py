@@ -24,7 +24,7 @@ R = Role
 CATALOGUE: dict[str, Permission] = {
     p.code: p
     for p in [
-        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER),
+        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER),
         _p("ticket.instant_close", "即时办结", R.OPERATOR),
         _p("ticket.dispatch", "派单", R.DISPATCHER),
         _p("ticket.sign", "签收", R.HANDLER),

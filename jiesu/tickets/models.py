@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     CPPCC = "cppcc", "政协提案"
     PETITION = "petition", "信访"
     API = "api", "API"
+    OPEN311 = "open311", "Open311接口"
 
 
 class Kind(models.TextChoices):

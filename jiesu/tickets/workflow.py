@@ -111,6 +111,16 @@ BUCKETS: dict[State, str] = {
     S.CLOSED: "closed",
     S.INVALID: "closed",
 }
+# Open311 GeoReport v2 knows only "open" and "closed". Answered (awaiting callback) counts as closed: the
+# department has acted and status_notes carries its answer; a 重办 opens it again.
+OPEN311_STATUS: dict[State, str] = {
+    S.PENDING_DISPATCH: "open",
+    S.PENDING_SIGN: "open",
+    S.IN_PROGRESS: "open",
+    S.PENDING_CALLBACK: "closed",
+    S.CLOSED: "closed",
+    S.INVALID: "closed",
+}
 OPEN_STATES = frozenset(s for s, b in BUCKETS.items() if b == "open")
 FINAL_STATES = frozenset({S.CLOSED, S.INVALID})
 

@@ -22,3 +22,5 @@ class Command(BaseCommand):
         for username, full_name, _role, _ in data.ACCOUNTS:
             self.stdout.write(f"  {username:<10} {full_name}")
         self.stdout.write("  cb_<单位编码小写> 各承办单位的承办人，例如 cb_mhjd001（东湖街道办事处）")
+        if result.get("open311_key"):
+            self.stdout.write(f"Open311 合作方“{data.OPEN311_PARTNER}”的 api_key（只显示这一次）：{result['open311_key']}")
