@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -287,8 +288,15 @@ def record(ticket: Ticket, *, extensions: bool = False) -> dict:
     return out
 
 
+# Never published, whoever asks: 举报 (a whistle-blower's report), and what came through 信访 or 110. The
+# partner that filed a ticket can always read it back.
+UNPUBLISHED_KINDS = (Kind.REPORT,)
+UNPUBLISHED_CHANNELS = (Channel.PETITION, Channel.POLICE_110)
+
+
 def _queryset():
-    return Ticket.objects.select_related("category", "department", "region", "open311")
+    published = Q(open311__isnull=False) | (~Q(kind__in=UNPUBLISHED_KINDS) & ~Q(channel__in=UNPUBLISHED_CHANNELS))
+    return Ticket.objects.filter(published).select_related("category", "department", "region", "open311")
 
 
 def one_request(number: str, *, extensions: bool = False) -> dict:

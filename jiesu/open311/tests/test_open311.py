@@ -240,3 +240,15 @@ def test_coordinates_that_are_not_numbers(client, world, partner, lat):
     response = _post(client, key, lat=lat)
     assert response.status_code == 400 and "lat" in response.json()[0]["description"]
     assert not Ticket.objects.exists()
+
+
+def test_whistleblowing_and_petitions_are_never_published(client, world, partner):
+    report = world.new_ticket(kind="report", content="举报某工地夜间违规施工")
+    petition = world.new_ticket(channel="petition", content="信访事项")
+    ordinary = world.new_ticket(kind="complaint", content="东湖路路灯不亮")
+    listed = {r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()}
+    assert ordinary.number in listed and report.number not in listed and petition.number not in listed
+    for ticket in (report, petition):
+        assert client.get(f"{BASE}/requests/{ticket.number}.json").status_code == 404
+        assert client.get(f"{BASE}/requests.json?service_request_id={ticket.number}").json() == []
+    assert _xml(client.get(f"{BASE}/requests/{report.number}.xml")).find("error/code").text == "404"
