@@ -139,12 +139,15 @@ JIESU_SLA_WARN_RATIO = float(os.environ.get("JIESU_SLA_WARN_RATIO", "0.2"))
 JIESU_SLA_WARN_WORKING_HOURS = float(os.environ.get("JIESU_SLA_WARN_WORKING_HOURS", "4"))
 JIESU_SLA_ESCALATE_WORKING_DAYS = int(os.environ.get("JIESU_SLA_ESCALATE_WORKING_DAYS", "5"))
 
-# Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
-# Unset or empty: off (the default); `make demo` turns it on.
 # The three rates and 办结率 (docs/kpi.md). 满意率 = (满意 + k × 基本满意) ÷ 有效回访; the composite score weighs
 # 响应率/解决率/满意率 30/35/35 (a published county scheme). Targets here are defaults; per-unit targets are
 # set in the admin (考核目标).
-_kpi_weights = [float(w) for w in os.environ.get("JIESU_KPI_WEIGHTS", "30,35,35").split(",")]
+try:
+    _kpi_weights = [float(w) for w in os.environ.get("JIESU_KPI_WEIGHTS", "30,35,35").split(",")]
+except ValueError:
+    _kpi_weights = []
+if len(_kpi_weights) != 3 or min(_kpi_weights) < 0 or sum(_kpi_weights) <= 0:
+    raise ImproperlyConfigured("JIESU_KPI_WEIGHTS must be three non-negative numbers, e.g. 30,35,35")
 JIESU_KPI = {
     "basic_satisfied_weight": float(os.environ.get("JIESU_KPI_BASIC_SATISFIED_WEIGHT", "0.8")),
     "weights": dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),
@@ -156,6 +159,11 @@ JIESU_KPI = {
 JIESU_OPEN311_JURISDICTION = os.environ.get("JIESU_OPEN311_JURISDICTION", "jiesu")
 JIESU_OPEN311_ADDRESS_PRECISION = os.environ.get("JIESU_OPEN311_ADDRESS_PRECISION", "full")
 JIESU_OPEN311_COORD_DECIMALS = int(os.environ.get("JIESU_OPEN311_COORD_DECIMALS", "4"))
+if JIESU_OPEN311_ADDRESS_PRECISION not in ("full", "region"):
+    raise ImproperlyConfigured("JIESU_OPEN311_ADDRESS_PRECISION must be full or region")
+
+# Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
+# Unset or empty: off (the default); `make demo` turns it on.
 
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
