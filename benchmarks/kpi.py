@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import timedelta
 
+from synthetic import insert_tickets
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
 
@@ -78,7 +80,6 @@ def main() -> None:
 
     from jiesu.kpi import services
     from jiesu.kpi.models import KpiDaily
-    from jiesu.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)
     government, bureaus, streets, communities, regions, leaves = _directory()
@@ -131,28 +132,7 @@ def main() -> None:
         "invalid_reason": f"CASE WHEN mod({g}, 25) = 0 THEN 'invalid' ELSE '' END",
         "invalidated_at": f"CASE WHEN mod({g}, 25) = 0 THEN {dispatched} + interval '1 hour' END",
     }
-    columns, values = [], []
-    for field in Ticket._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.attname in special:
-            values.append(special[field.attname])
-        elif field.null:
-            values.append("NULL")
-        elif field.get_internal_type() == "BooleanField":
-            values.append("FALSE")
-        else:
-            values.append("''")
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g",
-            {"start": now - timedelta(days=730), "n": args.tickets},
-        )
-        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
-    insert_seconds = time.perf_counter() - started
+    insert_seconds = insert_tickets(special, {"start": now - timedelta(days=730), "n": args.tickets})
 
     started = time.perf_counter()
     rollup_rows = services.rebuild()

@@ -12,8 +12,9 @@ import argparse
 import json
 import os
 import sys
-import time
 from datetime import timedelta
+
+from synthetic import insert_tickets
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -31,13 +32,12 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
 
     from jiesu.directory.models import Department
     from jiesu.sla import services as sla
     from jiesu.sla.models import SlaAlert
-    from jiesu.tickets.models import Ticket, TicketEvent
+    from jiesu.tickets.models import TicketEvent
 
     call_command("migrate", verbosity=0)
     department, _ = Department.objects.get_or_create(code="BENCH", defaults={"name": "压测单位", "kind": "bureau"})
@@ -66,28 +66,7 @@ def main() -> None:
         "callback_due_at": f"%(now)s + (mod({g}, 200) - 20) * interval '1 hour'",
         "callback_warn_at": f"%(now)s + (mod({g}, 200) - 25) * interval '1 hour'",
     }
-    columns, values = [], []
-    for field in Ticket._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.attname in special:
-            values.append(special[field.attname])
-        elif field.null:
-            values.append("NULL")
-        elif field.get_internal_type() == "BooleanField":
-            values.append("FALSE")
-        else:
-            values.append("''")
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g",
-            {"now": now, "n": args.tickets},
-        )
-        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
-    insert_seconds = time.perf_counter() - started
+    insert_seconds = insert_tickets(special, {"now": now, "n": args.tickets})
 
     first = sla.sweep(now)
     second = sla.sweep(now + timedelta(minutes=1))  # the next cron run, one minute later

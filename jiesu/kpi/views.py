@@ -1,6 +1,7 @@
 """考核指标 pages: the dashboard, the tickets behind any number, Excel exports. Thin: services do the work."""
 
 import json
+from functools import wraps
 from pathlib import Path
 
 import plotly
@@ -27,6 +28,19 @@ def _error(request, exc: ServiceError):
                   status=exc.status)
 
 
+def kpi_view(view):
+    """Signed-in GET pages whose bad parameters or missing rights become a clear 4xx page."""
+    @login_required
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ServiceError as exc:
+            return _error(request, exc)
+    return wrapper
+
+
 def _filters(request) -> services.Filters:
     return services.scoped(request.user, services.parse_filters(request.GET))
 
@@ -46,13 +60,9 @@ def _headline(filters, summary) -> list[dict]:
     return rows
 
 
-@login_required
-@require_GET
+@kpi_view
 def dashboard(request):
-    try:
-        filters = _filters(request)
-    except ServiceError as exc:
-        return _error(request, exc)
+    filters = _filters(request)
     summary = services.summary(filters)
     trend = services.trend(filters)
     category = services.breakdown(filters, "category")
@@ -100,14 +110,10 @@ def _tickets(request, filters):
         "-created_at", "-id")
 
 
-@login_required
-@require_GET
+@kpi_view
 def tickets(request):
-    try:
-        filters = _filters(request)
-        count, queryset = _tickets(request, filters)
-    except ServiceError as exc:
-        return _error(request, exc)
+    filters = _filters(request)
+    count, queryset = _tickets(request, filters)
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -140,25 +146,17 @@ def _describe(filters) -> str:
     return "，".join(parts)
 
 
-@login_required
-@require_GET
+@kpi_view
 def export_ranking(request):
-    try:
-        filters = _filters(request)
-    except ServiceError as exc:
-        return _error(request, exc)
+    filters = _filters(request)
     content = excel.ranking_workbook(services.ranking(filters), f"统计范围：{_describe(filters)}")
     return _xlsx(content, f"单位排名_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
 
 
-@login_required
-@require_GET
+@kpi_view
 def export_tickets(request):
-    try:
-        filters = _filters(request)
-        count, queryset = _tickets(request, filters)
-    except ServiceError as exc:
-        return _error(request, exc)
+    filters = _filters(request)
+    count, queryset = _tickets(request, filters)
     label = COUNTS[count].label
     content = excel.tickets_workbook(queryset.iterator(chunk_size=2000), f"{label}，{_describe(filters)}")
     return _xlsx(content, f"{label}_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")

@@ -1,0 +1,36 @@
+"""Bulk synthetic tickets for the PostgreSQL benchmarks: one INSERT … SELECT generate_series (imported by
+kpi.py and sla_sweep.py; not a benchmark itself)."""
+
+import time
+
+
+def insert_tickets(special: dict[str, str], params: dict) -> float:
+    """Insert params["n"] tickets; `special` gives an SQL expression (over the series value `g` and the
+    params) per column, every other NOT NULL column gets a blank or FALSE. Returns the seconds it took,
+    ANALYZE included."""
+    from django.db import connection
+
+    from jiesu.tickets.models import Ticket
+
+    columns, values = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.attname in special:
+            values.append(special[field.attname])
+        elif field.null:
+            values.append("NULL")
+        elif field.get_internal_type() == "BooleanField":
+            values.append("FALSE")
+        else:
+            values.append("''")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Ticket._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g",
+            params,
+        )
+        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
+    return time.perf_counter() - started
