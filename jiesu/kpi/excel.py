@@ -13,7 +13,7 @@ PERCENT = "0.0%"
 RATE_COLUMNS = [(name, rate.label) for name, rate in RATES.items()]
 
 
-def _sheet(ws, headers: list[str], rows: list[list], formats: dict[int, str] | None = None, widths=None) -> None:
+def sheet(ws, headers: list[str], rows: list[list], formats: dict[int, str] | None = None, widths=None) -> None:
     ws.append(headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -54,7 +54,7 @@ def ranking_workbook(rows: list[dict], title: str) -> bytes:
     ws = workbook.active
     ws.title = "单位排名"
     headers, body, formats = ranking_rows(rows)
-    _sheet(ws, headers, body, formats, widths={1: 30})
+    sheet(ws, headers, body, formats, widths={1: 30})
     ws.append([])
     ws.append([title])
     return save(workbook)
@@ -82,7 +82,7 @@ def tickets_workbook(tickets, title: str) -> bytes:
             {True: "是", False: "否", None: ""}[t.resolved],
         ])
     date_columns = {i: "yyyy-mm-dd hh:mm" for i in range(8, 15)}
-    _sheet(ws, headers, rows, date_columns, widths={0: 16, 1: 40, 4: 30, 5: 24, **{i: 17 for i in range(8, 15)}})
+    sheet(ws, headers, rows, date_columns, widths={0: 16, 1: 40, 4: 30, 5: 24, **{i: 17 for i in range(8, 15)}})
     ws.append([])
     ws.append([title])
     return save(workbook)

@@ -49,7 +49,7 @@ def build(month: date) -> MonthlyReport:
         row["previous_score"] = before["rates"]["score"] if before else None
     scored = [row for row in ranking if row["rank"] is not None]
     categories = sorted(
-        (row for row in _leaf_categories(filters) if row["counts"]["dispatched"]),
+        (row for row in _second_level_categories(filters) if row["counts"]["dispatched"]),
         key=lambda row: -row["counts"]["dispatched"],
     )[:TOP_CATEGORIES]
     return MonthlyReport(
@@ -59,7 +59,7 @@ def build(month: date) -> MonthlyReport:
     )
 
 
-def _leaf_categories(filters):
+def _second_level_categories(filters):
     # Second-level categories name the problem (路灯不亮 rather than 城市管理): one breakdown per top level.
     rows = []
     for top in services.breakdown(filters, "category"):
@@ -71,7 +71,7 @@ def workbook(report: MonthlyReport) -> bytes:
     book = Workbook()
     ws = book.active
     ws.title = "总体指标"
-    excel._sheet(ws, ["指标", "本月", "上月", "变化（百分点）"], [
+    excel.sheet(ws, ["指标", "本月", "上月", "变化（百分点）"], [
         [c["label"], c["value"], c["previous"], None if c["delta"] is None else c["delta"] * (1 if c["is_score"] else 100)]
         for c in report.changes()
     ], {1: excel.PERCENT, 2: excel.PERCENT, 3: "+0.0;-0.0;0.0"}, widths={0: 16})
@@ -79,12 +79,12 @@ def workbook(report: MonthlyReport) -> bytes:
         if row[0].value == "综合得分":
             row[1].number_format = row[2].number_format = "0.00"
     headers, body, formats = excel.ranking_rows(report.ranking)
-    excel._sheet(book.create_sheet("单位排名"), [*headers, "上月排名"],
+    excel.sheet(book.create_sheet("单位排名"), [*headers, "上月排名"],
                  [[*line, row.get("previous_rank")] for line, row in zip(body, report.ranking, strict=True)],
                  formats, widths={1: 30})
     headers, body, formats = excel.ranking_rows(report.weakest)
-    excel._sheet(book.create_sheet(f"后{WEAKEST}名"), headers, body, formats, widths={1: 30})
-    excel._sheet(book.create_sheet("诉求热点分类"), ["诉求分类", "派单量", "解决率", "满意率"], [
+    excel.sheet(book.create_sheet(f"后{WEAKEST}名"), headers, body, formats, widths={1: 30})
+    excel.sheet(book.create_sheet("诉求热点分类"), ["诉求分类", "派单量", "解决率", "满意率"], [
         [row["member"].path_name, row["counts"]["dispatched"], row["rates"]["resolution"], row["rates"]["satisfaction"]]
         for row in report.categories
     ], {2: excel.PERCENT, 3: excel.PERCENT}, widths={0: 36})

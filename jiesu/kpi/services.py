@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 from django.db import connection, transaction
 from django.db.models import Count as DbCount
@@ -225,8 +226,6 @@ class Filters:
 
     def query_string(self) -> str:
         """The same slice as URL parameters, for links from a number to its tickets."""
-        from urllib.parse import urlencode
-
         params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
         for name in ("department", "region", "category"):
             node = getattr(self, name)

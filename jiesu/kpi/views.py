@@ -3,6 +3,7 @@
 import json
 from functools import wraps
 from pathlib import Path
+from urllib.parse import quote
 
 import plotly
 from django.contrib.auth.decorators import login_required
@@ -124,8 +125,6 @@ def tickets(request):
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -59,24 +59,18 @@ def _services():
         "open311_attributes").order_by("code")
 
 
-def _group(category: Category) -> str:
-    top = category
-    while top.parent is not None:
-        top = top.parent
-    return top.name
-
-
 def services_list() -> list[dict]:
     out = []
     for category in _services():
+        path = category.path_name.split(" › ")
         out.append({
             "service_code": category.code,
             "service_name": category.name,
             "description": category.path_name,
             "metadata": bool(category.open311_attributes.all()),
             "type": "realtime",
-            "keywords": ",".join(dict.fromkeys(part.strip() for part in category.path_name.split("›"))),
-            "group": _group(category),
+            "keywords": ",".join(dict.fromkeys(path)),
+            "group": path[0],  # the top-level category
         })
     return out
 
@@ -318,7 +312,7 @@ def _parse_when(value: str) -> datetime | None:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def _flag(params, name: str) -> bool:
+def flag(params, name: str) -> bool:
     return (params.get(name) or "").strip().lower() in ("true", "1", "yes")
 
 
@@ -334,7 +328,7 @@ def _positive(params, name: str, default: int, highest: int) -> int:
 def find_requests(params) -> list[dict]:
     """GET requests: by id list, or by service, time span (at most 90 days, the last 90 by default) and status;
     newest first, at most 1,000 (or `page`/`page_size` with extensions)."""
-    extensions = _flag(params, "extensions")
+    extensions = flag(params, "extensions")
     ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
     queryset = _queryset()
     if ids:  # the specification: a list of ids overrides every other parameter

@@ -54,7 +54,7 @@ def requests(request, fmt, params):
 
 @endpoint(("GET",))
 def one_request(request, fmt, params, number):
-    extensions = (params.get("extensions") or "").lower() in ("true", "1", "yes")
+    extensions = services.flag(params, "extensions")
     return respond(fmt, "service_requests", [services.one_request(number, extensions=extensions)])
 
 
