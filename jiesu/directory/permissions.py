@@ -38,6 +38,7 @@ CATALOGUE: dict[str, Permission] = {
         _p("ticket.redo", "重办", R.SUPERVISOR),
         _p("ticket.supervise", "督办", R.SUPERVISOR),
         _p("ticket.invalidate", "作废", R.DISPATCHER),
+        _p("ticket.merge", "并单与撤销并单", R.DISPATCHER),
         _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR),
         _p("ticket.view_all", "查看全部工单", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("ticket.view_intake", "查看受理与回访工单", R.OPERATOR),
@@ -45,6 +46,8 @@ CATALOGUE: dict[str, Permission] = {
         _p("directory.manage", "维护组织与分类", R.ADMIN),
         _p("kpi.view_all", "查看全部考核指标", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("kpi.view_department", "查看本单位考核指标", R.HANDLER),
+        _p("hotspots.view", "查看热点与重复诉求", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("hotspots.adopt", "将热点立为治理事项", R.SUPERVISOR),
     ]
 }
 

@@ -31,7 +31,8 @@ def _on_time(done: str, due: str) -> Q:
 
 
 _VALID = ~Q(state=State.INVALID)
-_HANDLED = _VALID & Q(department__isnull=False)
+# A 子单 (merged into a 母单) is the 母单's work: it counts once, on the 母单. Its caller's 回访 still counts.
+_HANDLED = _VALID & Q(department__isnull=False, merged_into__isnull=True)
 _RESPONDED = Q(signed_at__isnull=False) & _on_time("signed_at", "sign_due_at") & (
     Q(contact_due_at__isnull=True) | Q(contacted_at__isnull=False, contacted_at__lte=F("contact_due_at"))
 )
@@ -68,7 +69,7 @@ def counts_of(t) -> dict[str, date]:
     if t.state == State.INVALID:
         return {}
     out: dict[str, date] = {}
-    handled = t.department_id is not None
+    handled = t.department_id is not None and t.merged_into_id is None
     if handled and t.dispatched_at:
         day = _day(t.dispatched_at)
         out["dispatched"] = day

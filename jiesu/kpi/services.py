@@ -29,7 +29,7 @@ from .models import CUBES, DIMENSIONS, KpiDaily
 COUNT_NAMES = tuple(COUNTS)
 _TRACKED = ("state", "department_id", "region_id", "category_id", "channel", "kind", "dispatched_at", "signed_at",
             "sign_due_at", "contacted_at", "contact_due_at", "callback_at", "callback_status", "resolved",
-            "satisfaction", "reply_due_at", "replied_at")
+            "satisfaction", "reply_due_at", "replied_at", "merged_into_id")
 
 # ------------------------------------------------------------------ keeping the rollup
 

@@ -68,4 +68,6 @@ def actions_for(user, ticket) -> list[Transition]:
     """The transitions this user may take on this ticket now (what the UI offers)."""
     from .workflow import TRANSITIONS
 
-    return [t for t in TRANSITIONS.values() if ticket.state in t.sources and can_act(user, ticket, t)]
+    return [
+        t for t in TRANSITIONS.values() if t.manual and ticket.state in t.sources and can_act(user, ticket, t)
+    ]

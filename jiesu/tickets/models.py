@@ -111,6 +111,16 @@ class Ticket(models.Model):
     )
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING_DISPATCH)
     supervised = models.BooleanField("已督办", default=False)
+    # 并单: a 子单 follows its 母单's handling and gets the 母单's answer; only MERGE, UNMERGE and REDO set it.
+    merged_into = models.ForeignKey(
+        "self", verbose_name="并入母单", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_children"
+    )
+    # 重复来电: the same caller's earlier ticket about the same matter (set at registration by jiesu.hotspots).
+    repeat_of = models.ForeignKey(
+        "self", verbose_name="重复来电（前次工单）", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Public support where the channel has it (e.g. 点赞 on an online 问政 board); it raises a hotspot's heat.
+    support = models.PositiveIntegerField("公众点赞数", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -270,9 +280,9 @@ class TicketEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from .workflow import Action, SystemEvent
+        from .workflow import Action, LinkEvent, SystemEvent
 
-        for choices in (Action, SystemEvent):
+        for choices in (Action, SystemEvent, LinkEvent):
             if self.action in choices.values:
                 return choices(self.action).label
         return self.action

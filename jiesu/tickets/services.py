@@ -47,7 +47,17 @@ from .models import (
     TicketNumberSequence,
     Urgency,
 )
-from .workflow import TRANSITIONS, Action, Transition, TransitionNotAllowed, move, transition_for
+from .workflow import (
+    OPEN_STATES,
+    TRANSITIONS,
+    Action,
+    LinkEvent,
+    State,
+    Transition,
+    TransitionNotAllowed,
+    move,
+    transition_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +86,7 @@ FIELD_LABELS = {
     "caller_phone": "联系电话",
     "enterprise_name": "企业名称",
     "address": "地址",
+    "parent": "母单编号",
 }
 
 
@@ -332,9 +343,15 @@ def _withdraw_pending_extension(ticket, actor, now, why: str) -> None:
     )
 
 
+def _check_no_children(ticket, doing: str) -> None:
+    if ticket.merged_children.filter(state=State.MERGED).exists():
+        raise Conflict(f"该工单有并入的子单，请先撤销并单再{doing}", code="has_merged_children")
+
+
 def _instant_close(ticket, actor, payload, now) -> Outcome:
     if ticket.kind != Kind.CONSULT:
         raise Conflict("只有咨询类诉求可以即时办结", code="not_consultation")
+    _check_no_children(ticket, "即时办结")
     reply = _text(payload["reply_text"])
     if len(reply) > MAX_REPLY:
         raise ValidationFailed({"reply_text": f"答复内容不能超过{MAX_REPLY}字"})
@@ -455,7 +472,30 @@ def _reply(ticket, actor, payload, now) -> Outcome:
     _withdraw_pending_extension(ticket, actor, now, "工单已答复")
     ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, now
     sla.start_clocks(ticket, now, [Clock.CALLBACK])
-    return Outcome(note=text, department=ticket.department, data={"result": result})
+    children = _reply_children(ticket, actor, now)
+    data = {"result": result}
+    if children:
+        data["children"] = children
+    return Outcome(note=text, department=ticket.department, data=data)
+
+
+def _reply_children(parent, actor, now) -> list[str]:
+    """并单: the 母单's answer reaches every 子单, each then waiting for its own caller's 回访."""
+    transition = TRANSITIONS[Action.FOLLOW_REPLY]
+    numbers = []
+    for child in parent.merged_children.select_for_update().filter(state=State.MERGED).order_by("id"):
+        counted = kpi.snapshot(child)
+        child.department = parent.department
+        child.reply_text, child.reply_result, child.replied_at = parent.reply_text, parent.reply_result, now
+        sla.start_clocks(child, now, [Clock.CALLBACK])
+        before, _ = move(child, transition)
+        child.updated_at = now
+        child.save()
+        kpi.record_change(counted, child)
+        _record(child, transition, before, actor, at=now, department=parent.department, note=parent.reply_text,
+                data={"parent": parent.number})
+        numbers.append(child.number)
+    return numbers
 
 
 def _callback(ticket, actor, payload, now) -> Outcome:
@@ -486,7 +526,12 @@ def _redo(ticket, actor, payload, now) -> Outcome:
     ticket.resolved = ticket.replied_at = ticket.callback_at = ticket.closed_at = None
     ticket.callback_due_at = ticket.callback_warn_at = None
     sla.start_clocks(ticket, now, [Clock.REPLY])  # 重办 gets a fresh reply limit
-    return Outcome(note=_note(payload), department=ticket.department)
+    data = {}
+    if ticket.merged_into_id:
+        # A 子单 sent back for 重办 is its own work from now on, counted as such (docs/kpi.md).
+        data["detached_from"] = ticket.merged_into.number
+        ticket.merged_into = None
+    return Outcome(note=_note(payload), department=ticket.department, data=data)
 
 
 def _supervise(ticket, actor, payload, now) -> Outcome:
@@ -499,6 +544,7 @@ def _invalidate(ticket, actor, payload, now) -> Outcome:
     reason = _choice(errors, "reason", payload["reason"], InvalidReason, "作废原因")
     if errors:
         raise ValidationFailed(errors)
+    _check_no_children(ticket, "作废")
     _withdraw_pending_extension(ticket, actor, now, "工单已作废")
     ticket.invalid_reason = reason
     ticket.invalidated_at = now
@@ -536,6 +582,40 @@ def _attach(ticket, actor, payload, now) -> Outcome:
     return Outcome(note=name, data={"attachment_id": attachment.pk, "size": attachment.size, "purpose": purpose})
 
 
+def _link_event(ticket, event: LinkEvent, actor, now, note: str, data: dict) -> None:
+    """The other side of a merge, in the 母单's history; its state does not change."""
+    TicketEvent.objects.create(
+        ticket=ticket, action=event, from_state=ticket.state, to_state=ticket.state, actor=actor,
+        actor_department=department_of(actor), department=ticket.department, note=note, data=data, created_at=now,
+    )
+
+
+def _merge(ticket, actor, payload, now) -> Outcome:
+    number = _text(payload["parent"])
+    parent = Ticket.objects.select_for_update().filter(number=number).first()
+    if parent is None:
+        raise ValidationFailed({"parent": f"母单不存在：{number}"})
+    if parent.pk == ticket.pk:
+        raise ValidationFailed({"parent": "不能并入自身"})
+    if parent.state not in OPEN_STATES or parent.state == State.MERGED:
+        raise Conflict(f"母单 {parent.number} 当前为“{parent.get_state_display()}”，只能并入未答复的工单",
+                       code="parent_not_open")
+    if ticket.merged_children.filter(state=State.MERGED).exists():
+        raise Conflict("该工单本身有子单，请把子单直接并入新的母单", code="has_merged_children")
+    note = _note(payload)
+    ticket.merged_into = parent
+    _link_event(parent, LinkEvent.CHILD_MERGED, actor, now, note, {"child": ticket.number})
+    return Outcome(note=note, department=parent.department, data={"parent": parent.number})
+
+
+def _unmerge(ticket, actor, payload, now) -> Outcome:
+    parent = Ticket.objects.select_for_update().get(pk=ticket.merged_into_id)
+    note = _note(payload)
+    ticket.merged_into = None
+    _link_event(parent, LinkEvent.CHILD_UNMERGED, actor, now, note, {"child": ticket.number})
+    return Outcome(note=note, data={"parent": parent.number})
+
+
 EFFECTS = {
     Action.INSTANT_CLOSE: _instant_close,
     Action.DISPATCH: _dispatch,
@@ -552,6 +632,8 @@ EFFECTS = {
     Action.SUPERVISE: _supervise,
     Action.INVALIDATE: _invalidate,
     Action.ATTACH: _attach,
+    Action.MERGE: _merge,
+    Action.UNMERGE: _unmerge,
 }
 
 
@@ -568,6 +650,8 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
         raise ValidationFailed({"action": f"未知的操作：{action}"}) from None
     if action == Action.CREATE:
         raise ValidationFailed({"action": "登记请使用 create_ticket"})
+    if not TRANSITIONS[action].manual:
+        raise ValidationFailed({"action": f"“{action.label}”随母单答复自动完成，不能单独执行"})
     ticket = access.access_ticket(actor, number, for_update=True)
     try:
         transition = transition_for(ticket.state, action)

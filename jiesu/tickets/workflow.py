@@ -13,6 +13,7 @@ from django.db import models
 
 class State(models.TextChoices):
     PENDING_DISPATCH = "pending_dispatch", "待派单"
+    MERGED = "merged", "已并单"
     PENDING_SIGN = "pending_sign", "待签收"
     IN_PROGRESS = "in_progress", "办理中"
     PENDING_CALLBACK = "pending_callback", "待回访"
@@ -37,6 +38,9 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", "督办"
     INVALIDATE = "invalidate", "作废"
     ATTACH = "attach", "上传附件"
+    MERGE = "merge", "并单"
+    UNMERGE = "unmerge", "撤销并单"
+    FOLLOW_REPLY = "follow_reply", "随母单答复"
 
 
 class SystemEvent(models.TextChoices):
@@ -46,6 +50,13 @@ class SystemEvent(models.TextChoices):
     SLA_OVERDUE = "sla_overdue", "超期"
     URGE = "urge", "催办"
     ESCALATE = "escalate", "升级督办"
+
+
+class LinkEvent(models.TextChoices):
+    """History entries on the 母单 when a 子单 joins or leaves it. They never change the 母单's state."""
+
+    CHILD_MERGED = "child_merged", "并入子单"
+    CHILD_UNMERGED = "child_unmerged", "子单撤销并单"
 
 
 class Scope(enum.Enum):
@@ -64,6 +75,7 @@ class Transition:
     perm: str  # code in jiesu.directory.permissions.CATALOGUE
     scope: Scope
     required: tuple[str, ...] = ()  # payload fields the action must carry
+    manual: bool = True  # False: only ever taken as a consequence of another ticket's action
 
 
 S = State
@@ -71,8 +83,8 @@ OPEN = frozenset({S.PENDING_DISPATCH, S.PENDING_SIGN, S.IN_PROGRESS})
 ALL_BUT_INVALID = frozenset(set(S) - {S.INVALID})
 
 
-def _t(action, sources, target, perm, scope=Scope.VISIBLE, required=()):
-    return Transition(action, frozenset(sources), target, perm, scope, tuple(required))
+def _t(action, sources, target, perm, scope=Scope.VISIBLE, required=(), manual=True):
+    return Transition(action, frozenset(sources), target, perm, scope, tuple(required), manual)
 
 
 TRANSITIONS: dict[Action, Transition] = {
@@ -99,12 +111,17 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.SUPERVISE, OPEN | {S.PENDING_CALLBACK}, None, "ticket.supervise", required=["note"]),
         _t(Action.INVALIDATE, OPEN, S.INVALID, "ticket.invalidate", required=["reason"]),
         _t(Action.ATTACH, ALL_BUT_INVALID, None, "ticket.attach"),
+        _t(Action.MERGE, [S.PENDING_DISPATCH], S.MERGED, "ticket.merge", required=["parent"]),
+        _t(Action.UNMERGE, [S.MERGED], S.PENDING_DISPATCH, "ticket.merge"),
+        # Never taken on its own: the 母单's 答复 takes it for each 子单, as the same actor, in the same transaction.
+        _t(Action.FOLLOW_REPLY, [S.MERGED], S.PENDING_CALLBACK, "ticket.reply", manual=False),
     ]
 }
 
 # Buckets that KPIs and Open311 use instead of raw states.
 BUCKETS: dict[State, str] = {
     S.PENDING_DISPATCH: "open",
+    S.MERGED: "open",
     S.PENDING_SIGN: "open",
     S.IN_PROGRESS: "open",
     S.PENDING_CALLBACK: "replied",
@@ -115,6 +132,7 @@ BUCKETS: dict[State, str] = {
 # department has acted and status_notes carries its answer; a 重办 opens it again.
 OPEN311_STATUS: dict[State, str] = {
     S.PENDING_DISPATCH: "open",
+    S.MERGED: "open",
     S.PENDING_SIGN: "open",
     S.IN_PROGRESS: "open",
     S.PENDING_CALLBACK: "closed",
@@ -147,7 +165,7 @@ def in_order(states) -> list[State]:
 
 
 def actions_from(state: str) -> list[Action]:
-    return [a for a, t in TRANSITIONS.items() if state in t.sources]
+    return [a for a, t in TRANSITIONS.items() if state in t.sources and t.manual]
 
 
 def move(ticket, transition: Transition) -> tuple[str, str]:

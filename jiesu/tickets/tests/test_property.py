@@ -19,7 +19,9 @@ USERS = ["operator", "dispatcher", "supervisor", "admin", "handler_a", "handler_
 def _state_invariants(t: Ticket) -> None:
     assert t.state in State.values
     if t.state == State.PENDING_DISPATCH:
-        assert t.department_id is None
+        assert t.department_id is None and t.merged_into_id is None
+    if t.state == State.MERGED:
+        assert t.department_id is None and t.merged_into_id is not None
     if t.state in (State.PENDING_SIGN, State.IN_PROGRESS, State.PENDING_CALLBACK):
         assert t.department_id is not None
     if t.state == State.PENDING_SIGN:

@@ -8,7 +8,7 @@ from jiesu.tickets import services
 from jiesu.tickets.models import ExtensionRequest, Ticket, TicketEvent
 from jiesu.tickets.workflow import TRANSITIONS, Action, State, actions_from, graph
 
-ACTIONS = [a for a in Action if a != Action.CREATE]
+ACTIONS = [a for a in Action if a != Action.CREATE and TRANSITIONS[a].manual]
 ALLOWED = [(s, a) for a in ACTIONS for s in sorted(TRANSITIONS[a].sources)]
 REFUSED = [(s, a) for a in ACTIONS for s in State if s not in TRANSITIONS[a].sources]
 

@@ -72,9 +72,17 @@ class World:
         }
         return services.create_ticket(actor=self.operator, data=payload)
 
+    def parent_ticket(self):
+        """An open ticket to merge others into (created once per world)."""
+        if getattr(self, "_parent", None) is None:
+            self._parent = self.new_ticket(content="东湖路路灯一排都不亮了，晚上很黑。", caller_phone="13900139000")
+        return self._parent
+
     def payload(self, action: Action) -> tuple[object, dict]:
         """A valid (actor, payload) for each action on a ticket assigned to department A."""
         future = (clock.now() + timedelta(days=10)).date().isoformat()
+        if action == Action.MERGE:
+            return self.dispatcher, {"parent": self.parent_ticket().number, "note": "同一路段路灯"}
         return {
             Action.INSTANT_CLOSE: (self.operator, {"reply_text": "已在电话中解答"}),
             Action.DISPATCH: (self.dispatcher, {"department": "A"}),
@@ -94,6 +102,8 @@ class World:
             Action.SUPERVISE: (self.supervisor, {"note": "请加快办理"}),
             Action.INVALIDATE: (self.dispatcher, {"reason": "test"}),
             Action.ATTACH: (self.dispatcher, {"file": SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff fake jpeg")}),
+            Action.UNMERGE: (self.dispatcher, {"note": "并非同一事项"}),
+            Action.FOLLOW_REPLY: (self.handler_a, {}),
         }[action]
 
     def act(self, ticket, action: Action, **overrides):
@@ -109,6 +119,7 @@ class World:
         State.PENDING_CALLBACK: [Action.DISPATCH, Action.SIGN, Action.REPLY],
         State.CLOSED: [Action.DISPATCH, Action.SIGN, Action.REPLY, Action.CALLBACK],
         State.INVALID: [Action.INVALIDATE],
+        State.MERGED: [Action.MERGE],
     }
 
     def ticket_in(self, state: State, **data):
