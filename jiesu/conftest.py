@@ -13,14 +13,15 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _fresh_sla_cache():
     """The calendar and rules are cached per process; each test starts from its own database."""
+    from jiesu.hotspots import services as hotspots
     from jiesu.routing import services as routing
     from jiesu.sla import services
 
-    services.invalidate()
-    routing.invalidate()
+    for cache in (services, routing, hotspots):
+        cache.invalidate()
     yield
-    services.invalidate()
-    routing.invalidate()
+    for cache in (services, routing, hotspots):
+        cache.invalidate()
 
 
 @pytest.fixture(autouse=True)

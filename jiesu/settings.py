@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jiesu.routing",
     "jiesu.kpi",
     "jiesu.open311",
+    "jiesu.hotspots",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,16 @@ JIESU_OPEN311_ADDRESS_PRECISION = os.environ.get("JIESU_OPEN311_ADDRESS_PRECISIO
 JIESU_OPEN311_COORD_DECIMALS = int(os.environ.get("JIESU_OPEN311_COORD_DECIMALS", "4"))
 if JIESU_OPEN311_ADDRESS_PRECISION not in ("full", "region"):
     raise ImproperlyConfigured("JIESU_OPEN311_ADDRESS_PRECISION must be full or region")
+
+# Duplicates and hotspots (docs/hotspots.md): how far back a new ticket is compared (open tickets always are),
+# and the similarity (0–1) from which a candidate is shown as 相似 and flagged as 疑似重复.
+JIESU_DUPLICATE_WINDOW_DAYS = int(os.environ.get("JIESU_DUPLICATE_WINDOW_DAYS", "30"))
+JIESU_DUPLICATE_SHOW = float(os.environ.get("JIESU_DUPLICATE_SHOW", "0.15"))
+JIESU_DUPLICATE_FLAG = float(os.environ.get("JIESU_DUPLICATE_FLAG", "0.3"))
+if not (JIESU_DUPLICATE_WINDOW_DAYS > 0 and 0 <= JIESU_DUPLICATE_SHOW <= JIESU_DUPLICATE_FLAG <= 1):
+    raise ImproperlyConfigured(
+        "JIESU_DUPLICATE_WINDOW_DAYS must be positive and 0 ≤ JIESU_DUPLICATE_SHOW ≤ JIESU_DUPLICATE_FLAG ≤ 1"
+    )
 
 # Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
 # Unset or empty: off (the default); `make demo` turns it on.

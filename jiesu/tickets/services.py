@@ -25,6 +25,7 @@ from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normaliz
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
+from jiesu.hotspots import services as hotspots
 from jiesu.kpi import services as kpi
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
@@ -283,9 +284,29 @@ def _validate_new_ticket(data: dict) -> dict:
     if (clean["lat"] is None) != (clean["lng"] is None) and "lat" not in errors and "lng" not in errors:
         errors["lng" if clean["lng"] is None else "lat"] = "经纬度需同时填写"
 
+    clean["support"] = 0
+    if not _blank(data.get("support")):
+        try:
+            clean["support"] = int(str(data["support"]).strip())
+        except ValueError:
+            errors["support"] = "点赞数必须是整数"
+        else:
+            if not 0 <= clean["support"] <= 2_000_000_000:
+                errors["support"] = "点赞数超出范围"
+
     if errors:
         raise ValidationFailed(errors)
     return clean
+
+
+def _find_duplicates(ticket) -> None:
+    """Index the ticket and note its likely duplicates. Like routing, this helps intake and must never stop
+    it: a failure is logged and the ticket is registered without candidates."""
+    try:
+        with transaction.atomic():
+            hotspots.on_ticket_created(ticket)
+    except Exception:
+        logger.exception("重复诉求检测失败，工单 %s 照常登记", ticket.number)
 
 
 def _route_new_ticket(ticket) -> None:
@@ -317,6 +338,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     ticket.save()
     kpi.record_change(None, ticket)
     _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
+    _find_duplicates(ticket)
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
     else:

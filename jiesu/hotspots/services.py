@@ -1,0 +1,305 @@
+"""Duplicates (疑似重复, 重复来电), the look-up index behind them, and the business actions of the hotspots
+app. Views, the API, the commands, the ticket services and the tests call these.
+
+A new ticket is compared with the open tickets and those created within JIESU_DUPLICATE_WINDOW_DAYS:
+candidates come from the look-up keys they share (DuplicateKey), then each is scored on its text, place,
+region, coordinates and category (`score`). docs/hotspots.md gives every rule and its measured quality.
+"""
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+
+from jiesu.core import clock
+from jiesu.tickets.models import Ticket
+from jiesu.tickets.workflow import OPEN_STATES, State
+
+from . import text as T
+from .models import DuplicateKey, DuplicateMatch, GramCorpus, GramStat
+
+CANDIDATES = 50  # tickets sharing the most keys that are scored in full
+MATCHES_KEPT = 5  # 疑似重复 stored per new ticket
+STATS_SAMPLE = 200_000  # recent tickets the bigram statistics are counted over
+STATS_KEEP_SHARE = 0.0005  # bigrams in fewer texts than this share are not stored (they count as rare)
+_STATS_TTL = 60.0  # seconds a process trusts its cached statistics before checking for a refresh
+# Compared however old: not answered yet, or answered and waiting for the caller's 回访.
+LIVE_STATES = OPEN_STATES | {State.PENDING_CALLBACK}
+
+# ------------------------------------------------------------------ statistics
+
+
+_cache: dict = {"stats": None, "stamp": None, "checked": 0.0}
+
+
+def invalidate() -> None:
+    _cache.update(stats=None, stamp=None, checked=0.0)
+
+
+def stats() -> T.GramStats:
+    """The bigram statistics, cached per process and reloaded when `refresh` has written new ones."""
+    now = time.monotonic()
+    if _cache["stats"] is not None and now - _cache["checked"] < _STATS_TTL:
+        return _cache["stats"]
+    corpus = GramCorpus.objects.first()
+    stamp = corpus.refreshed_at if corpus else None
+    if _cache["stats"] is None or stamp != _cache["stamp"]:
+        df = dict(GramStat.objects.values_list("gram", "df")) if corpus else {}
+        _cache["stats"] = T.GramStats(docs=corpus.docs if corpus else 0, df=df)
+        _cache["stamp"] = stamp
+    _cache["checked"] = now
+    return _cache["stats"]
+
+
+def count_grams(texts) -> tuple[int, Counter]:
+    """Document frequency of every bigram hash over `texts`."""
+    df: Counter = Counter()
+    docs = 0
+    for text in texts:
+        df.update({T.gram_hash(g) for g in T.bigrams(T.normalize(text))})
+        docs += 1
+    return docs, df
+
+
+def window_start(now: datetime | None = None) -> datetime:
+    return (now or clock.now()) - timedelta(days=settings.JIESU_DUPLICATE_WINDOW_DAYS)
+
+
+@transaction.atomic
+def refresh(*, sample: int = STATS_SAMPLE, rekey: bool = False) -> dict:
+    """Recount the bigram statistics over the most recent `sample` tickets, and drop look-up keys of tickets
+    that left the window (closed or invalid, and created before it). With `rekey`, rebuild every kept key
+    under the new statistics (slow on a large window; keys chosen under older statistics still match)."""
+    texts = (
+        ticket_text(t) for t in Ticket.objects.order_by("-id").only("title", "content", "address")[:sample].iterator(
+            chunk_size=2000
+        )
+    )
+    docs, df = count_grams(texts)
+    keep = max(3, math.ceil(STATS_KEEP_SHARE * docs))
+    GramStat.objects.all().delete()
+    GramStat.objects.bulk_create(
+        (GramStat(gram=h, df=n) for h, n in df.items() if n >= keep), batch_size=5000
+    )
+    corpus = GramCorpus.objects.first() or GramCorpus()
+    corpus.docs, corpus.refreshed_at = docs, clock.now()
+    corpus.save()
+    invalidate()
+    cutoff = window_start()
+    gone = DuplicateKey.objects.filter(created_at__lt=cutoff).exclude(ticket__state__in=LIVE_STATES)
+    pruned, _ = gone.delete()
+    rekeyed = 0
+    if rekey:
+        DuplicateKey.objects.all().delete()
+        live = Ticket.objects.filter(Q(created_at__gte=cutoff) | Q(state__in=LIVE_STATES))
+        batch = []
+        for ticket in live.only("title", "content", "address", "created_at").iterator(chunk_size=2000):
+            batch.extend(_keys(ticket, T.signature(ticket_text(ticket), stats())))
+            rekeyed += 1
+            if len(batch) >= 10_000:
+                DuplicateKey.objects.bulk_create(batch)
+                batch = []
+        DuplicateKey.objects.bulk_create(batch)
+    return {"docs": docs, "common_bigrams": GramStat.objects.count(), "pruned_keys": pruned, "rekeyed": rekeyed}
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def ticket_text(ticket) -> str:
+    """What a ticket says, for comparing: title (often the matter in brief), content and address."""
+    return "\n".join(part for part in (ticket.title, ticket.content, ticket.address) if part)
+
+
+def _keys(ticket, signature: T.Signature) -> list[DuplicateKey]:
+    return [DuplicateKey(key=k, ticket_id=ticket.pk, created_at=ticket.created_at) for k in signature.keys]
+
+
+@dataclass
+class Place:
+    """Where a request is, as far as the ticket says: region (and its parent), coordinates, category."""
+
+    region_id: int | None = None
+    region_parent_id: int | None = None
+    lat: float | None = None
+    lng: float | None = None
+    category_id: int | None = None
+    category_root_id: int | None = None
+    phone: str = ""
+
+
+@dataclass
+class Candidate:
+    ticket_id: int
+    number: str
+    title: str
+    state: str
+    state_label: str
+    department: str
+    created_at: datetime
+    reply_text: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    same_caller: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return self.score >= settings.JIESU_DUPLICATE_FLAG
+
+
+def _distance_m(a: Place, b: Place) -> float | None:
+    if None in (a.lat, a.lng, b.lat, b.lng):
+        return None
+    # Equirectangular: exact enough within a city.
+    x = math.radians(b.lng - a.lng) * math.cos(math.radians((a.lat + b.lat) / 2))
+    y = math.radians(b.lat - a.lat)
+    return 6_371_000 * math.hypot(x, y)
+
+
+# How each fact moves the text similarity (docs/hotspots.md).
+NEAR_M, FAR_M = 300, 2000
+ADJUST = {
+    "near": 0.1, "far": -0.15, "same_region": 0.0, "other_region": -0.1,
+    "same_category": 0.05, "other_category": -0.1,
+}
+
+
+def score(a: T.Signature, pa: Place, b: T.Signature, pb: Place) -> tuple[float, list[str]]:
+    """Similarity of two requests (0–1) and the reasons, in Chinese, for the people who read it."""
+    value = T.text_similarity(a, b)
+    reasons = [f"文本相似度 {value:.0%}"]
+    common = [min(x, y, key=len) for x in a.places for y in b.places if x in y or y in x]
+    if common:
+        reasons.append(f"同一地点：{common[0]}")
+    distance = _distance_m(pa, pb)
+    if distance is not None and distance <= NEAR_M:
+        value += ADJUST["near"]
+        reasons.append(f"相距约 {distance:.0f} 米")
+    elif distance is not None and distance > FAR_M:
+        value += ADJUST["far"]
+        reasons.append(f"相距 {distance / 1000:.1f} 公里")
+    if pa.region_id and pb.region_id:
+        if pa.region_id == pb.region_id:
+            value += ADJUST["same_region"]
+            reasons.append("同一区划")
+        elif pa.region_parent_id != pb.region_parent_id or not pa.region_parent_id:
+            value += ADJUST["other_region"]
+            reasons.append("区划不同")
+    if pa.category_id and pb.category_id:
+        if pa.category_id == pb.category_id:
+            value += ADJUST["same_category"]
+            reasons.append("同一分类")
+        elif pa.category_root_id != pb.category_root_id:
+            value += ADJUST["other_category"]
+            reasons.append("分类不同")
+    return max(0.0, min(1.0, value)), reasons
+
+
+_FIELDS = (
+    "id", "number", "title", "content", "address", "state", "created_at", "closed_at", "reply_text", "caller_phone",
+    "lat", "lng", "region_id", "region__parent_id", "category_id", "category__parent_id",
+    "category__parent__parent_id", "department__name",
+)
+
+
+def _place_of(row: dict) -> Place:
+    root = row["category__parent__parent_id"] or row["category__parent_id"] or row["category_id"]
+    return Place(
+        region_id=row["region_id"], region_parent_id=row["region__parent_id"],
+        lat=float(row["lat"]) if row["lat"] is not None else None,
+        lng=float(row["lng"]) if row["lng"] is not None else None,
+        category_id=row["category_id"], category_root_id=root, phone=row["caller_phone"] or "",
+    )
+
+
+def place_of(ticket) -> Place:
+    category = ticket.category
+    root = category
+    while root is not None and root.parent_id:
+        root = root.parent
+    return Place(
+        region_id=ticket.region_id, region_parent_id=ticket.region.parent_id if ticket.region else None,
+        lat=float(ticket.lat) if ticket.lat is not None else None,
+        lng=float(ticket.lng) if ticket.lng is not None else None,
+        category_id=ticket.category_id, category_root_id=root.pk if root else None, phone=ticket.caller_phone,
+    )
+
+
+def find(signature: T.Signature, place: Place, *, exclude: int | None = None, now: datetime | None = None,
+         limit: int = MATCHES_KEPT, minimum: float | None = None) -> list[Candidate]:
+    """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW)."""
+    if not signature.keys:
+        return []
+    minimum = settings.JIESU_DUPLICATE_SHOW if minimum is None else minimum
+    cutoff = window_start(now)
+    live = Q(created_at__gte=cutoff) | Q(ticket__state__in=LIVE_STATES)
+    shared = (
+        DuplicateKey.objects.filter(Q(key__in=signature.keys) & live)
+        .exclude(ticket_id=exclude)
+        .values("ticket_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "-ticket_id")[:CANDIDATES]
+    )
+    ids = [row["ticket_id"] for row in shared]
+    if not ids:
+        return []
+    found = []
+    stat = stats()
+    for row in Ticket.objects.filter(pk__in=ids).exclude(state=State.INVALID).values(*_FIELDS):
+        if row["closed_at"] and row["closed_at"] < cutoff:
+            continue
+        other = T.signature("\n".join(p for p in (row["title"], row["content"], row["address"]) if p), stat)
+        other_place = _place_of(row)
+        value, reasons = score(signature, place, other, other_place)
+        same_caller = bool(place.phone) and place.phone == other_place.phone
+        if same_caller:
+            reasons.append("同一来电号码")
+        if value < minimum:
+            continue
+        found.append(Candidate(
+            ticket_id=row["id"], number=row["number"], title=row["title"], state=row["state"],
+            state_label=State(row["state"]).label, department=row["department__name"] or "",
+            created_at=row["created_at"], reply_text=row["reply_text"], score=value, reasons=reasons,
+            same_caller=same_caller,
+        ))
+    found.sort(key=lambda c: (-c.score, -c.ticket_id))
+    return found[:limit]
+
+
+def find_for_text(text: str, place: Place, **kwargs) -> list[Candidate]:
+    """While the operator types: candidates for a text not yet registered."""
+    return find(T.signature(text, stats()), place, **kwargs)
+
+
+def on_ticket_created(ticket) -> None:
+    """Index the new ticket, store its likely duplicates, and flag 重复来电 when the same phone number raised
+    the same matter before. Called by tickets.services.create_ticket inside its transaction."""
+    signature = T.signature(ticket_text(ticket), stats())
+    DuplicateKey.objects.bulk_create(_keys(ticket, signature))
+    found = find(signature, place_of(ticket), exclude=ticket.pk, now=ticket.created_at)
+    DuplicateMatch.objects.bulk_create([
+        DuplicateMatch(ticket=ticket, other_id=c.ticket_id, score=round(c.score, 4), reasons=c.reasons,
+                       same_caller=c.same_caller)
+        for c in found
+    ])
+    repeat = next((c for c in found if c.same_caller), None)
+    if repeat is not None:
+        ticket.repeat_of_id = repeat.ticket_id
+        Ticket.objects.filter(pk=ticket.pk).update(repeat_of=repeat.ticket_id)
+
+
+def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:
+    """Stored 疑似重复 of these tickets whose other ticket can still take a 子单 (for the dispatch queue)."""
+    out: dict[int, list[DuplicateMatch]] = {}
+    for match in (
+        DuplicateMatch.objects.filter(ticket__in=tickets, other__state__in=OPEN_STATES - {State.MERGED})
+        .select_related("other")
+        .order_by("-score")
+    ):
+        out.setdefault(match.ticket_id, []).append(match)
+    return out
