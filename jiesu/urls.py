@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("jiesu.routing.urls")),
     path("", include("jiesu.kpi.urls")),
     path("", include("jiesu.open311.urls")),
+    path("", include("jiesu.hotspots.urls")),
     path("", include("jiesu.tickets.urls")),
 ]

@@ -16,5 +16,6 @@ def staff(request):
             "inbox": has_perm(user, "ticket.view_department"),
             "admin": user.is_staff,
             "kpi": has_perm(user, "kpi.view_all") or has_perm(user, "kpi.view_department"),
+            "hotspots": has_perm(user, "hotspots.view"),
         },
     }

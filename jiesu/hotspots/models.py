@@ -64,8 +64,14 @@ class DuplicateMatch(models.Model):
 
 
 class HotspotRun(models.Model):
-    """One detection over a period (the latest is what the hotspot page shows)."""
+    """One detection over a period (the latest of each kind is what the hotspot page shows)."""
 
+    class Kind(models.TextChoices):
+        TRAILING = "trailing", "近期热点"  # the last days against the weeks before
+        MONTHLY = "monthly", "每月一题候选"  # a calendar month's most recurring problems
+        ADHOC = "adhoc", "指定时段"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.ADHOC)
     start = models.DateTimeField("起")
     end = models.DateTimeField("止")
     baseline_days = models.PositiveIntegerField("对比期（天）")
@@ -121,6 +127,8 @@ class GovernanceItem(models.Model):
     due_date = models.DateField("完成时限")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     month = models.CharField("月份", max_length=7)  # yyyy-mm the problem was adopted for
+    hotspot = models.ForeignKey(Hotspot, verbose_name="来源热点", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="governance_items")
     hotspot_topic = models.CharField("来源热点", max_length=200, blank=True)
     tickets = models.ManyToManyField(Ticket, related_name="+", blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -11,17 +11,24 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 
 from jiesu.core import clock
+from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
+from jiesu.directory.models import Department
+from jiesu.directory.permissions import has_perm
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import OPEN_STATES, State
 
+from . import detect
 from . import text as T
-from .models import DuplicateKey, DuplicateMatch, GramCorpus, GramStat
+from .models import DuplicateKey, DuplicateMatch, GovernanceItem, GramCorpus, GramStat, Hotspot, HotspotRun
 
 CANDIDATES = 50  # tickets sharing the most keys that are scored in full
 MATCHES_KEPT = 5  # 疑似重复 stored per new ticket
@@ -303,3 +310,151 @@ def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:
     ):
         out.setdefault(match.ticket_id, []).append(match)
     return out
+
+
+# ------------------------------------------------------------------ hotspots
+
+TRAILING_DAYS = 7
+BASELINE_DAYS = 28
+
+
+def _check_period(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise ValidationFailed({"to": "结束日期必须晚于开始日期"})
+    if end - start > timedelta(days=366):
+        raise ValidationFailed({"to": "一次最多检测一年"})
+
+
+def items(start: datetime, end: datetime) -> list[detect.Item]:
+    """Valid tickets created in [start, end) as detection items."""
+    rows = (
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(state=State.INVALID)
+        .values("id", "title", "content", "address", "created_at", "region__name", "support")
+        .order_by("created_at", "id")
+    )
+    return [
+        detect.Item(
+            key=r["id"], text="\n".join(p for p in (r["title"], r["content"], r["address"]) if p), at=r["created_at"],
+            region=r["region__name"] or "", support=r["support"],
+        )
+        for r in rows.iterator(chunk_size=2000)
+    ]
+
+
+def find_hotspots(start: datetime, end: datetime, *, baseline_days: int = BASELINE_DAYS,
+                  min_count: int = detect.MIN_COUNT, limit: int = 50) -> list[detect.Found]:
+    """Hotspots among tickets created in [start, end), against the `baseline_days` before (0: no baseline)."""
+    _check_period(start, end)
+    if not 0 <= baseline_days <= 366:
+        raise ValidationFailed({"baseline_days": "对比期应在 0–366 天之间"})
+    if min_count < 2:
+        raise ValidationFailed({"min_count": "热点至少应有 2 件诉求"})
+    baseline_start = start - timedelta(days=baseline_days) if baseline_days else None
+    pool = items(baseline_start or start, end)
+    # Weights from the requests at hand: what every one of them says ("请有关部门处理") weighs little.
+    docs, df = count_grams(item.text for item in pool)
+    pool_stats = T.GramStats(docs=docs, df={h: n for h, n in df.items() if n >= 2})
+    return detect.detect(pool, start, end, baseline_start, pool_stats, min_count=min_count, limit=limit)
+
+
+@transaction.atomic
+def save_run(kind: str, start: datetime, end: datetime, found: list[detect.Found], *, baseline_days: int,
+             actor=None) -> HotspotRun:
+    run = HotspotRun.objects.create(
+        kind=kind, start=start, end=end, baseline_days=baseline_days, created_by=actor, created_at=clock.now(),
+        tickets=Ticket.objects.filter(created_at__gte=start, created_at__lt=end).exclude(state=State.INVALID).count(),
+    )
+    numbers = dict(Ticket.objects.filter(pk__in={m.key for f in found for m in f.representatives})
+                   .values_list("pk", "number"))
+    for rank, f in enumerate(found, start=1):
+        hotspot = Hotspot.objects.create(
+            run=run, rank=rank, topic=f.topic[:200], place=f.place[:100], problem=f.problem[:100], count=f.count,
+            baseline=f.baseline, growth=f.growth, support=min(f.support, 2_000_000_000), heat=round(f.heat, 2),
+            regions=f.regions, first_seen=f.first_seen, last_seen=f.last_seen,
+            representatives=[numbers[m.key] for m in f.representatives],
+        )
+        hotspot.tickets.set([m.key for m in f.members])
+    return run
+
+
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    try:
+        first = datetime.strptime(month, "%Y-%m").date().replace(day=1)
+    except ValueError:
+        raise ValidationFailed({"month": "月份格式应为 YYYY-MM"}) from None
+    following = (first + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (datetime.combine(first, dt_time.min, tzinfo=tz), datetime.combine(following, dt_time.min, tzinfo=tz))
+
+
+def detect_now(actor=None, *, now: datetime | None = None) -> tuple[HotspotRun, HotspotRun]:
+    """What the nightly job (and the page's 重新检测) runs: the trailing week against the four weeks before,
+    and last calendar month's most recurring problems (每月一题 candidates, ranked by how often they came)."""
+    if actor is not None and not has_perm(actor, "hotspots.view"):
+        raise PermissionDenied("您无权检测热点", code="hotspots_forbidden")
+    now = now or clock.now()
+    start = now - timedelta(days=TRAILING_DAYS)
+    trailing = save_run(HotspotRun.Kind.TRAILING, start, now, find_hotspots(start, now), baseline_days=BASELINE_DAYS,
+                        actor=actor)
+    last_month = (timezone.localtime(now).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month_start, month_end = _month_bounds(last_month)
+    found = find_hotspots(month_start, month_end, baseline_days=0)
+    found.sort(key=lambda f: (-f.count, -f.heat))  # recurring first
+    monthly = save_run(HotspotRun.Kind.MONTHLY, month_start, month_end, found[:20], baseline_days=0, actor=actor)
+    return trailing, monthly
+
+
+def latest(kind: str) -> HotspotRun | None:
+    return HotspotRun.objects.filter(kind=kind).first()
+
+
+@transaction.atomic
+def adopt(actor, hotspot_id: int, *, owner: str, due_date: str, title: str = "", description: str = "") -> GovernanceItem:
+    """立为治理事项 (每月一题): a supervisor gives a recurring problem an owner and a due date."""
+    if not has_perm(actor, "hotspots.adopt"):
+        raise PermissionDenied("您无权将热点立为治理事项", code="hotspots_forbidden")
+    hotspot = Hotspot.objects.select_related("run").filter(pk=hotspot_id).first()
+    if hotspot is None:
+        raise NotFound("热点不存在", code="hotspot_not_found")
+    errors = {}
+    department = Department.objects.filter(code=(owner or "").strip(), active=True).first()
+    if department is None:
+        errors["owner"] = "请选择牵头单位"
+    due = parse_date((due_date or "").strip()) if due_date else None
+    if due is None:
+        errors["due_date"] = "完成时限格式应为 YYYY-MM-DD"
+    elif due < timezone.localdate(clock.now()):
+        errors["due_date"] = "完成时限不能早于今天"
+    title = (title or "").strip() or hotspot.topic
+    if len(title) > 200:
+        errors["title"] = "治理事项名称不能超过200字"
+    if errors:
+        raise ValidationFailed(errors)
+    item = GovernanceItem.objects.create(
+        title=title, description=(description or "").strip()[:5000], owner=department, due_date=due,
+        month=timezone.localtime(hotspot.run.start).strftime("%Y-%m"), hotspot=hotspot, hotspot_topic=hotspot.topic,
+        created_by=actor, created_at=clock.now(),
+    )
+    item.tickets.set(hotspot.tickets.all())
+    return item
+
+
+def finish(actor, item_id: int) -> GovernanceItem:
+    if not has_perm(actor, "hotspots.adopt"):
+        raise PermissionDenied("您无权变更治理事项", code="hotspots_forbidden")
+    updated = GovernanceItem.objects.filter(pk=item_id).update(status=GovernanceItem.Status.DONE)
+    if not updated:
+        raise NotFound("治理事项不存在", code="governance_item_not_found")
+    return GovernanceItem.objects.get(pk=item_id)
+
+
+def hotspot_row(rank: int, found: detect.Found) -> dict:
+    """One hotspot as plain data (command output, API, Excel)."""
+    numbers = dict(Ticket.objects.filter(pk__in=[m.key for m in found.representatives]).values_list("pk", "number"))
+    return {
+        "rank": rank, "topic": found.topic, "place": found.place, "problem": found.problem, "count": found.count,
+        "baseline": found.baseline, "growth": found.growth, "support": found.support, "heat": round(found.heat, 2),
+        "regions": found.regions, "first_seen": found.first_seen, "last_seen": found.last_seen,
+        "tickets": [numbers[m.key] for m in found.representatives],
+    }

@@ -18,12 +18,12 @@ _PLACE_SUFFIX = (
     "市场|商场|工业园|园区|车站|地铁站|公交站|村|镇|乡|路|街|巷|苑|湾|庄|桥"
 )
 _PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{2,6}}?(?:{_PLACE_SUFFIX})")
-_CHUNK_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+|反映|投诉|举报|咨询|希望|要求|建议|位于|家住|关于|请问|"
+_CHUNK_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+|反映|投诉|举报|咨询|希望|要求|建议|位于|家住|关于|请问|附近|周边|旁边|对面|"
                           r"[的了和与及在是对把被给向从到为将让有我你他她们请能都就也还但而因所如这那其该此于或并且又再"
                           r"很太已没不想要说]")
 # Provinces, cities, districts and counties are regions, not places to match on (the ticket's region says as
 # much); they are cut off the front of a chunk ("A市A3区中海国际社区" → 中海国际社区).
-_ADMIN_PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,6}?(?:省|市|(?<![社小园城街景校厂])区|县)")
+_ADMIN_PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,6}?(?:省|市(?![场民政容])|(?<![社小园城街景校厂])区|县(?!城))")
 _RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 
 
@@ -55,6 +55,16 @@ def places(text: str) -> list[str]:
     return found
 
 
+def strip_regions(text: str) -> str:
+    """The text without province, city, district and county names at the front of its phrases."""
+    out = []
+    for chunk in re.split(r"([^\u4e00-\u9fffA-Za-z0-9]+)", text):
+        while (cut := _ADMIN_PREFIX.sub("", chunk, count=1)) != chunk:
+            chunk = cut
+        out.append(chunk)
+    return "".join(out)
+
+
 @dataclass
 class GramStats:
     """Document frequencies of the common bigrams among `docs` texts. A bigram not listed is rare: it gets
@@ -65,9 +75,13 @@ class GramStats:
     # A bigram in at least this share of texts is too common to find duplicates by.
     common_share: float = 0.002
 
+    # Bigrams in fewer than this share of texts all weigh the most: rarity only down-weights what many texts
+    # say (boilerplate), so a burst of requests about one matter keeps its own words' weight.
+    rare_share: float = 0.05
+
     def idf(self, h: int) -> float:
         n = max(self.docs, 1)
-        return math.log((n + 1) / (self.df.get(h, 0) + 1)) + 1.0
+        return math.log((n + 1) / (max(self.df.get(h, 0), self.rare_share * n) + 1)) + 1.0
 
     def is_common(self, h: int) -> bool:
         return self.df.get(h, 0) >= max(50, self.common_share * self.docs)

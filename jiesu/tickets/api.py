@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import create_model
@@ -38,6 +39,7 @@ class TicketIn(Schema):
     category: str | None = None
     lat: float | None = None
     lng: float | None = None
+    support: int | None = None
     answer: str | None = None
 
 
@@ -84,6 +86,19 @@ class TicketOut(Schema):
     callback_status: str
     satisfaction: str
     resolved: bool | None
+    merged_into: str | None  # 母单编号 when this ticket is a 子单
+    repeat_of: str | None  # 重复来电: the same caller's earlier ticket about the same matter
+    support: int
+
+
+class DuplicateOut(Schema):
+    number: str
+    title: str
+    state: str
+    score: float
+    flagged: bool  # 疑似重复 (score ≥ JIESU_DUPLICATE_FLAG); otherwise only similar
+    same_caller: bool
+    reasons: list[str]
 
 
 class EventOut(Schema):
@@ -110,6 +125,8 @@ class AttachmentOut(Schema):
 
 class TicketDetailOut(TicketOut):
     allowed_actions: list[str]
+    merged_children: list[str]
+    duplicates: list[DuplicateOut]
     events: list[EventOut]
     attachments: list[AttachmentOut]
 
@@ -153,6 +170,8 @@ def ticket_out(t: Ticket) -> dict:
         "lng": float(t.lng) if t.lng is not None else None,
         "sla_status": worst.status if worst else None,
         "sla_clock": worst.clock if worst else None,
+        "merged_into": t.merged_into.number if t.merged_into_id else None,
+        "repeat_of": t.repeat_of.number if t.repeat_of_id else None,
     }
 
 
@@ -161,6 +180,12 @@ def ticket_detail(t: Ticket, user) -> dict:
     return {
         **ticket_out(t),
         "allowed_actions": [tr.action.value for tr in access.actions_for(user, t)],
+        "merged_children": list(t.merged_children.order_by("id").values_list("number", flat=True)),
+        "duplicates": [
+            {"number": m.other.number, "title": m.other.title, "state": m.other.state, "score": m.score,
+             "flagged": m.score >= settings.JIESU_DUPLICATE_FLAG, "same_caller": m.same_caller, "reasons": m.reasons}
+            for m in t.duplicate_matches.select_related("other")
+        ],
         "events": [
             {
                 "action": e.action,
@@ -194,7 +219,7 @@ def create_ticket(request, payload: TicketIn):
 def list_tickets(request, params: Query[ListParams]):
     page_size = min(max(params.page_size, 1), 100)
     page = max(params.page, 1)
-    queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department")
+    queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department", "merged_into", "repeat_of")
     queryset = apply_filter(queryset, TicketFilter.from_mapping(params.dict()))
     # Category names show the full path; pull parents in the same query.
     queryset = queryset.select_related("category__parent__parent")
@@ -258,6 +283,10 @@ class InstantCloseIn(Schema):
     reply_text: str | None = None
 
 
+class MergeIn(NoteIn):
+    parent: str | None = None  # 母单编号
+
+
 ACTION_SCHEMAS = {
     Action.INSTANT_CLOSE: InstantCloseIn,
     Action.DISPATCH: DispatchIn,
@@ -273,6 +302,8 @@ ACTION_SCHEMAS = {
     Action.REDO: NoteIn,
     Action.SUPERVISE: NoteIn,
     Action.INVALIDATE: InvalidateIn,
+    Action.MERGE: MergeIn,
+    Action.UNMERGE: NoteIn,
 }
 
 

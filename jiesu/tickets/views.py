@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from jiesu.core.errors import NotFound, ServiceError
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids, suggest_department
+from jiesu.hotspots import services as hotspots
 from jiesu.routing.models import Prediction
 from jiesu.routing.services import threshold as routing_threshold
 from jiesu.sla.services import Status as SlaStatus
@@ -34,7 +36,9 @@ from .models import (
     Urgency,
 )
 from .queries import TicketFilter, apply_filter
-from .workflow import Action, State
+from .workflow import OPEN_STATES, Action, State
+
+MERGEABLE = OPEN_STATES - {State.MERGED}  # a 母单 must still be waiting for its answer
 
 
 def _flash_error(request, exc: ServiceError) -> None:
@@ -107,7 +111,7 @@ def dispatch_queue(request):
     tickets = list(
         Ticket.objects.visible_to(request.user)
         .filter(state=State.PENDING_DISPATCH)
-        .select_related("category__parent__parent", "region")
+        .select_related("category__parent__parent", "region", "repeat_of")
         .order_by("created_at")[:200]
     )
     # One query for the latest 退单 of each ticket, and one routing look-up per (category, region) pair.
@@ -121,6 +125,7 @@ def dispatch_queue(request):
         p.ticket_id: p
         for p in Prediction.objects.filter(ticket__in=tickets).select_related("department").order_by("id")
     }
+    matches = hotspots.matches_of(tickets)
     suggestions = {}
     for ticket in tickets:
         key = (ticket.category_id, ticket.region_id)
@@ -131,10 +136,12 @@ def dispatch_queue(request):
         by_router = ticket.prediction.department if ticket.prediction else None
         ticket.suggested = suggestions[key] if ticket.category_id else (by_router or suggestions[key])
         ticket.returned = returns.get(ticket.pk)
+        ticket.matches = matches.get(ticket.pk, [])
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
     return render(
         request, "tickets/dispatch.html",
-        {"tickets": tickets, "departments": departments, "auto_threshold": routing_threshold() or 0.8},
+        {"tickets": tickets, "departments": departments, "auto_threshold": routing_threshold() or 0.8,
+         "flag": settings.JIESU_DUPLICATE_FLAG},
     )
 
 
@@ -210,6 +217,9 @@ def ticket_detail(request, number):
     except NotFound:
         raise Http404 from None
     actions = {t.action.value for t in access.actions_for(request.user, ticket)}
+    duplicates = list(ticket.duplicate_matches.select_related("other")) if has_perm(request.user, "ticket.view_all") \
+        or has_perm(request.user, "ticket.dispatch") else []
+    flagged = [m for m in duplicates if m.score >= settings.JIESU_DUPLICATE_FLAG and m.other.state in MERGEABLE]
     my_department = department_of(request.user)
     sub_units = []
     if Action.SUBDISPATCH in actions and my_department is not None:
@@ -231,6 +241,11 @@ def ticket_detail(request, number):
             "attachment_purposes": Attachment.Purpose.choices,
             "prediction": ticket.predictions.select_related("department", "final_department").order_by("-id").first(),
             "can_dispatch": has_perm(request.user, "ticket.dispatch") or has_perm(request.user, "ticket.view_all"),
+            "duplicates": duplicates,
+            "flag": settings.JIESU_DUPLICATE_FLAG,
+            "merge_from": ticket.number if Action.MERGE in actions else "",
+            "best_parent": flagged[0].other.number if flagged else "",
+            "children": ticket.merged_children.order_by("id"),
             **_choices_context(),
         },
     )

@@ -1,0 +1,154 @@
+"""Hotspot pages: the ranked list with drill-down and Excel, 每月一题 candidates and governance items, and the
+similar-request panel of the intake form. Thin: services do the work and the permission checks."""
+
+from decimal import Decimal, InvalidOperation
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from openpyxl import Workbook
+
+from jiesu.core.errors import ServiceError
+from jiesu.core.validators import normalize_phone
+from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.permissions import has_perm
+from jiesu.kpi.excel import sheet
+from jiesu.kpi.views import _xlsx
+
+from . import services
+from .models import GovernanceItem, Hotspot, HotspotRun
+
+
+def _can_view(user) -> None:
+    if not has_perm(user, "hotspots.view"):
+        raise Http404
+
+
+def _flash(request, exc: ServiceError) -> None:
+    detail = "；".join(exc.fields.values())
+    messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+
+
+@login_required
+@require_GET
+def page(request):
+    _can_view(request.user)
+    trailing, monthly = services.latest(HotspotRun.Kind.TRAILING), services.latest(HotspotRun.Kind.MONTHLY)
+    return render(request, "hotspots/page.html", {
+        "trailing": trailing,
+        "hotspots": trailing.hotspots.all() if trailing else [],
+        "monthly": monthly,
+        "candidates": monthly.hotspots.all()[:10] if monthly else [],
+        "items": GovernanceItem.objects.select_related("owner").all()[:50],
+        "can_adopt": has_perm(request.user, "hotspots.adopt"),
+        "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
+    })
+
+
+@login_required
+@require_POST
+def detect_now(request):
+    try:
+        trailing, monthly = services.detect_now(request.user)
+    except ServiceError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, f"已重新检测：近期热点 {trailing.hotspots.count()} 个，"
+                                  f"每月一题候选 {monthly.hotspots.count()} 个")
+    return redirect("hotspots")
+
+
+@login_required
+@require_GET
+def hotspot_detail(request, hotspot_id):
+    _can_view(request.user)
+    hotspot = get_object_or_404(Hotspot.objects.select_related("run"), pk=hotspot_id)
+    tickets = hotspot.tickets.select_related("region", "department", "category").order_by("-created_at")
+    return render(request, "hotspots/detail.html", {"hotspot": hotspot, "tickets": tickets})
+
+
+@login_required
+@require_GET
+def export(request, run_id):
+    _can_view(request.user)
+    run = get_object_or_404(HotspotRun, pk=run_id)
+    book = Workbook()
+    ws = book.active
+    ws.title = "热点排行"
+    rows = [
+        [h.rank, h.topic, h.count, h.baseline, h.growth, h.support, h.heat, "、".join(h.regions),
+         h.first_seen.astimezone().replace(tzinfo=None), h.last_seen.astimezone().replace(tzinfo=None),
+         "、".join(h.representatives)]
+        for h in run.hotspots.all()
+    ]
+    sheet(ws, ["排名", "热点", "件数", "对比期件数", "增长", "点赞", "热度", "涉及区划", "首次出现", "最近出现",
+               "代表性工单"], rows, {4: "0%", 6: "0.0", 8: "yyyy-mm-dd hh:mm", 9: "yyyy-mm-dd hh:mm"},
+          {1: 40, 7: 24, 8: 18, 9: 18, 10: 48})
+    out = BytesIO()
+    book.save(out)
+    return _xlsx(out.getvalue(), f"热点排行_{run.start:%Y%m%d}-{run.end:%Y%m%d}.xlsx")
+
+
+@login_required
+@require_POST
+def adopt(request, hotspot_id):
+    try:
+        item = services.adopt(request.user, hotspot_id, owner=request.POST.get("owner", ""),
+                              due_date=request.POST.get("due_date", ""), title=request.POST.get("title", ""),
+                              description=request.POST.get("description", ""))
+    except ServiceError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, f"已立为治理事项：{item.title}（牵头单位：{item.owner.name}，{item.due_date:%Y-%m-%d} 前完成）")
+    return redirect("hotspots")
+
+
+@login_required
+@require_POST
+def finish(request, item_id):
+    try:
+        item = services.finish(request.user, item_id)
+    except ServiceError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, f"治理事项已完成：{item.title}")
+    return redirect("hotspots")
+
+
+def _number(value: str):
+    try:
+        number = float(Decimal(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if abs(number) <= 180 else None
+
+
+@login_required
+@require_GET
+def similar(request):
+    """The intake form's panel: open or recent requests like the one being typed (htmx, debounced)."""
+    if not (has_perm(request.user, "ticket.create") or has_perm(request.user, "ticket.dispatch")):
+        raise Http404
+    get = request.GET
+    text = "\n".join(get.get(k, "") for k in ("title", "content", "address"))[:10_000]
+    found = []
+    if len(text.strip()) >= 6:
+        region = Region.objects.filter(code=get.get("region", "")).first()
+        category = Category.objects.filter(code=get.get("category", "")).first()
+        root = category
+        while root is not None and root.parent_id:
+            root = root.parent
+        place = services.Place(
+            region_id=region.pk if region else None, region_parent_id=region.parent_id if region else None,
+            lat=_number(get.get("lat", "")), lng=_number(get.get("lng", "")),
+            category_id=category.pk if category else None, category_root_id=root.pk if root else None,
+            phone=normalize_phone(get.get("caller_phone", "")),
+        )
+        found = services.find_for_text(text, place)
+    return render(request, "hotspots/_matches.html", {
+        "matches": found, "flag": settings.JIESU_DUPLICATE_FLAG, "show_empty": bool(text.strip()),
+    })
