@@ -21,7 +21,8 @@ from django.utils.dateparse import parse_date
 
 from jiesu.core import clock
 from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
-from jiesu.directory.models import Department
+from jiesu.core.validators import normalize_phone
+from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import OPEN_STATES, State
@@ -234,6 +235,30 @@ def place_of(ticket) -> Place:
         lat=float(ticket.lat) if ticket.lat is not None else None,
         lng=float(ticket.lng) if ticket.lng is not None else None,
         category_id=ticket.category_id, category_root_id=root.pk if root else None, phone=ticket.caller_phone,
+    )
+
+
+def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None, phone: str = "") -> Place:
+    """A Place from what a form or an API call gives: codes, coordinates, a phone number."""
+    region_row = Region.objects.filter(code=(region or "").strip()).first() if region else None
+    category_row = Category.objects.filter(code=(category or "").strip()).first() if category else None
+    root = category_row
+    while root is not None and root.parent_id:
+        root = root.parent
+
+    def number(value, limit):
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            return None
+        return x if math.isfinite(x) and abs(x) <= limit else None
+
+    return Place(
+        region_id=region_row.pk if region_row else None,
+        region_parent_id=region_row.parent_id if region_row else None,
+        lat=number(lat, 90), lng=number(lng, 180),
+        category_id=category_row.pk if category_row else None, category_root_id=root.pk if root else None,
+        phone=normalize_phone(phone or ""),
     )
 
 

@@ -79,8 +79,13 @@ class GramStats:
     # say (boilerplate), so a burst of requests about one matter keeps its own words' weight.
     rare_share: float = 0.05
 
+    # Below this many texts rarity means nothing yet: every bigram weighs the same.
+    min_docs: int = 100
+
     def idf(self, h: int) -> float:
-        n = max(self.docs, 1)
+        if self.docs < self.min_docs:
+            return 1.0
+        n = self.docs
         return math.log((n + 1) / (max(self.df.get(h, 0), self.rare_share * n) + 1)) + 1.0
 
     def is_common(self, h: int) -> bool:

@@ -1,7 +1,6 @@
 """Hotspot pages: the ranked list with drill-down and Excel, 每月一题 candidates and governance items, and the
 similar-request panel of the intake form. Thin: services do the work and the permission checks."""
 
-from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.conf import settings
@@ -13,8 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from jiesu.core.errors import ServiceError
-from jiesu.core.validators import normalize_phone
-from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
 from jiesu.kpi.excel import sheet
 from jiesu.kpi.views import _xlsx
@@ -119,14 +117,6 @@ def finish(request, item_id):
     return redirect("hotspots")
 
 
-def _number(value: str):
-    try:
-        number = float(Decimal(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if abs(number) <= 180 else None
-
-
 @login_required
 @require_GET
 def similar(request):
@@ -137,17 +127,8 @@ def similar(request):
     text = "\n".join(get.get(k, "") for k in ("title", "content", "address"))[:10_000]
     found = []
     if len(text.strip()) >= 6:
-        region = Region.objects.filter(code=get.get("region", "")).first()
-        category = Category.objects.filter(code=get.get("category", "")).first()
-        root = category
-        while root is not None and root.parent_id:
-            root = root.parent
-        place = services.Place(
-            region_id=region.pk if region else None, region_parent_id=region.parent_id if region else None,
-            lat=_number(get.get("lat", "")), lng=_number(get.get("lng", "")),
-            category_id=category.pk if category else None, category_root_id=root.pk if root else None,
-            phone=normalize_phone(get.get("caller_phone", "")),
-        )
+        place = services.place_from_codes(region=get.get("region", ""), category=get.get("category", ""),
+                                          lat=get.get("lat"), lng=get.get("lng"), phone=get.get("caller_phone", ""))
         found = services.find_for_text(text, place)
     return render(request, "hotspots/_matches.html", {
         "matches": found, "flag": settings.JIESU_DUPLICATE_FLAG, "show_empty": bool(text.strip()),

@@ -1,0 +1,93 @@
+"""Duplicates and hotspots over the API: similar requests for a text being registered, and the hotspot list
+for any period (the same as `jiesu hotspots report`)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from ninja import Query, Router, Schema
+
+from jiesu.core.errors import PermissionDenied
+from jiesu.directory.permissions import has_perm
+
+from . import detect, services
+
+router = Router(tags=["重复诉求与热点"])
+
+
+class SimilarIn(Schema):
+    title: str | None = None
+    content: str | None = None
+    address: str | None = None
+    region: str | None = None
+    category: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    caller_phone: str | None = None
+
+
+class SimilarOut(Schema):
+    number: str
+    title: str
+    state: str
+    state_label: str
+    department: str
+    created_at: datetime
+    score: float
+    flagged: bool  # 疑似重复 (score ≥ JIESU_DUPLICATE_FLAG); otherwise only similar
+    same_caller: bool
+    reasons: list[str]
+
+
+class HotspotsIn(Schema):
+    start: date  # 开始日期
+    end: date  # 结束日期（含当天）
+    baseline_days: int = services.BASELINE_DAYS
+    min_count: int = detect.MIN_COUNT
+    limit: int = 20
+
+
+class HotspotOut(Schema):
+    rank: int
+    topic: str
+    place: str
+    problem: str
+    count: int
+    baseline: int
+    growth: float | None  # null: 新出现 (nothing in the baseline period)
+    support: int
+    heat: float
+    regions: list[str]
+    first_seen: datetime
+    last_seen: datetime
+    tickets: list[str]  # representative ticket numbers
+
+
+@router.post("/similar", response=list[SimilarOut], summary="相似诉求（登记时查重）",
+             description="与未办结及近 JIESU_DUPLICATE_WINDOW_DAYS 天内登记的诉求比对，按相似度从高到低。")
+def similar(request, payload: SimilarIn):
+    if not (has_perm(request.user, "ticket.create") or has_perm(request.user, "ticket.dispatch")):
+        raise PermissionDenied("您无权查询相似诉求", code="similar_forbidden")
+    text = "\n".join(p for p in (payload.title, payload.content, payload.address) if p)[:10_000]
+    if not text.strip():
+        return []
+    place = services.place_from_codes(region=payload.region or "", category=payload.category or "",
+                                      lat=payload.lat, lng=payload.lng, phone=payload.caller_phone or "")
+    return [
+        {"number": c.number, "title": c.title, "state": c.state, "state_label": c.state_label,
+         "department": c.department, "created_at": c.created_at, "score": round(c.score, 4), "flagged": c.flagged,
+         "same_caller": c.same_caller, "reasons": c.reasons}
+        for c in services.find_for_text(text, place)
+    ]
+
+
+@router.get("", response=list[HotspotOut], summary="热点排行",
+            description="时段内同一事项反复出现的诉求，按热度排序；与此前 baseline_days 天对比增长。")
+def hotspots(request, params: Query[HotspotsIn]):
+    if not has_perm(request.user, "hotspots.view"):
+        raise PermissionDenied("您无权查看热点", code="hotspots_forbidden")
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(params.start, time.min, tzinfo=tz)
+    end = datetime.combine(params.end + timedelta(days=1), time.min, tzinfo=tz)
+    found = services.find_hotspots(start, end, baseline_days=params.baseline_days, min_count=params.min_count,
+                                   limit=min(max(params.limit, 1), 100))
+    return [services.hotspot_row(rank, f) for rank, f in enumerate(found, start=1)]
