@@ -170,3 +170,15 @@ ACCOUNTS = [
     ("admin", "系统管理员", "admin", "MH12345"),
     ("lingdao", "区政府分管领导", "leader", "MHZF"),
 ]
+
+# One matter called in again and again over the last days (written for jiesu): the demo's 疑似重复, 重复来电 and
+# top hotspot. (days ago, caller index, text); the same caller twice is a 重复来电.
+REPEATS_STREET = "007"
+REPEATS = [
+    (5.2, 0, "滨江街道滨江一号小区地下车库入口积水很深，车开不进去，已经两天了。"),
+    (4.6, 1, "滨江一号小区地库门口积水没有排掉，早上上班车出不来，请尽快抽水。"),
+    (3.9, 2, "反映滨江一号小区地下车库入口积水问题，雨停了一天还是有半米深的水。"),
+    (3.1, 3, "滨江一号小区地下车库入口又积水了，排水泵好像坏了，物业说不归他们管。"),
+    (2.4, 4, "滨江一号小区地下车库积水严重，车库入口被淹，老人推车过不去。"),
+    (1.3, 0, "昨天反映的滨江一号小区地下车库入口积水还没处理，水越来越深，请尽快派人。"),
+]

@@ -12,6 +12,7 @@ from django.db import transaction
 from jiesu.core import clock
 from jiesu.directory.models import Category, CategoryRoute, Department, Region, Role, Staff, StaffRole
 from jiesu.directory.services import suggest_department
+from jiesu.hotspots import services as hotspots
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.tickets import services
@@ -132,7 +133,6 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
             "channel": channel,
             "kind": kind,
             "urgency": urgency,
-            "title": f"关于{place}{category.name}的诉求",
             "content": text.format(place=region.name + place),
             "caller_name": rng.choice(data.CALLERS),
             "caller_phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
@@ -153,6 +153,21 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
         made += 1
         _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, category, region)
     return made
+
+
+def seed_repeats(people: dict) -> int:
+    """Repeat calls about one matter, left waiting for dispatch: 疑似重复 in the queue, a 重复来电, a hotspot."""
+    operator = people["accounts"][Role.OPERATOR]
+    region = Region.objects.get(code__endswith=data.REPEATS_STREET, level=Region.Level.STREET)
+    now = clock.now()
+    for days, caller, text in data.REPEATS:
+        with clock.frozen(now - timedelta(days=days)):
+            services.create_ticket(actor=operator, data={
+                "channel": "phone", "kind": "help", "content": text, "region": region.code,
+                "caller_name": data.CALLERS[caller], "caller_phone": f"13900{caller:06d}",
+                "address": f"江州市明湖区{region.name}滨江一号小区地下车库入口",
+            })
+    return len(data.REPEATS)
 
 
 class _Now(Exception):
@@ -255,7 +270,10 @@ def seed(*, tickets: int = 300) -> dict:
     people = seed_directory()
     train_router()
     made = seed_tickets(people, count=tickets)
+    made += seed_repeats(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
+    hotspots.refresh()
+    hotspots.detect_now()
     key = seed_open311()
     return {"tickets": made, "departments": Department.objects.count(), "categories": Category.objects.count(),
             "open311_key": key}

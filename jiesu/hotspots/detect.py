@@ -109,7 +109,7 @@ def _place(texts: list[str]) -> str:
 _FILLER = set(
     "反映 投诉 举报 咨询 希望 请问 要求 建议 请求 关于 问题 何时 什么 为什么 怎么 如何 是否 能否 可以 严重 相关 有关 "
     "部门 政府 领导 我们 业主 居民 市民 群众 情况 事情 解决 处理 尽快 一直 现在 已经 还是 没有 不能 再次 多次 强烈 "
-    "恳请 请 A市 小区 社区 附近 周边".split()
+    "恳请 请 A市 小区 社区 附近 周边 诉求 来电 来电人 市民 反映".split()
 )
 
 
@@ -127,7 +127,7 @@ def _problem(texts: list[str], place: str, stats: T.GramStats, phrases: int = 2)
         words = [w for w in jieba.lcut(clean) if T._RUN.fullmatch(w) and not w.isdigit()]
         grams = {w for w in words if len(w) >= 2 and w not in _FILLER}
         grams.update(a + b for a, b in zip(words, words[1:], strict=False)
-                     if a not in _FILLER and b not in _FILLER and len(a + b) >= 3)
+                     if a not in _FILLER and b not in _FILLER and len(a) >= 2 and len(b) >= 2)
         df.update(grams)
 
     def weight(gram: str) -> float:

@@ -15,7 +15,7 @@ from jiesu.routing.text import normalize
 # of text cut at punctuation and at characters that never sit inside a name (的, 和, 在 …).
 _PLACE_SUFFIX = (
     "小区|花园|家园|公寓|新城|新村|社区|大厦|广场|公园|大道|大街|街道|胡同|路口|学校|小学|中学|幼儿园|大学|医院|"
-    "市场|商场|工业园|园区|车站|地铁站|公交站|村|镇|乡|路|街|巷|苑|湾|庄|桥"
+    "市场|商场|工业园|园区|新区|车站|地铁站|公交站|村|镇|乡|路|街|巷|苑|院|湾|庄|桥"
 )
 _PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{2,6}}?(?:{_PLACE_SUFFIX})")
 _CHUNK_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+|反映|投诉|举报|咨询|希望|要求|建议|位于|家住|关于|请问|附近|周边|旁边|对面|"
@@ -23,7 +23,7 @@ _CHUNK_BREAK = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+|反映|投诉|举报|咨�
                           r"很太已没不想要说]")
 # Provinces, cities, districts and counties are regions, not places to match on (the ticket's region says as
 # much); they are cut off the front of a chunk ("A市A3区中海国际社区" → 中海国际社区).
-_ADMIN_PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,6}?(?:省|市(?![场民政容])|(?<![社小园城街景校厂])区|县(?!城))")
+_ADMIN_PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,6}?(?:省|市(?![场民政容])|(?<![社小园城街景校厂新])区|县(?!城))")
 _RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
 
 
@@ -135,12 +135,24 @@ def cosine(a: dict[int, float], b: dict[int, float]) -> float:
     return sum(w * b.get(h, 0.0) for h, w in a.items())
 
 
+_COARSE = ("街道", "镇", "乡")  # a 街道 or town names an area, not the spot
+
+
+def _match(a: list[str], b: list[str]) -> bool:
+    return any(x in y or y in x for x in a for y in b)
+
+
 def same_place(a: list[str], b: list[str]) -> bool | None:
     """True if the texts name a common place (or one name contains the other), False if both name places
-    and none match, None if either names none."""
+    and none match, None if either names none. When both name a spot (小区, 路 …), the spots decide: two
+    potholes in one 街道 at different roads are two matters."""
     if not a or not b:
         return None
-    return any(x in y or y in x for x in a for y in b)
+    fine_a = [x for x in a if not x.endswith(_COARSE)]
+    fine_b = [x for x in b if not x.endswith(_COARSE)]
+    if fine_a and fine_b:
+        return _match(fine_a, fine_b)
+    return _match(a, b)
 
 
 # Weights measured on real messages (docs/hotspots.md): the problem words say more than the whole text, and two
