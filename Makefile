@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
-.PHONY: demo test venv lint bench bench-sla bench-kpi
+.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -32,3 +32,6 @@ bench-sla: venv
 
 bench-kpi: venv
 	bash scripts/bench-pg.sh benchmarks/kpi.py $(ARGS)
+
+bench-duplicates: venv
+	bash scripts/bench-pg.sh benchmarks/duplicates.py $(ARGS)

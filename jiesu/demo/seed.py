@@ -157,17 +157,22 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
 
 def seed_repeats(people: dict) -> int:
     """Repeat calls about one matter, left waiting for dispatch: 疑似重复 in the queue, a 重复来电, a hotspot."""
-    operator = people["accounts"][Role.OPERATOR]
+    operator, dispatcher = people["accounts"][Role.OPERATOR], people["accounts"][Role.DISPATCHER]
     region = Region.objects.get(code__endswith=data.REPEATS_STREET, level=Region.Level.STREET)
     now = clock.now()
+    made = []
     for days, caller, text in data.REPEATS:
         with clock.frozen(now - timedelta(days=days)):
-            services.create_ticket(actor=operator, data={
+            made.append(services.create_ticket(actor=operator, data={
                 "channel": "phone", "kind": "help", "content": text, "region": region.code,
                 "caller_name": data.CALLERS[caller], "caller_phone": f"13900{caller:06d}",
                 "address": f"江州市明湖区{region.name}滨江一号小区地下车库入口",
-            })
-    return len(data.REPEATS)
+            }))
+    # The dispatcher has merged the second call into the first; the rest wait in the queue with their matches.
+    with clock.frozen(now - timedelta(days=data.REPEATS[1][0], hours=-1)):
+        services.perform(made[1].number, Action.MERGE, actor=dispatcher, parent=made[0].number,
+                         note="同一车库入口积水")
+    return len(made)
 
 
 class _Now(Exception):

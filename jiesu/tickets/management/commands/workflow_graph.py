@@ -23,5 +23,5 @@ class Command(BaseCommand):
             roles = "、".join(sorted(permission.roles))
             self.stdout.write(
                 f"| {t.action.label} `{t.action.value}` | {sources} | {target} | `{t.perm}` {permission.label} "
-                f"| {roles} | {t.scope.name} | {', '.join(t.required) or '—'} |"
+                f"| {roles} | {t.scope.name if t.manual else '（随母单答复自动执行）'} | {', '.join(t.required) or '—'} |"
             )
