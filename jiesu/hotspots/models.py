@@ -31,14 +31,16 @@ class GramCorpus(models.Model):
 
 class DuplicateKey(models.Model):
     """A few look-up keys per ticket (text.signature): tickets sharing keys are duplicate candidates.
-    Kept for open tickets and those created within the duplicate window; `refresh` prunes the rest."""
+    Kept for live tickets and those created within the duplicate window: `refresh` deletes the rest, and the
+    look-up skips any it finds before then."""
 
     key = models.BigIntegerField()
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["key", "created_at"], name="dupkey_key_created")]
+        # (key, ticket) answers the look-up from the index alone.
+        indexes = [models.Index(fields=["key", "ticket"], name="dupkey_key_ticket")]
 
     def __str__(self):
         return f"{self.key} → {self.ticket_id}"

@@ -31,7 +31,7 @@ from . import detect
 from . import text as T
 from .models import DuplicateKey, DuplicateMatch, GovernanceItem, GramCorpus, GramStat, Hotspot, HotspotRun
 
-CANDIDATES = 50  # tickets sharing the most keys that are scored in full
+CANDIDATES = 30  # tickets sharing the most keys that are scored in full
 MATCHES_KEPT = 5  # 疑似重复 stored per new ticket
 STATS_SAMPLE = 200_000  # recent tickets the bigram statistics are counted over
 STATS_KEEP_SHARE = 0.0005  # bigrams in fewer texts than this share are not stored (they count as rare)
@@ -262,6 +262,20 @@ def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None
     )
 
 
+def shared_keys(signature: T.Signature, *, exclude: int | None = None):
+    """Ids of the tickets sharing the most look-up keys with the signature: one query answered from the
+    (key, ticket) index. The window is kept by `refresh` deleting old keys (and `find` skipping tickets that
+    left it), not here: a join to tickets per key row would cost more than the whole look-up."""
+    return (
+        DuplicateKey.objects.filter(key__in=signature.keys)
+        .exclude(ticket_id=exclude)
+        .values("ticket_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "-ticket_id")
+        .values_list("ticket_id", flat=True)[:CANDIDATES]
+    )
+
+
 def find(signature: T.Signature, place: Place, *, exclude: int | None = None, now: datetime | None = None,
          limit: int = MATCHES_KEPT, minimum: float | None = None) -> list[Candidate]:
     """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW)."""
@@ -269,15 +283,7 @@ def find(signature: T.Signature, place: Place, *, exclude: int | None = None, no
         return []
     minimum = settings.JIESU_DUPLICATE_SHOW if minimum is None else minimum
     cutoff = window_start(now)
-    live = Q(created_at__gte=cutoff) | Q(ticket__state__in=LIVE_STATES)
-    shared = (
-        DuplicateKey.objects.filter(Q(key__in=signature.keys) & live)
-        .exclude(ticket_id=exclude)
-        .values("ticket_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "-ticket_id")[:CANDIDATES]
-    )
-    ids = [row["ticket_id"] for row in shared]
+    ids = list(shared_keys(signature, exclude=exclude))
     if not ids:
         return []
     found = []
