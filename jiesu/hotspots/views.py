@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
@@ -79,7 +80,7 @@ def export(request, run_id):
     ws.title = "热点排行"
     rows = [
         [h.rank, h.topic, h.count, h.baseline, h.growth, h.support, h.heat, "、".join(h.regions),
-         h.first_seen.astimezone().replace(tzinfo=None), h.last_seen.astimezone().replace(tzinfo=None),
+         timezone.localtime(h.first_seen).replace(tzinfo=None), timezone.localtime(h.last_seen).replace(tzinfo=None),
          "、".join(h.representatives)]
         for h in run.hotspots.all()
     ]

@@ -129,3 +129,24 @@ def test_the_dispatch_queue_offers_only_parents_that_can_take_a_child(world):
 
     assert {m.other_id for m in DuplicateMatch.objects.filter(ticket=third)} >= {first.pk, second.pk}
     assert [m.other_id for m in services.matches_of([third])[third.pk]] == [first.pk]  # not the 子单
+
+
+def test_intake_panel_lists_similar_requests(world, client):
+    first = _new(world, BASE)
+    client.force_login(world.operator)
+    page = client.get("/hotspots/similar/", {"content": NEAR[0], "caller_phone": "13800138000"}).content.decode()
+    assert first.number in page and "疑似重复" in page and "同一来电人" in page
+    assert "未发现相似诉求" in client.get("/hotspots/similar/", {"content": UNRELATED + "再问一次"}).content.decode()
+    assert client.get("/hotspots/similar/", {"content": ""}).content.decode().strip() == ""
+    client.force_login(world.handler_a)
+    assert client.get("/hotspots/similar/", {"content": NEAR[0]}).status_code == 404
+
+
+def test_ticket_page_offers_the_best_parent_to_a_dispatcher(world, client):
+    first = _new(world, BASE)
+    second = _new(world, NEAR[0], phone="13900000010")
+    client.force_login(world.dispatcher)
+    page = client.get(f"/tickets/{second.number}/").content.decode()
+    assert 'id="duplicates"' in page and f'value="{first.number}"' in page and "并入此单" in page
+    client.force_login(world.operator)  # operators see no merge form
+    assert "并入此单" not in client.get(f"/tickets/{second.number}/").content.decode()
