@@ -8,7 +8,7 @@ region, coordinates and category (`score`). docs/hotspots.md gives every rule an
 
 import math
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -47,6 +47,7 @@ _cache: dict = {"stats": None, "stamp": None, "checked": 0.0}
 
 def invalidate() -> None:
     _cache.update(stats=None, stamp=None, checked=0.0)
+    _SIGNATURES.clear()
 
 
 def stats() -> T.GramStats:
@@ -276,6 +277,25 @@ def shared_keys(signature: T.Signature, *, exclude: int | None = None):
     )
 
 
+_SIGNATURES: OrderedDict = OrderedDict()
+_SIGNATURES_KEPT = 20_000  # a popular matter's tickets are compared again and again: keep their signatures
+
+
+def _stored_signature(row: dict) -> T.Signature:
+    """The signature of a stored ticket, from a per-process cache (texts never change after registration;
+    the statistics they were weighed with are part of the key)."""
+    key = (row["id"], _cache["stamp"])
+    signature = _SIGNATURES.get(key)
+    if signature is None:
+        signature = T.signature("\n".join(p for p in (row["title"], row["content"], row["address"]) if p), stats())
+        _SIGNATURES[key] = signature
+        if len(_SIGNATURES) > _SIGNATURES_KEPT:
+            _SIGNATURES.popitem(last=False)
+    else:
+        _SIGNATURES.move_to_end(key)
+    return signature
+
+
 def find(signature: T.Signature, place: Place, *, exclude: int | None = None, now: datetime | None = None,
          limit: int = MATCHES_KEPT, minimum: float | None = None) -> list[Candidate]:
     """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW)."""
@@ -287,11 +307,10 @@ def find(signature: T.Signature, place: Place, *, exclude: int | None = None, no
     if not ids:
         return []
     found = []
-    stat = stats()
     for row in Ticket.objects.filter(pk__in=ids).exclude(state=State.INVALID).values(*_FIELDS):
         if row["closed_at"] and row["closed_at"] < cutoff:
             continue
-        other = T.signature("\n".join(p for p in (row["title"], row["content"], row["address"]) if p), stat)
+        other = _stored_signature(row)
         other_place = _place_of(row)
         value, reasons = score(signature, place, other, other_place)
         same_caller = bool(place.phone) and place.phone == other_place.phone
