@@ -122,7 +122,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     rng = random.Random(2026)
     now = timezone.now()
-    places = list({place_name(rng) for _ in range(max(1000, args.tickets // 25))})
+    places = sorted({place_name(rng) for _ in range(max(1000, args.tickets // 25))})
     started = time.perf_counter()
 
     # The tickets: (id, text, created_at). Real messages first (if present), then synthetic ones.
