@@ -17,6 +17,15 @@ class ServiceError(Exception):
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "fields": self.fields}
 
+    @property
+    def detail(self) -> str:
+        """The field messages on one line."""
+        return "；".join(self.fields.values())
+
+    def full_message(self) -> str:
+        """The message and its field messages, for a page's flash message or a command's error."""
+        return f"{self.message}：{self.detail}" if self.fields else self.message
+
 
 class ValidationFailed(ServiceError):
     status = 400

@@ -27,9 +27,15 @@ def _can_view(user) -> None:
         raise Http404
 
 
-def _flash(request, exc: ServiceError) -> None:
-    detail = "；".join(exc.fields.values())
-    messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+def _then_back(request, action, success) -> object:
+    """Run a service action from a form, say how it went, and return to the hotspot page."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        messages.error(request, exc.full_message())
+    else:
+        messages.success(request, success(result))
+    return redirect("hotspots")
 
 
 @login_required
@@ -51,14 +57,9 @@ def page(request):
 @login_required
 @require_POST
 def detect_now(request):
-    try:
-        trailing, monthly = services.detect_now(request.user)
-    except ServiceError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, f"已重新检测：近期热点 {trailing.hotspots.count()} 个，"
-                                  f"每月一题候选 {monthly.hotspots.count()} 个")
-    return redirect("hotspots")
+    return _then_back(request, lambda: services.detect_now(request.user),
+                      lambda runs: f"已重新检测：近期热点 {runs[0].hotspots.count()} 个，"
+                                   f"每月一题候选 {runs[1].hotspots.count()} 个")
 
 
 @login_required
@@ -95,27 +96,20 @@ def export(request, run_id):
 @login_required
 @require_POST
 def adopt(request, hotspot_id):
-    try:
-        item = services.adopt(request.user, hotspot_id, owner=request.POST.get("owner", ""),
-                              due_date=request.POST.get("due_date", ""), title=request.POST.get("title", ""),
-                              description=request.POST.get("description", ""))
-    except ServiceError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, f"已立为治理事项：{item.title}（牵头单位：{item.owner.name}，{item.due_date:%Y-%m-%d} 前完成）")
-    return redirect("hotspots")
+    post = request.POST
+    return _then_back(
+        request,
+        lambda: services.adopt(request.user, hotspot_id, owner=post.get("owner", ""), due_date=post.get("due_date", ""),
+                               title=post.get("title", ""), description=post.get("description", "")),
+        lambda item: f"已立为治理事项：{item.title}（牵头单位：{item.owner.name}，{item.due_date:%Y-%m-%d} 前完成）",
+    )
 
 
 @login_required
 @require_POST
 def finish(request, item_id):
-    try:
-        item = services.finish(request.user, item_id)
-    except ServiceError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, f"治理事项已完成：{item.title}")
-    return redirect("hotspots")
+    return _then_back(request, lambda: services.finish(request.user, item_id),
+                      lambda item: f"治理事项已完成：{item.title}")
 
 
 @login_required

@@ -24,8 +24,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _error(request, exc: ServiceError):
-    detail = "；".join(exc.fields.values())
-    return render(request, "kpi/error.html", {"message": exc.message, "detail": detail, "code": exc.code},
+    return render(request, "kpi/error.html", {"message": exc.message, "detail": exc.detail, "code": exc.code},
                   status=exc.status)
 
 

@@ -42,8 +42,7 @@ MERGEABLE = OPEN_STATES - {State.MERGED}  # a 母单 must still be waiting for i
 
 
 def _flash_error(request, exc: ServiceError) -> None:
-    detail = "；".join(exc.fields.values())
-    messages.error(request, f"{exc.message}{'：' + detail if detail else ''}")
+    messages.error(request, exc.full_message())
 
 
 def _choices_context() -> dict:

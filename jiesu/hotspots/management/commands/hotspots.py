@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(json.dumps(services.refresh(rekey=options["rekey"]), ensure_ascii=False))
         except ServiceError as exc:
-            raise CommandError("；".join([exc.message, *exc.fields.values()])) from None
+            raise CommandError(exc.full_message()) from None
 
     def _report(self, options):
         tz = timezone.get_current_timezone()
