@@ -42,13 +42,17 @@ def bigrams(text: str) -> list[str]:
     return out
 
 
+def _without_regions(chunk: str) -> str:
+    while (cut := _ADMIN_PREFIX.sub("", chunk, count=1)) != chunk:
+        chunk = cut
+    return chunk
+
+
 def places(text: str) -> list[str]:
     """Place names the text mentions, in order, each once (regions and bare words like 小区 left out)."""
     found: list[str] = []
     for chunk in _CHUNK_BREAK.split(text):
-        while (cut := _ADMIN_PREFIX.sub("", chunk, count=1)) != chunk:
-            chunk = cut
-        for match in _PLACE.finditer(chunk):
+        for match in _PLACE.finditer(_without_regions(chunk)):
             name = match.group(0)
             if name not in found:
                 found.append(name)
@@ -57,12 +61,7 @@ def places(text: str) -> list[str]:
 
 def strip_regions(text: str) -> str:
     """The text without province, city, district and county names at the front of its phrases."""
-    out = []
-    for chunk in re.split(r"([^\u4e00-\u9fffA-Za-z0-9]+)", text):
-        while (cut := _ADMIN_PREFIX.sub("", chunk, count=1)) != chunk:
-            chunk = cut
-        out.append(chunk)
-    return "".join(out)
+    return "".join(_without_regions(chunk) for chunk in re.split(r"([^\u4e00-\u9fffA-Za-z0-9]+)", text))
 
 
 @dataclass
