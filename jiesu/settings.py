@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jiesu.kpi",
     "jiesu.open311",
     "jiesu.hotspots",
+    "jiesu.knowledge",
 ]
 
 MIDDLEWARE = [

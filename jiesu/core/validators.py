@@ -1,6 +1,9 @@
 """Validators for Chinese identifiers that citizens and enterprises give on a call."""
 
 import re
+from datetime import date, datetime
+
+from django.utils.dateparse import parse_date, parse_datetime
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, Z, S, V).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -39,3 +42,20 @@ def is_valid_credit_code(value: str) -> bool:
     if not _USCC_RE.match(v):
         return False
     return uscc_check_char(v[:17]) == v[17]
+
+
+def parse_day(value) -> date | None:
+    """A date from YYYY-MM-DD text, or None — also for well-formed impossible dates (2026-13-01), which
+    Django's parse_date raises on."""
+    try:
+        return parse_date(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def parse_moment(value) -> datetime | None:
+    """A datetime from ISO text, or None (also for impossible ones such as 2026-02-30T10:00)."""
+    try:
+        return parse_datetime(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None

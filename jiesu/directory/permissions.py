@@ -48,6 +48,10 @@ CATALOGUE: dict[str, Permission] = {
         _p("kpi.view_department", "查看本单位考核指标", R.HANDLER),
         _p("hotspots.view", "查看热点与重复诉求", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("hotspots.adopt", "将热点立为治理事项", R.SUPERVISOR),
+        _p("knowledge.search", "查阅知识库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("knowledge.edit", "编写本单位知识", R.HANDLER, R.SUPERVISOR, R.ADMIN),
+        _p("knowledge.edit_all", "编写任何单位的知识", R.SUPERVISOR, R.ADMIN),
+        _p("knowledge.review", "审核发布知识", R.SUPERVISOR, R.ADMIN),
     ]
 }
 

@@ -17,11 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from jiesu.core import clock
 from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
-from jiesu.core.validators import normalize_phone
+from jiesu.core.validators import normalize_phone, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets.models import Ticket
@@ -471,7 +470,7 @@ def adopt(actor, hotspot_id: int, *, owner: str, due_date: str, title: str = "",
     department = Department.objects.filter(code=(owner or "").strip(), active=True).first()
     if department is None:
         errors["owner"] = "请选择牵头单位"
-    due = parse_date((due_date or "").strip()) if due_date else None
+    due = parse_day(due_date)
     if due is None:
         errors["due_date"] = "完成时限格式应为 YYYY-MM-DD"
     elif due < timezone.localdate(clock.now()):

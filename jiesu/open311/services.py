@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from jiesu.core import clock
 from jiesu.core.errors import ServiceError
 from jiesu.core.tokens import user_for_key
+from jiesu.core.validators import parse_day, parse_moment
 from jiesu.directory.models import Category
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import Channel, Kind, Ticket
@@ -303,9 +303,9 @@ def one_request(number: str, *, extensions: bool = False) -> dict:
 def _parse_when(value: str) -> datetime | None:
     # A "+08:00" offset in an unencoded query string arrives as " 08:00".
     value = re.sub(r"(\d) (\d{2}:?\d{2})$", r"\1+\2", (value or "").strip())
-    parsed = parse_datetime(value)
+    parsed = parse_moment(value)
     if parsed is None:
-        day = parse_date(value)
+        day = parse_day(value)
         if day is None:
             return None
         parsed = datetime.combine(day, datetime.min.time())

@@ -23,12 +23,17 @@ TAIL_CHARS = 100
 MIN_CJK = 2  # fewer Chinese characters than this: 无法判断
 
 
-def normalize(text: str) -> str:
+def simplify(text: str) -> str:
+    """HTML and Excel escapes out, full-width → half-width, traditional → simplified, whitespace collapsed."""
     text = html.unescape(_TAGS.sub(" ", text or ""))
     text = _EXCEL_ESCAPE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)  # full-width letters, digits and punctuation → half-width
     text = _t2s.convert(text)
-    text = _BOILERPLATE.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    text = _BOILERPLATE.sub(" ", simplify(text))
     text = _SPACE.sub(" ", text).strip()
     if len(text) > HEAD_CHARS + TAIL_CHARS:
         # The subject and the ask are at the start; the place is often repeated at the end. On the real

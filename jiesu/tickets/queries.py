@@ -5,10 +5,10 @@ from datetime import datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from jiesu.core import clock
 from jiesu.core.errors import ValidationFailed
+from jiesu.core.validators import parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.services import subtree_ids
 from jiesu.sla.services import Status as SlaStatus
@@ -40,7 +40,7 @@ class TicketFilter:
 
 
 def _day_start(value: str, name: str) -> datetime:
-    day = parse_date(value) if value else None
+    day = parse_day(value)
     if day is None:
         raise ValidationFailed({name: "日期格式应为 YYYY-MM-DD"})
     return timezone.make_aware(datetime.combine(day, time.min))

@@ -17,11 +17,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, PermissionDenied, ValidationFailed
-from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normalize_phone
+from jiesu.core.validators import (
+    is_valid_credit_code,
+    is_valid_phone,
+    normalize_phone,
+    parse_day,
+    parse_moment,
+)
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
@@ -165,10 +170,10 @@ def _parse_due(value: Any) -> datetime | None:
     if isinstance(value, date):
         return timezone.make_aware(datetime.combine(value, time(23, 59, 59)))
     text = _text(value)
-    parsed = parse_datetime(text) if "T" in text or " " in text else None
+    parsed = parse_moment(text) if "T" in text or " " in text else None
     if parsed is not None:
         return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-    day = parse_date(text) if text else None
+    day = parse_day(text)
     if day is not None:
         # A date means the end of that day in the local (Asia/Shanghai) calendar.
         return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
