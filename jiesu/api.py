@@ -69,6 +69,7 @@ def on_http_error(request, exc: HttpError):
 
 from jiesu.directory.api import router as directory_router  # noqa: E402
 from jiesu.hotspots.api import router as hotspots_router  # noqa: E402
+from jiesu.knowledge.api import router as knowledge_router  # noqa: E402
 from jiesu.kpi.api import router as kpi_router  # noqa: E402
 from jiesu.routing.api import router as routing_router  # noqa: E402
 from jiesu.tickets.api import router as tickets_router  # noqa: E402
@@ -78,3 +79,4 @@ api.add_router("/directory", directory_router)
 api.add_router("/routing", routing_router)
 api.add_router("/kpi", kpi_router)
 api.add_router("/hotspots", hotspots_router)
+api.add_router("/knowledge", knowledge_router)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("jiesu.kpi.urls")),
     path("", include("jiesu.open311.urls")),
     path("", include("jiesu.hotspots.urls")),
+    path("", include("jiesu.knowledge.urls")),
     path("", include("jiesu.tickets.urls")),
 ]

@@ -17,5 +17,6 @@ def staff(request):
             "admin": user.is_staff,
             "kpi": has_perm(user, "kpi.view_all") or has_perm(user, "kpi.view_department"),
             "hotspots": has_perm(user, "hotspots.view"),
+            "knowledge": has_perm(user, "knowledge.search"),
         },
     }

@@ -7,6 +7,7 @@ the published one stays visible until the new one is published. Articles whose å
 search (`search`) and are listed for their owners (`expiring`).
 """
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ from . import search as S
 from .models import Article, ArticleVersion, SearchMiss, SynonymGroup
 
 MAX_TITLE, MAX_ANSWER, MAX_QUESTIONS, MAX_QUESTION = 200, 10_000, 30, 200
+MIN_COVERAGE = 0.6  # share of a question's words an article must contain to be an answer
 V = ArticleVersion.Status
 
 
@@ -255,7 +257,7 @@ def _synonyms() -> list[list[str]]:
 def search(query: str, *, region: Region | None = None, limit: int = 5, actor=None, record_miss: bool = True,
            category: Category | None = None) -> list[Hit]:
     """The published, in-force articles that answer `query`, best first, each with the words it matched; an
-    article must contain at least half the question's words (or synonyms of them). A question that finds
+    article must contain most of the question's words (MIN_COVERAGE, directly or by a synonym). A question that finds
     nothing is recorded as a search miss (for the departments to write it)."""
     query = (query or "").strip()[:500]
     asked = S.words(query)
@@ -275,8 +277,8 @@ def search(query: str, *, region: Region | None = None, limit: int = 5, actor=No
             continue
         words = set(S.words("\n".join([article.title, *article.questions, article.tags, article.answer])))
         covered = [q for q, same in standing_for.items() if same & words]
-        # Half the question's words (or their synonyms) at least: one shared word is not an answer.
-        if len(covered) * 2 < len(standing_for):
+        # Most of the question's words (or their synonyms): one shared word is not an answer.
+        if len(covered) < math.ceil(MIN_COVERAGE * len(standing_for)):
             continue
         hits.append(Hit(article, score, [w for w in wanted if w in words], len(covered) / len(standing_for)))
     # More of the question answered first, then the database's rank (which on PostgreSQL ignores rarity).

@@ -41,6 +41,7 @@ class TicketIn(Schema):
     lng: float | None = None
     support: int | None = None
     answer: str | None = None
+    article: str | None = None  # 知识编号 the answer cites (即时办结 from the knowledge base)
 
 
 class TicketOut(Schema):

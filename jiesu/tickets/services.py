@@ -31,6 +31,7 @@ from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
 from jiesu.hotspots import services as hotspots
+from jiesu.knowledge import services as knowledge
 from jiesu.kpi import services as kpi
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
@@ -332,6 +333,14 @@ def create_ticket(*, actor, data: dict) -> Ticket:
         raise PermissionDenied("您无权登记诉求", code="action_forbidden")
     clean = _validate_new_ticket(data)
     answer = _text(data.get("answer"))
+    article = _text(data.get("article"))
+    if article and not answer:
+        raise ValidationFailed({"answer": "引用知识时请填写答复内容"})
+    if article:
+        cited = knowledge.live_articles().filter(code=article).first()
+        if cited is None:
+            raise ValidationFailed({"article": f"知识不存在、未发布或已失效：{article}"})
+        answer = f"{answer}\n（答复依据：知识库 {cited.code}《{cited.title}》）"
     if answer and not has_perm(actor, "ticket.instant_close"):
         raise PermissionDenied("您无权即时办结", code="action_forbidden")
     if answer and clean["kind"] != Kind.CONSULT:
@@ -345,7 +354,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
     _find_duplicates(ticket)
     if answer:
-        perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer)
+        perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer, article=article)
     else:
         _route_new_ticket(ticket)
     ticket.refresh_from_db()

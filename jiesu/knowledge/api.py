@@ -1,0 +1,178 @@
+"""The knowledge base over the API: search, articles with their versions, drafting and review, misses."""
+
+from datetime import date, datetime
+
+from ninja import Query, Router, Schema, Status
+
+from jiesu.core.errors import NotFound, PermissionDenied
+from jiesu.directory.models import Region
+from jiesu.directory.permissions import has_perm
+
+from . import services
+from .models import Article
+
+router = Router(tags=["知识库"])
+
+
+class SearchIn(Schema):
+    q: str = ""
+    region: str | None = None
+    limit: int = 5
+
+
+class ArticleOut(Schema):
+    code: str
+    title: str
+    questions: list[str]
+    answer: str
+    basis: str
+    tags: list[str]
+    owner: str
+    category: str | None
+    regions: list[str]
+    valid_from: date | None
+    valid_until: date | None
+    status: str
+    version: int | None
+
+
+class HitOut(Schema):
+    article: ArticleOut
+    score: float
+    coverage: float
+    matched: list[str]
+
+
+class VersionOut(Schema):
+    number: int
+    status: str
+    title: str
+    questions: list[str]
+    answer: str
+    basis: str
+    author: str
+    created_at: datetime
+    reviewer: str | None
+    reviewed_at: datetime | None
+    review_note: str
+
+
+class ArticleDetailOut(ArticleOut):
+    versions: list[VersionOut]
+
+
+class DraftIn(Schema):
+    title: str | None = None
+    questions: list[str] | None = None
+    answer: str | None = None
+    basis: str | None = None
+    tags: list[str] | None = None
+    category: str | None = None
+    regions: list[str] | None = None
+    valid_from: str | None = None
+    valid_until: str | None = None
+    owner: str | None = None  # 主管单位编码 (new articles; defaults to the author's unit)
+
+
+class ReviewIn(Schema):
+    approve: bool
+    note: str | None = None
+
+
+class MissOut(Schema):
+    normalized: str
+    example: str
+    times: int
+    last: datetime
+
+
+def _can_read(user) -> None:
+    if not has_perm(user, "knowledge.search"):
+        raise PermissionDenied("您无权查阅知识库", code="knowledge_forbidden")
+
+
+def article_out(a: Article) -> dict:
+    return {
+        "code": a.code, "title": a.title, "questions": a.questions, "answer": a.answer, "basis": a.basis,
+        "tags": [t for t in a.tags.split(",") if t], "owner": a.owner.code,
+        "category": a.category.code if a.category_id else None, "regions": [r.code for r in a.regions.all()],
+        "valid_from": a.valid_from, "valid_until": a.valid_until, "status": a.status,
+        "version": a.published.number if a.published_id else None,
+    }
+
+
+def _detail(a: Article) -> dict:
+    versions = a.versions.select_related("author", "reviewer")
+    return {**article_out(a), "versions": [
+        {"number": v.number, "status": v.status, "title": v.title, "questions": v.questions, "answer": v.answer,
+         "basis": v.basis, "author": v.author.username, "created_at": v.created_at,
+         "reviewer": v.reviewer.username if v.reviewer_id else None, "reviewed_at": v.reviewed_at,
+         "review_note": v.review_note}
+        for v in versions
+    ]}
+
+
+def _article(code: str) -> Article:
+    article = Article.objects.select_related("owner", "category", "published").filter(code=code).first()
+    if article is None:
+        raise NotFound("知识不存在", code="article_not_found")
+    return article
+
+
+@router.get("/search", response=list[HitOut], summary="检索知识",
+            description="按群众的说法检索已发布且在有效期内的知识；同义词扩展；每条结果给出命中的词。无结果时记为未命中问题。")
+def search(request, params: Query[SearchIn]):
+    _can_read(request.user)
+    region = Region.objects.filter(code=params.region).first() if params.region else None
+    hits = services.search(params.q, region=region, limit=min(max(params.limit, 1), 20), actor=request.user)
+    return [{"article": article_out(h.article), "score": round(h.score, 4), "coverage": round(h.coverage, 3),
+             "matched": h.matched} for h in hits]
+
+
+@router.get("/articles", response=list[ArticleOut], summary="知识列表（已发布）")
+def articles(request):
+    _can_read(request.user)
+    return [article_out(a) for a in services.live_articles().select_related("owner", "category", "published")
+            .prefetch_related("regions")]
+
+
+@router.get("/articles/{code}", response=ArticleDetailOut, summary="知识详情（含全部版本）")
+def article(request, code: str):
+    _can_read(request.user)
+    return _detail(_article(code))
+
+
+@router.post("/articles", response={201: ArticleDetailOut}, summary="新建知识（草稿）")
+def create(request, payload: DraftIn):
+    version = services.save_draft(actor=request.user, data=payload.dict(exclude_none=True), owner=payload.owner or "")
+    return Status(201, _detail(_article(version.article.code)))
+
+
+@router.post("/articles/{code}/draft", response=ArticleDetailOut, summary="修改知识（草稿；已发布的知识另起新版本）")
+def draft(request, code: str, payload: DraftIn):
+    services.save_draft(actor=request.user, code=code, data=payload.dict(exclude_none=True))
+    return _detail(_article(code))
+
+
+@router.post("/articles/{code}/submit", response=ArticleDetailOut, summary="提交审核")
+def submit(request, code: str):
+    services.submit(actor=request.user, code=code)
+    return _detail(_article(code))
+
+
+@router.post("/articles/{code}/review", response=ArticleDetailOut, summary="审核：发布或退回")
+def review(request, code: str, payload: ReviewIn):
+    services.review(actor=request.user, code=code, approve=payload.approve, note=payload.note or "")
+    return _detail(_article(code))
+
+
+@router.post("/articles/{code}/withdraw", response=ArticleDetailOut, summary="撤回已发布的知识")
+def withdraw(request, code: str):
+    services.withdraw(actor=request.user, code=code)
+    return _detail(_article(code))
+
+
+@router.get("/misses", response=list[MissOut], summary="未命中的问题（按次数）")
+def misses(request):
+    _can_read(request.user)
+    return services.misses()
