@@ -15,8 +15,7 @@ from openpyxl import Workbook
 from jiesu.core.errors import ServiceError
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
-from jiesu.kpi.excel import sheet
-from jiesu.kpi.views import _xlsx
+from jiesu.kpi.excel import sheet, xlsx_response
 
 from . import services
 from .models import GovernanceItem, Hotspot, HotspotRun
@@ -90,7 +89,7 @@ def export(request, run_id):
           {1: 40, 7: 24, 8: 18, 9: 18, 10: 48})
     out = BytesIO()
     book.save(out)
-    return _xlsx(out.getvalue(), f"热点排行_{run.start:%Y%m%d}-{run.end:%Y%m%d}.xlsx")
+    return xlsx_response(out.getvalue(), f"热点排行_{run.start:%Y%m%d}-{run.end:%Y%m%d}.xlsx")
 
 
 @login_required

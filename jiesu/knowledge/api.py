@@ -2,13 +2,15 @@
 
 from datetime import date, datetime
 
-from ninja import Query, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from jiesu.core.errors import NotFound, PermissionDenied
 from jiesu.directory.models import Region
 from jiesu.directory.permissions import has_perm
+from jiesu.kpi.excel import xlsx_response
 
-from . import services
+from . import excel, services
 from .models import Article
 
 router = Router(tags=["知识库"])
@@ -77,6 +79,12 @@ class DraftIn(Schema):
 class ReviewIn(Schema):
     approve: bool
     note: str | None = None
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    published: int
 
 
 class MissOut(Schema):
@@ -170,6 +178,21 @@ def review(request, code: str, payload: ReviewIn):
 def withdraw(request, code: str):
     services.withdraw(actor=request.user, code=code)
     return _detail(_article(code))
+
+
+@router.get("/export.xlsx", summary="导出已发布的知识（Excel）")
+def export_xlsx(request):
+    _can_read(request.user)
+    return xlsx_response(excel.export(), "知识库.xlsx")
+
+
+@router.post("/import", response=ImportOut, summary="从 Excel 导入知识",
+             description="表头：" + "、".join(excel.COLUMNS) + "。导入为草稿（编号已存在的，作为该知识的新版本）；"
+             "publish=true 时由审核人直接发布。任一行有误则整个文件不导入，错误按行列出。")
+def import_xlsx(request, file: File[UploadedFile], publish: Form[bool] = False):
+    if not has_perm(request.user, "knowledge.edit"):
+        raise PermissionDenied("您无权导入知识", code="knowledge_forbidden")
+    return excel.import_articles(request.user, file.read(), publish=publish)
 
 
 @router.get("/misses", response=list[MissOut], summary="未命中的问题（按次数）")

@@ -1,7 +1,9 @@
 """Excel exports (openpyxl): Chinese headers, percentages as percentages, header row frozen."""
 
 from io import BytesIO
+from urllib.parse import quote
 
+from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -86,3 +88,10 @@ def tickets_workbook(tickets, title: str) -> bytes:
     ws.append([])
     ws.append([title])
     return save(workbook)
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download with a Chinese file name."""
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response

@@ -3,12 +3,11 @@
 import json
 from functools import wraps
 from pathlib import Path
-from urllib.parse import quote
 
 import plotly
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -123,14 +122,6 @@ def tickets(request):
     })
 
 
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _describe(filters) -> str:
     parts = [f"{filters.start:%Y-%m-%d} 至 {filters.end:%Y-%m-%d}"]
     for name in ("department", "region", "category"):
@@ -148,7 +139,7 @@ def _describe(filters) -> str:
 def export_ranking(request):
     filters = _filters(request)
     content = excel.ranking_workbook(services.ranking(filters), f"统计范围：{_describe(filters)}")
-    return _xlsx(content, f"单位排名_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
+    return excel.xlsx_response(content, f"单位排名_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
 
 
 @kpi_view
@@ -157,7 +148,7 @@ def export_tickets(request):
     count, queryset = _tickets(request, filters)
     label = COUNTS[count].label
     content = excel.tickets_workbook(queryset.iterator(chunk_size=2000), f"{label}，{_describe(filters)}")
-    return _xlsx(content, f"{label}_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
+    return excel.xlsx_response(content, f"{label}_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
 
 
 @require_GET
