@@ -155,6 +155,21 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
     return made
 
 
+def seed_knowledge(people: dict) -> None:
+    """The demo's knowledge base, published by the 督办员, with its synonym table."""
+    from jiesu.knowledge import services as knowledge
+    from jiesu.knowledge.models import SynonymGroup
+
+    SynonymGroup.objects.bulk_create([SynonymGroup(words=words) for words in data.SYNONYMS])
+    reviewer = people["accounts"][Role.SUPERVISOR]
+    for owner, title, questions, answer, basis, tags, category in data.ARTICLES:
+        version = knowledge.save_draft(actor=reviewer, owner=owner, data={
+            "title": title, "questions": questions, "answer": answer, "basis": basis, "tags": tags,
+            "category": category})
+        knowledge.submit(actor=reviewer, code=version.article.code)
+        knowledge.review(actor=reviewer, code=version.article.code, approve=True, note="演示数据")
+
+
 def seed_repeats(people: dict) -> int:
     """Repeat calls about one matter, left waiting for dispatch: 疑似重复 in the queue, a 重复来电, a hotspot."""
     operator, dispatcher = people["accounts"][Role.OPERATOR], people["accounts"][Role.DISPATCHER]
@@ -276,6 +291,7 @@ def seed(*, tickets: int = 300) -> dict:
     train_router()
     made = seed_tickets(people, count=tickets)
     made += seed_repeats(people)
+    seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()
     hotspots.detect_now()
