@@ -9,8 +9,9 @@ from jiesu.core.errors import NotFound, PermissionDenied
 from jiesu.directory.models import Region
 from jiesu.directory.permissions import has_perm
 from jiesu.kpi.excel import xlsx_response
+from jiesu.tickets import access
 
-from . import excel, services
+from . import cases, excel, services
 from .models import Article
 
 router = Router(tags=["知识库"])
@@ -193,6 +194,22 @@ def import_xlsx(request, file: File[UploadedFile], publish: Form[bool] = False):
     if not has_perm(request.user, "knowledge.edit"):
         raise PermissionDenied("您无权导入知识", code="knowledge_forbidden")
     return excel.import_articles(request.user, file.read(), publish=publish)
+
+
+class CaseOut(Schema):
+    number: str
+    title: str
+    reply_text: str
+    department: str
+    closed_at: datetime | None
+    score: float
+
+
+@router.get("/cases/{number}", response=list[CaseOut], summary="相似案例",
+            description="与该工单最相似、已办结且已解决（或政策解释）的历史工单，附答复与承办单位。")
+def similar_cases(request, number: str):
+    ticket = access.access_ticket(request.user, number)
+    return [c.__dict__ for c in cases.similar_to(ticket)]
 
 
 @router.get("/misses", response=list[MissOut], summary="未命中的问题（按次数）")

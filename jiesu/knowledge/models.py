@@ -117,3 +117,17 @@ class SearchMiss(models.Model):
 
     def __str__(self):
         return self.query
+
+
+class CaseKey(models.Model):
+    """Look-up keys (hotspots.text.signature) of tickets closed as resolved: the similar cases (相似案例)
+    handlers and dispatchers reuse. Written when a ticket is closed resolved."""
+
+    key = models.BigIntegerField()
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "ticket"], name="casekey_key_ticket")]
+
+    def __str__(self):
+        return f"{self.key} → {self.ticket_id}"

@@ -31,6 +31,7 @@ from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
 from jiesu.hotspots import services as hotspots
+from jiesu.knowledge import cases
 from jiesu.knowledge import services as knowledge
 from jiesu.kpi import services as kpi
 from jiesu.routing import services as routing
@@ -705,4 +706,6 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     kpi.record_change(counted, ticket)
     _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
             data=outcome.data)
+    if action in (Action.CALLBACK, Action.INSTANT_CLOSE):
+        cases.index(ticket)  # closed as resolved: a case others can reuse
     return ticket

@@ -17,6 +17,7 @@ from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids, suggest_department
 from jiesu.hotspots import services as hotspots
+from jiesu.knowledge import cases
 from jiesu.routing.models import Prediction
 from jiesu.routing.services import threshold as routing_threshold
 from jiesu.sla.services import Status as SlaStatus
@@ -245,6 +246,8 @@ def ticket_detail(request, number):
             "merge_from": ticket.number if Action.MERGE in actions else "",
             "best_parent": flagged[0].other.number if flagged else "",
             "children": ticket.merged_children.order_by("id"),
+            "cases": cases.similar_to(ticket) if ticket.state != State.CLOSED and (
+                has_perm(request.user, "ticket.view_department") or has_perm(request.user, "ticket.dispatch")) else [],
             **_choices_context(),
         },
     )

@@ -1,0 +1,63 @@
+"""Similar cases (相似案例): past tickets closed as resolved that read like this one, with their answers and
+handling departments, so what worked is reused. The same text model as the duplicate finder
+(`hotspots.text`), over every resolved ticket instead of a window."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count
+
+from jiesu.hotspots import services as hotspots
+from jiesu.hotspots import text as T
+from jiesu.tickets.models import ReplyResult, Ticket
+
+from .models import CaseKey
+
+CANDIDATES = 30
+RESOLVED = (ReplyResult.RESOLVED, ReplyResult.EXPLAINED)  # what worked: solved, or answered by the policy
+
+
+def is_case(ticket) -> bool:
+    """A ticket worth reusing: answered as resolved or explained, and not called back as unresolved."""
+    return ticket.state == "closed" and ticket.reply_result in RESOLVED and ticket.resolved is not False
+
+
+def index(ticket) -> None:
+    """Add a closed ticket to the cases if it qualifies (called in the closing transaction)."""
+    if not is_case(ticket) or CaseKey.objects.filter(ticket=ticket).exists():
+        return
+    signature = T.signature(hotspots.ticket_text(ticket), hotspots.stats())
+    CaseKey.objects.bulk_create([CaseKey(key=k, ticket=ticket) for k in signature.keys])
+
+
+@dataclass
+class Case:
+    number: str
+    title: str
+    reply_text: str
+    department: str
+    closed_at: datetime | None
+    score: float
+
+
+def similar(text: str, *, exclude: int | None = None, limit: int = 5) -> list[Case]:
+    """The resolved tickets most like `text`, best first."""
+    signature = T.signature(text, hotspots.stats())
+    if not signature.keys:
+        return []
+    ids = list(
+        CaseKey.objects.filter(key__in=signature.keys).exclude(ticket_id=exclude).values("ticket_id")
+        .annotate(n=Count("id")).order_by("-n", "-ticket_id").values_list("ticket_id", flat=True)[:CANDIDATES]
+    )
+    found = []
+    for t in Ticket.objects.filter(pk__in=ids).select_related("department"):
+        score = T.text_similarity(signature, T.signature(hotspots.ticket_text(t), hotspots.stats()))
+        if score > 0:
+            found.append(Case(t.number, t.title, t.reply_text, t.department.name if t.department_id else "",
+                              t.closed_at, score))
+    found.sort(key=lambda c: -c.score)
+    return found[:limit]
+
+
+def similar_to(ticket, limit: int = 5) -> list[Case]:
+    return similar(hotspots.ticket_text(ticket), exclude=ticket.pk, limit=limit)
