@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
-.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates
+.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates bench-cases
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -35,3 +35,6 @@ bench-kpi: venv
 
 bench-duplicates: venv
 	bash scripts/bench-pg.sh benchmarks/duplicates.py $(ARGS)
+
+bench-cases: venv
+	bash scripts/bench-pg.sh benchmarks/similar_cases.py $(ARGS)

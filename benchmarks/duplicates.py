@@ -60,27 +60,27 @@ def request_text(rng: random.Random, place: str, problem: str) -> str:
     return f"{place}{problem}，{rng.choice(DETAILS)}，{rng.choice(ASKS)}。"
 
 
-def _signature_keys(args):
+def signature_keys(args):
     from jiesu.hotspots import text as T
 
     texts, stats = args
     return [T.signature(t, stats).keys for t in texts]
 
 
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
+def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def _ticket_columns():
+def ticket_columns():
     from jiesu.tickets.models import Ticket
 
     fields = [f for f in Ticket._meta.concrete_fields]
     return fields, [f.column for f in fields]
 
 
-def _ticket_row(fields, values: dict) -> tuple:
+def ticket_row(fields, values: dict) -> tuple:
     row = []
     for f in fields:
         if f.attname in values:
@@ -158,16 +158,16 @@ def main() -> None:
     chunk = 20_000
     connection.close()  # the workers fork: no shared database connection
     with Pool(os.cpu_count() or 1) as pool:
-        keys = [k for part in pool.map(_signature_keys, [(texts[i:i + chunk], stats)
+        keys = [k for part in pool.map(signature_keys, [(texts[i:i + chunk], stats)
                                                           for i in range(0, len(texts), chunk)]) for k in part]
     keys_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    fields, columns = _ticket_columns()
+    fields, columns = ticket_columns()
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        _copy(raw, Ticket._meta.db_table, columns, (
-            _ticket_row(fields, {
+        copy_rows(raw, Ticket._meta.db_table, columns, (
+            ticket_row(fields, {
                 "id": i, "number": f"D{i:012d}", "channel": "phone", "kind": "complaint", "urgency": "normal",
                 "title": text.split("\n", 1)[0][:30], "content": text[:5000], "state": "pending_dispatch",
                 "created_at": at, "updated_at": at,
@@ -175,7 +175,7 @@ def main() -> None:
             for i, (text, at) in enumerate(zip(texts, created, strict=True), start=1)
         ))
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{Ticket._meta.db_table}', 'id'), %s)", [len(texts)])
-        _copy(raw, DuplicateKey._meta.db_table, ["key", "ticket_id", "created_at"], (
+        copy_rows(raw, DuplicateKey._meta.db_table, ["key", "ticket_id", "created_at"], (
             (k, i, at) for i, (ks, at) in enumerate(zip(keys, created, strict=True), start=1) for k in ks
         ))
         cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
