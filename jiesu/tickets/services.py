@@ -316,6 +316,15 @@ def _find_duplicates(ticket) -> None:
         logger.exception("重复诉求检测失败，工单 %s 照常登记", ticket.number)
 
 
+def _index_case(ticket) -> None:
+    """Closed as resolved: a case others can reuse. Like the finders, it must never stop the closing."""
+    try:
+        with transaction.atomic():
+            cases.index(ticket)
+    except Exception:
+        logger.exception("相似案例索引失败，工单 %s 照常办结", ticket.number)
+
+
 def _route_new_ticket(ticket) -> None:
     """Predict, record, and auto-dispatch when confident. The router helps intake; it must never stop it,
     so a failure inside it is logged and the ticket waits for a dispatcher."""
@@ -707,5 +716,5 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
             data=outcome.data)
     if action in (Action.CALLBACK, Action.INSTANT_CLOSE):
-        cases.index(ticket)  # closed as resolved: a case others can reuse
+        _index_case(ticket)
     return ticket

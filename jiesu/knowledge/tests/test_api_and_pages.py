@@ -70,3 +70,16 @@ def test_pages(world, kb, client):  # noqa: F811
     assert Article.objects.get(code=code).status == "published"
     client.force_login(world.handler_b)
     assert 'id="kb-edit"' not in client.get(f"/knowledge/{code}/").content.decode()
+
+
+def test_admin_pages(world, kb, client):  # noqa: F811
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="pw-12345"))
+    article = Article.objects.get(code=kb[0])
+    for url in ("/admin/knowledge/synonymgroup/", "/admin/knowledge/synonymgroup/add/", "/admin/knowledge/article/",
+                f"/admin/knowledge/article/{article.pk}/change/", "/admin/knowledge/articleversion/",
+                "/admin/knowledge/searchmiss/", "/admin/hotspots/governanceitem/", "/admin/hotspots/hotspotrun/",
+                "/admin/hotspots/hotspot/", "/admin/hotspots/duplicatematch/"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/admin/knowledge/article/add/").status_code == 403
