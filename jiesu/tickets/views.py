@@ -219,7 +219,9 @@ def ticket_detail(request, number):
     actions = {t.action.value for t in access.actions_for(request.user, ticket)}
     duplicates = list(ticket.duplicate_matches.select_related("other")) if has_perm(request.user, "ticket.view_all") \
         or has_perm(request.user, "ticket.dispatch") else []
-    flagged = [m for m in duplicates if m.score >= settings.JIESU_DUPLICATE_FLAG and m.other.state in MERGEABLE]
+    for match in duplicates:
+        match.can_take = match.other.state in MERGEABLE  # only a ticket not yet answered takes a 子单
+    flagged = [m for m in duplicates if m.score >= settings.JIESU_DUPLICATE_FLAG and m.can_take]
     my_department = department_of(request.user)
     sub_units = []
     if Action.SUBDISPATCH in actions and my_department is not None:

@@ -150,3 +150,12 @@ def test_ticket_page_offers_the_best_parent_to_a_dispatcher(world, client):
     assert 'id="duplicates"' in page and f'value="{first.number}"' in page and "并入此单" in page
     client.force_login(world.operator)  # operators see no merge form
     assert "并入此单" not in client.get(f"/tickets/{second.number}/").content.decode()
+
+
+def test_no_merge_button_for_an_answered_ticket(world, client):
+    answered = world.ticket_in("pending_callback", content=BASE, category="")
+    second = _new(world, NEAR[0], phone="13900000011")
+    assert DuplicateMatch.objects.filter(ticket=second, other=answered).exists()
+    client.force_login(world.dispatcher)
+    page = client.get(f"/tickets/{second.number}/").content.decode()
+    assert answered.number in page and "并入此单" not in page
