@@ -67,6 +67,18 @@ def signature_keys(args):
     return [T.signature(t, stats).keys for t in texts]
 
 
+def all_keys(texts: list[str], stats) -> list[list[int]]:
+    """Every text's look-up keys, computed on every core (the database connection is closed first: the
+    workers fork)."""
+    from django.db import connection
+
+    connection.close()
+    chunk = 20_000
+    with Pool(os.cpu_count() or 1) as pool:
+        parts = pool.map(signature_keys, [(texts[i:i + chunk], stats) for i in range(0, len(texts), chunk)])
+    return [keys for part in parts for keys in part]
+
+
 def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -111,12 +123,12 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
     from jiesu.hotspots import services
     from jiesu.hotspots import text as T
-    from jiesu.hotspots.models import DuplicateKey, GramCorpus, GramStat
+    from jiesu.hotspots.models import DuplicateKey
     from jiesu.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)
@@ -144,22 +156,13 @@ def main() -> None:
 
     # Statistics from a sample, as `jiesu hotspots refresh` keeps them.
     started = time.perf_counter()
-    sample = rng.sample(texts, min(len(texts), services.STATS_SAMPLE))
-    docs, df = services.count_grams(sample)
-    keep = max(3, int(services.STATS_KEEP_SHARE * docs) + 1)
-    stats = T.GramStats(docs=docs, df={h: n for h, n in df.items() if n >= keep})
-    with transaction.atomic():
-        GramStat.objects.bulk_create([GramStat(gram=h, df=n) for h, n in stats.df.items()], batch_size=5000)
-        GramCorpus.objects.create(docs=docs, refreshed_at=timezone.now())
+    services.save_statistics(rng.sample(texts, min(len(texts), services.STATS_SAMPLE)))
+    stats = services.stats()
     stats_seconds = time.perf_counter() - started
 
     # Look-up keys for every ticket, computed on every core.
     started = time.perf_counter()
-    chunk = 20_000
-    connection.close()  # the workers fork: no shared database connection
-    with Pool(os.cpu_count() or 1) as pool:
-        keys = [k for part in pool.map(signature_keys, [(texts[i:i + chunk], stats)
-                                                          for i in range(0, len(texts), chunk)]) for k in part]
+    keys = all_keys(texts, stats)
     keys_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -21,15 +21,14 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from multiprocessing import Pool
 from pathlib import Path
 
 from duplicates import (
     PROBLEMS,
+    all_keys,
     copy_rows,
     place_name,
     request_text,
-    signature_keys,
     ticket_columns,
     ticket_row,
 )
@@ -59,7 +58,6 @@ def main() -> None:
     from django.utils import timezone
 
     from jiesu.hotspots import services as hotspots
-    from jiesu.hotspots.models import GramCorpus, GramStat
     from jiesu.knowledge import cases
     from jiesu.knowledge.models import CaseKey
     from jiesu.tickets.models import Ticket
@@ -81,16 +79,9 @@ def main() -> None:
 
     started = time.perf_counter()
     # Statistics from a sample, as `jiesu hotspots refresh` keeps them (the cases share them).
-    docs, df = hotspots.count_grams(rng.sample(texts, min(len(texts), hotspots.STATS_SAMPLE)))
-    keep = max(3, int(hotspots.STATS_KEEP_SHARE * docs) + 1)
-    GramStat.objects.bulk_create([GramStat(gram=h, df=n) for h, n in df.items() if n >= keep], batch_size=5000)
-    GramCorpus.objects.create(docs=docs, refreshed_at=timezone.now())
-    hotspots.invalidate()
+    hotspots.save_statistics(rng.sample(texts, min(len(texts), hotspots.STATS_SAMPLE)))
     stats = hotspots.stats()
-    connection.close()
-    with Pool(os.cpu_count() or 1) as pool:
-        keys = [k for part in pool.map(signature_keys, [(texts[i:i + 20_000], stats)
-                                                          for i in range(0, len(texts), 20_000)]) for k in part]
+    keys = all_keys(texts, stats)
     fields, columns = ticket_columns()
     with connection.cursor() as cursor:
         raw = cursor.cursor

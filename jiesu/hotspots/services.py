@@ -79,6 +79,21 @@ def window_start(now: datetime | None = None) -> datetime:
 
 
 @transaction.atomic
+def save_statistics(texts) -> int:
+    """Count the bigrams of `texts` and store the common ones as the statistics every process then uses.
+    Returns the number of texts."""
+    docs, df = count_grams(texts)
+    keep = max(3, math.ceil(STATS_KEEP_SHARE * docs))
+    GramStat.objects.all().delete()
+    GramStat.objects.bulk_create((GramStat(gram=h, df=n) for h, n in df.items() if n >= keep), batch_size=5000)
+    corpus = GramCorpus.objects.first() or GramCorpus()
+    corpus.docs, corpus.refreshed_at = docs, clock.now()
+    corpus.save()
+    invalidate()
+    return docs
+
+
+@transaction.atomic
 def refresh(*, sample: int = STATS_SAMPLE, rekey: bool = False) -> dict:
     """Recount the bigram statistics over the most recent `sample` tickets, and drop look-up keys of tickets
     that left the window (closed or invalid, and created before it). With `rekey`, rebuild every kept key
@@ -88,16 +103,7 @@ def refresh(*, sample: int = STATS_SAMPLE, rekey: bool = False) -> dict:
             chunk_size=2000
         )
     )
-    docs, df = count_grams(texts)
-    keep = max(3, math.ceil(STATS_KEEP_SHARE * docs))
-    GramStat.objects.all().delete()
-    GramStat.objects.bulk_create(
-        (GramStat(gram=h, df=n) for h, n in df.items() if n >= keep), batch_size=5000
-    )
-    corpus = GramCorpus.objects.first() or GramCorpus()
-    corpus.docs, corpus.refreshed_at = docs, clock.now()
-    corpus.save()
-    invalidate()
+    docs = save_statistics(texts)
     cutoff = window_start()
     gone = DuplicateKey.objects.filter(created_at__lt=cutoff).exclude(ticket__state__in=LIVE_STATES)
     pruned, _ = gone.delete()

@@ -7,8 +7,29 @@ from django.db import models
 from jiesu.directory.models import Category, Department, Region
 
 
-class Article(models.Model):
-    """An article and what its published version says (copied here for search and lists)."""
+class ArticleContent(models.Model):
+    """What an article says: kept per version, and copied onto the article from its published version."""
+
+    title = models.CharField("标题", max_length=200, blank=True)
+    questions = models.JSONField("问法", default=list, blank=True)
+    answer = models.TextField("答复口径", blank=True)
+    basis = models.TextField("政策依据", blank=True)
+    tags = models.CharField("标签", max_length=200, blank=True)
+    category = models.ForeignKey(Category, verbose_name="诉求分类", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    regions = models.ManyToManyField(Region, verbose_name="适用区划", blank=True, related_name="+")
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_until = models.DateField("失效日期", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+CONTENT_FIELDS = ("title", "questions", "answer", "basis", "tags", "category", "valid_from", "valid_until")
+
+
+class Article(ArticleContent):
+    """An article and what its published version says (empty until first published)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "未发布"
@@ -20,17 +41,6 @@ class Article(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     published = models.ForeignKey("ArticleVersion", verbose_name="发布版本", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    # The published version's fields (empty until first published).
-    title = models.CharField("标题", max_length=200, blank=True)
-    questions = models.JSONField("问法", default=list, blank=True)
-    answer = models.TextField("答复口径", blank=True)
-    basis = models.TextField("政策依据", blank=True)
-    tags = models.CharField("标签", max_length=200, blank=True)
-    category = models.ForeignKey(Category, verbose_name="诉求分类", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
-    regions = models.ManyToManyField(Region, verbose_name="适用区划", blank=True, related_name="+")
-    valid_from = models.DateField("生效日期", null=True, blank=True)
-    valid_until = models.DateField("失效日期", null=True, blank=True)
     # Search tokens of the published version, one field per weight (search.py).
     search_title = models.TextField(blank=True)
     search_body = models.TextField(blank=True)
@@ -46,7 +56,7 @@ class Article(models.Model):
         return f"{self.code} {self.title}"
 
 
-class ArticleVersion(models.Model):
+class ArticleVersion(ArticleContent):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "待审核"
@@ -57,16 +67,6 @@ class ArticleVersion(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField("版本号")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    title = models.CharField("标题", max_length=200)
-    questions = models.JSONField("问法", default=list, blank=True)
-    answer = models.TextField("答复口径")
-    basis = models.TextField("政策依据", blank=True)
-    tags = models.CharField("标签", max_length=200, blank=True)
-    category = models.ForeignKey(Category, verbose_name="诉求分类", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
-    regions = models.ManyToManyField(Region, verbose_name="适用区划", blank=True, related_name="+")
-    valid_from = models.DateField("生效日期", null=True, blank=True)
-    valid_until = models.DateField("失效日期", null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("编辑时间")
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)

@@ -23,7 +23,7 @@ from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 
 from . import search as S
-from .models import Article, ArticleVersion, SearchMiss, SynonymGroup
+from .models import CONTENT_FIELDS, Article, ArticleVersion, SearchMiss, SynonymGroup
 
 MAX_TITLE, MAX_ANSWER, MAX_QUESTIONS, MAX_QUESTION = 200, 10_000, 30, 200
 MIN_COVERAGE = 0.6  # share of a question's words an article must contain to be an answer
@@ -108,7 +108,7 @@ def _clean(data: dict) -> dict:
 
 
 def _write_version(version: ArticleVersion, clean: dict) -> None:
-    for name in ("title", "questions", "answer", "basis", "tags", "category", "valid_from", "valid_until"):
+    for name in CONTENT_FIELDS:
         setattr(version, name, clean[name])
     version.save()
     version.regions.set(clean["regions"])
@@ -198,7 +198,7 @@ def review(*, actor, code: str, approve: bool, note: str = "") -> ArticleVersion
 
 def _show(article: Article, version: ArticleVersion, now) -> None:
     """Make `version` the article's published content and its search index."""
-    for name in ("title", "questions", "answer", "basis", "tags", "category", "valid_from", "valid_until"):
+    for name in CONTENT_FIELDS:
         setattr(article, name, getattr(version, name))
     article.published, article.status, article.updated_at = version, Article.Status.PUBLISHED, now
     article.search_title = S.encode("\n".join([version.title, *version.questions]))
