@@ -117,7 +117,7 @@ def _write_version(version: ArticleVersion, clean: dict) -> None:
 @transaction.atomic
 def save_draft(*, actor, data: dict, code: str = "", owner: str = "") -> ArticleVersion:
     """Create an article (with `owner`, a department code) or edit one (by `code`). Edits go to its open draft,
-    or start a new draft version when the latest is published or under review."""
+    or start a new draft version when the latest is published; not while a version awaits review."""
     now = clock.now()
     if code:
         article = Article.objects.select_for_update().filter(code=code).first()
@@ -136,6 +136,8 @@ def save_draft(*, actor, data: dict, code: str = "", owner: str = "") -> Article
         article.save(update_fields=["code"])
     clean = _clean(data)
     latest = article.versions.order_by("-number").first()
+    if latest is not None and latest.status == V.SUBMITTED:
+        raise Conflict("该知识的新版本正在审核，审核完成后再修改", code="under_review")
     if latest is not None and latest.status in (V.DRAFT, V.REJECTED):
         version = latest
         version.status, version.author, version.created_at = V.DRAFT, actor, now

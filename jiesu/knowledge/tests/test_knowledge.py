@@ -88,6 +88,9 @@ def test_versions_review_and_publication(world, kb):
     with pytest.raises(Conflict):
         services.review(actor=world.supervisor, code=code, approve=True)  # not submitted yet
     services.submit(actor=world.handler_a, code=code)
+    with pytest.raises(Conflict) as excinfo:  # no edits while a version awaits review
+        services.save_draft(actor=world.handler_a, code=code, data={"title": "x", "answer": "y"})
+    assert excinfo.value.code == "under_review"
     with pytest.raises(ValidationFailed):
         services.review(actor=world.supervisor, code=code, approve=False)  # a rejection needs a note
     rejected = services.review(actor=world.supervisor, code=code, approve=False, note="请补充政策依据")
