@@ -27,6 +27,7 @@ class Item:
     key: object  # ticket id, message id …
     text: str
     at: datetime
+    ref: str = ""  # what people call it: the ticket number
     region: str = ""
     support: int = 0
 

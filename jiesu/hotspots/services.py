@@ -10,7 +10,7 @@ import math
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from jiesu.core.validators import normalize_phone, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets.models import Ticket
-from jiesu.tickets.workflow import OPEN_STATES, State
+from jiesu.tickets.workflow import MERGEABLE_STATES, OPEN_STATES, State
 
 from . import detect
 from . import text as T
@@ -125,9 +125,13 @@ def refresh(*, sample: int = STATS_SAMPLE, rekey: bool = False) -> dict:
 # ------------------------------------------------------------------ duplicates
 
 
-def ticket_text(ticket) -> str:
+def text_of(title: str, content: str, address: str) -> str:
     """What a ticket says, for comparing: title (often the matter in brief), content and address."""
-    return "\n".join(part for part in (ticket.title, ticket.content, ticket.address) if part)
+    return "\n".join(part for part in (title, content, address) if part)
+
+
+def ticket_text(ticket) -> str:
+    return text_of(ticket.title, ticket.content, ticket.address)
 
 
 def _keys(ticket, signature: T.Signature) -> list[DuplicateKey]:
@@ -221,50 +225,45 @@ _FIELDS = (
 )
 
 
+def _coordinate(value, limit: float) -> float | None:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) and abs(x) <= limit else None
+
+
 def _place_of(row: dict) -> Place:
+    """A stored ticket's Place from the values `find` reads (no further queries)."""
     root = row["category__parent__parent_id"] or row["category__parent_id"] or row["category_id"]
     return Place(
         region_id=row["region_id"], region_parent_id=row["region__parent_id"],
-        lat=float(row["lat"]) if row["lat"] is not None else None,
-        lng=float(row["lng"]) if row["lng"] is not None else None,
+        lat=_coordinate(row["lat"], 90), lng=_coordinate(row["lng"], 180),
         category_id=row["category_id"], category_root_id=root, phone=row["caller_phone"] or "",
     )
 
 
-def place_of(ticket) -> Place:
-    category = ticket.category
+def _place(region, category, lat, lng, phone: str) -> Place:
     root = category
     while root is not None and root.parent_id:
         root = root.parent
     return Place(
-        region_id=ticket.region_id, region_parent_id=ticket.region.parent_id if ticket.region else None,
-        lat=float(ticket.lat) if ticket.lat is not None else None,
-        lng=float(ticket.lng) if ticket.lng is not None else None,
-        category_id=ticket.category_id, category_root_id=root.pk if root else None, phone=ticket.caller_phone,
+        region_id=region.pk if region else None, region_parent_id=region.parent_id if region else None,
+        lat=_coordinate(lat, 90), lng=_coordinate(lng, 180),
+        category_id=category.pk if category else None, category_root_id=root.pk if root else None, phone=phone,
     )
+
+
+def place_of(ticket) -> Place:
+    return _place(ticket.region, ticket.category, ticket.lat, ticket.lng, ticket.caller_phone)
 
 
 def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None, phone: str = "") -> Place:
     """A Place from what a form or an API call gives: codes, coordinates, a phone number."""
-    region_row = Region.objects.filter(code=(region or "").strip()).first() if region else None
-    category_row = Category.objects.filter(code=(category or "").strip()).first() if category else None
-    root = category_row
-    while root is not None and root.parent_id:
-        root = root.parent
-
-    def number(value, limit):
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            return None
-        return x if math.isfinite(x) and abs(x) <= limit else None
-
-    return Place(
-        region_id=region_row.pk if region_row else None,
-        region_parent_id=region_row.parent_id if region_row else None,
-        lat=number(lat, 90), lng=number(lng, 180),
-        category_id=category_row.pk if category_row else None, category_root_id=root.pk if root else None,
-        phone=normalize_phone(phone or ""),
+    return _place(
+        Region.objects.filter(code=(region or "").strip()).first() if region else None,
+        Category.objects.filter(code=(category or "").strip()).first() if category else None,
+        lat, lng, normalize_phone(phone or ""),
     )
 
 
@@ -286,13 +285,13 @@ _SIGNATURES: OrderedDict = OrderedDict()
 _SIGNATURES_KEPT = 20_000  # a popular matter's tickets are compared again and again: keep their signatures
 
 
-def _stored_signature(row: dict) -> T.Signature:
-    """The signature of a stored ticket, from a per-process cache (texts never change after registration;
-    the statistics they were weighed with are part of the key)."""
-    key = (row["id"], _cache["stamp"])
+def stored_signature(ticket_id: int, text: str) -> T.Signature:
+    """The signature of a stored ticket's text, from a per-process cache (texts never change after
+    registration; the statistics they were weighed with are part of the key)."""
+    key = (ticket_id, _cache["stamp"])
     signature = _SIGNATURES.get(key)
     if signature is None:
-        signature = T.signature("\n".join(p for p in (row["title"], row["content"], row["address"]) if p), stats())
+        signature = T.signature(text, stats())
         _SIGNATURES[key] = signature
         if len(_SIGNATURES) > _SIGNATURES_KEPT:
             _SIGNATURES.popitem(last=False)
@@ -315,7 +314,7 @@ def find(signature: T.Signature, place: Place, *, exclude: int | None = None, no
     for row in Ticket.objects.filter(pk__in=ids).exclude(state=State.INVALID).values(*_FIELDS):
         if row["closed_at"] and row["closed_at"] < cutoff:
             continue
-        other = _stored_signature(row)
+        other = stored_signature(row["id"], text_of(row["title"], row["content"], row["address"]))
         other_place = _place_of(row)
         value, reasons = score(signature, place, other, other_place)
         same_caller = bool(place.phone) and place.phone == other_place.phone
@@ -359,7 +358,7 @@ def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:
     """Stored 疑似重复 of these tickets whose other ticket can still take a 子单 (for the dispatch queue)."""
     out: dict[int, list[DuplicateMatch]] = {}
     for match in (
-        DuplicateMatch.objects.filter(ticket__in=tickets, other__state__in=OPEN_STATES - {State.MERGED})
+        DuplicateMatch.objects.filter(ticket__in=tickets, other__state__in=MERGEABLE_STATES)
         .select_related("other")
         .order_by("-score")
     ):
@@ -385,12 +384,12 @@ def items(start: datetime, end: datetime) -> list[detect.Item]:
     rows = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(state=State.INVALID)
-        .values("id", "title", "content", "address", "created_at", "region__name", "support")
+        .values("id", "number", "title", "content", "address", "created_at", "region__name", "support")
         .order_by("created_at", "id")
     )
     return [
         detect.Item(
-            key=r["id"], text="\n".join(p for p in (r["title"], r["content"], r["address"]) if p), at=r["created_at"],
+            key=r["id"], ref=r["number"], text=text_of(r["title"], r["content"], r["address"]), at=r["created_at"],
             region=r["region__name"] or "", support=r["support"],
         )
         for r in rows.iterator(chunk_size=2000)
@@ -420,24 +419,18 @@ def save_run(kind: str, start: datetime, end: datetime, found: list[detect.Found
         kind=kind, start=start, end=end, baseline_days=baseline_days, created_by=actor, created_at=clock.now(),
         tickets=Ticket.objects.filter(created_at__gte=start, created_at__lt=end).exclude(state=State.INVALID).count(),
     )
-    numbers = dict(Ticket.objects.filter(pk__in={m.key for f in found for m in f.representatives})
-                   .values_list("pk", "number"))
     for rank, f in enumerate(found, start=1):
         hotspot = Hotspot.objects.create(
             run=run, rank=rank, topic=f.topic[:200], place=f.place[:100], problem=f.problem[:100], count=f.count,
             baseline=f.baseline, growth=f.growth, support=min(f.support, 2_000_000_000), heat=round(f.heat, 2),
             regions=f.regions, first_seen=f.first_seen, last_seen=f.last_seen,
-            representatives=[numbers[m.key] for m in f.representatives],
+            representatives=[m.ref for m in f.representatives],
         )
         hotspot.tickets.set([m.key for m in f.members])
     return run
 
 
-def _month_bounds(month: str) -> tuple[datetime, datetime]:
-    try:
-        first = datetime.strptime(month, "%Y-%m").date().replace(day=1)
-    except ValueError:
-        raise ValidationFailed({"month": "月份格式应为 YYYY-MM"}) from None
+def _month_bounds(first: date) -> tuple[datetime, datetime]:
     following = (first + timedelta(days=32)).replace(day=1)
     tz = timezone.get_current_timezone()
     return (datetime.combine(first, dt_time.min, tzinfo=tz), datetime.combine(following, dt_time.min, tzinfo=tz))
@@ -452,7 +445,7 @@ def detect_now(actor=None, *, now: datetime | None = None) -> tuple[HotspotRun, 
     start = now - timedelta(days=TRAILING_DAYS)
     trailing = save_run(HotspotRun.Kind.TRAILING, start, now, find_hotspots(start, now), baseline_days=BASELINE_DAYS,
                         actor=actor)
-    last_month = (timezone.localtime(now).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    last_month = (timezone.localtime(now).date().replace(day=1) - timedelta(days=1)).replace(day=1)
     month_start, month_end = _month_bounds(last_month)
     found = find_hotspots(month_start, month_end, baseline_days=0)
     found.sort(key=lambda f: (-f.count, -f.heat))  # recurring first
@@ -505,11 +498,10 @@ def finish(actor, item_id: int) -> GovernanceItem:
 
 
 def hotspot_row(rank: int, found: detect.Found) -> dict:
-    """One hotspot as plain data (command output, API, Excel)."""
-    numbers = dict(Ticket.objects.filter(pk__in=[m.key for m in found.representatives]).values_list("pk", "number"))
+    """One hotspot as plain data (command output, API)."""
     return {
         "rank": rank, "topic": found.topic, "place": found.place, "problem": found.problem, "count": found.count,
         "baseline": found.baseline, "growth": found.growth, "support": found.support, "heat": round(found.heat, 2),
         "regions": found.regions, "first_seen": found.first_seen, "last_seen": found.last_seen,
-        "tickets": [numbers[m.key] for m in found.representatives],
+        "tickets": [m.ref for m in found.representatives],
     }

@@ -51,7 +51,7 @@ def similar(text: str, *, exclude: int | None = None, limit: int = 5) -> list[Ca
     )
     found = []
     for t in Ticket.objects.filter(pk__in=ids).select_related("department"):
-        score = T.text_similarity(signature, T.signature(hotspots.ticket_text(t), hotspots.stats()))
+        score = T.text_similarity(signature, hotspots.stored_signature(t.pk, hotspots.ticket_text(t)))
         if score > 0:
             found.append(Case(t.number, t.title, t.reply_text, t.department.name if t.department_id else "",
                               t.closed_at, score))

@@ -56,7 +56,7 @@ from .models import (
     Urgency,
 )
 from .workflow import (
-    OPEN_STATES,
+    MERGEABLE_STATES,
     TRANSITIONS,
     Action,
     LinkEvent,
@@ -643,7 +643,7 @@ def _merge(ticket, actor, payload, now) -> Outcome:
         raise ValidationFailed({"parent": f"母单不存在：{number}"})
     if parent.pk == ticket.pk:
         raise ValidationFailed({"parent": "不能并入自身"})
-    if parent.state not in OPEN_STATES or parent.state == State.MERGED:
+    if parent.state not in MERGEABLE_STATES:
         raise Conflict(f"母单 {parent.number} 当前为“{parent.get_state_display()}”，只能并入未答复的工单",
                        code="parent_not_open")
     if ticket.merged_children.filter(state=State.MERGED).exists():

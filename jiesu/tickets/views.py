@@ -37,9 +37,7 @@ from .models import (
     Urgency,
 )
 from .queries import TicketFilter, apply_filter
-from .workflow import OPEN_STATES, Action, State
-
-MERGEABLE = OPEN_STATES - {State.MERGED}  # a 母单 must still be waiting for its answer
+from .workflow import MERGEABLE_STATES, Action, State
 
 
 def _flash_error(request, exc: ServiceError) -> None:
@@ -220,7 +218,7 @@ def ticket_detail(request, number):
     duplicates = list(ticket.duplicate_matches.select_related("other")) if has_perm(request.user, "ticket.view_all") \
         or has_perm(request.user, "ticket.dispatch") else []
     for match in duplicates:
-        match.can_take = match.other.state in MERGEABLE  # only a ticket not yet answered takes a 子单
+        match.can_take = match.other.state in MERGEABLE_STATES
     flagged = [m for m in duplicates if m.score >= settings.JIESU_DUPLICATE_FLAG and m.can_take]
     my_department = department_of(request.user)
     sub_units = []

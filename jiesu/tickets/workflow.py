@@ -140,6 +140,8 @@ OPEN311_STATUS: dict[State, str] = {
     S.INVALID: "closed",
 }
 OPEN_STATES = frozenset(s for s, b in BUCKETS.items() if b == "open")
+# A 母单 must still be waiting for its answer, and not be a 子单 itself.
+MERGEABLE_STATES = OPEN_STATES - {S.MERGED}
 FINAL_STATES = frozenset({S.CLOSED, S.INVALID})
 
 
