@@ -1,6 +1,34 @@
 """Shared fixtures: a small organisation with one account per role, and a way to put a ticket in any state."""
 
+import os
+
 import pytest
+
+# JIESU_TEST_NOW="2026-02-16T00:30:00+08:00" runs the whole suite as if started at that moment (the clock then
+# ticks on), so tests prove they hold at awkward hours: scripts/test.sh pins two of them.
+PINNED_NOW = os.environ.get("JIESU_TEST_NOW", "").strip()
+
+
+def pytest_configure(config):
+    if PINNED_NOW:
+        import time_machine
+
+        config._jiesu_travel = time_machine.travel(PINNED_NOW, tick=True)
+        config._jiesu_travel.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_jiesu_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    if PINNED_NOW:
+        from datetime import datetime
+
+        return f"jiesu: clock pinned at {PINNED_NOW} (now {datetime.now().astimezone().isoformat()})"
+    return None
 
 
 @pytest.fixture

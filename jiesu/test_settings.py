@@ -13,3 +13,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if os.environ.get("JIESU_TEST_NOW"):
+    # With the suite's clock pinned in the past, a dated session cookie would already have expired for the
+    # browser (which keeps the real clock); a cookie without an expiry is kept until the browser closes.
+    SESSION_EXPIRE_AT_BROWSER_CLOSE = True

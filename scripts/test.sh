@@ -25,6 +25,13 @@ echo "== pytest · SQLite"
 unset DATABASE_URL
 $BIN/pytest "$@"
 
+# The same suite with the clock pinned at two awkward moments: just after local midnight on a 春节 holiday
+# (still the previous day in UTC), and ten minutes before 国庆 begins (the clock ticks on across midnight).
+for moment in 2026-02-16T00:30:00+08:00 2026-09-30T23:50:00+08:00; do
+  echo "== pytest · SQLite · clock pinned at $moment"
+  JIESU_TEST_NOW=$moment $BIN/pytest "$@"
+done
+
 echo "== pytest · PostgreSQL"
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh

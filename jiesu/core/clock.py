@@ -1,8 +1,13 @@
-"""The one source of "now" for services, so the demo seeder and tests can place events in the past."""
+"""The one source of "now" and of "today" for services, so the demo seeder and tests can place events in the past.
+
+A "day" is always a local (Asia/Shanghai) day: `today()` and `local_day(moment)` are the only ways code turns
+a moment into a date. `moment.date()` on a stored (UTC) datetime gives the wrong day between 00:00 and 08:00
+local time.
+"""
 
 import contextlib
 import threading
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -12,6 +17,26 @@ _local = threading.local()
 def now() -> datetime:
     fixed = getattr(_local, "fixed", None)
     return fixed if fixed is not None else timezone.now()
+
+
+def local_day(moment: datetime) -> date:
+    """The local calendar day a moment falls on."""
+    return timezone.localtime(moment).date()
+
+
+def today() -> date:
+    """Today as a local calendar day."""
+    return local_day(now())
+
+
+def start_of_day(day: date) -> datetime:
+    """Local midnight at the start of `day`, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def day_range(first: date, last: date) -> tuple[datetime, datetime]:
+    """The moments from the start of `first` to the start of the day after `last` (half-open), local days."""
+    return start_of_day(first), start_of_day(last + timedelta(days=1))
 
 
 @contextlib.contextmanager

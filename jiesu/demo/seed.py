@@ -243,7 +243,7 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
         # 延期 only while the reply deadline is still ahead (with a margin for the next step's time).
         if rng.random() < 0.15 and ticket.reply_due_at and ticket.reply_due_at - at > timedelta(days=1):
             act(Action.REQUEST_EXTENSION, handler, reason="需协调产权单位共同处理",
-                due_at=(ticket.reply_due_at + timedelta(days=7)).date())
+                due_at=clock.local_day(ticket.reply_due_at + timedelta(days=7)))
             if goal > 0.5:
                 act(rng.choice([Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION]), dispatcher, note="同意" if rng.random() < 0.5 else "理由不充分")
         if goal < 0.4:

@@ -1,11 +1,11 @@
 """Duplicates and hotspots over the API: similar requests for a text being registered, and the hotspot list
 for any period (the same as `jiesu hotspots report`)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from jiesu.core import clock
 from jiesu.core.errors import PermissionDenied
 from jiesu.directory.permissions import has_perm
 
@@ -85,9 +85,7 @@ def similar(request, payload: SimilarIn):
 def hotspots(request, params: Query[HotspotsIn]):
     if not has_perm(request.user, "hotspots.view"):
         raise PermissionDenied("您无权查看热点", code="hotspots_forbidden")
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(params.start, time.min, tzinfo=tz)
-    end = datetime.combine(params.end + timedelta(days=1), time.min, tzinfo=tz)
+    start, end = clock.day_range(params.start, params.end)
     found = services.find_hotspots(start, end, baseline_days=params.baseline_days, min_count=params.min_count,
                                    limit=min(max(params.limit, 1), 100))
     return [services.hotspot_row(rank, f) for rank, f in enumerate(found, start=1)]

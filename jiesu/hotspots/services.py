@@ -11,7 +11,6 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as dt_time
 
 from django.conf import settings
 from django.db import transaction
@@ -431,9 +430,8 @@ def save_run(kind: str, start: datetime, end: datetime, found: list[detect.Found
 
 
 def _month_bounds(first: date) -> tuple[datetime, datetime]:
-    following = (first + timedelta(days=32)).replace(day=1)
-    tz = timezone.get_current_timezone()
-    return (datetime.combine(first, dt_time.min, tzinfo=tz), datetime.combine(following, dt_time.min, tzinfo=tz))
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return clock.day_range(first, last)
 
 
 def detect_now(actor=None, *, now: datetime | None = None) -> tuple[HotspotRun, HotspotRun]:
@@ -445,7 +443,7 @@ def detect_now(actor=None, *, now: datetime | None = None) -> tuple[HotspotRun, 
     start = now - timedelta(days=TRAILING_DAYS)
     trailing = save_run(HotspotRun.Kind.TRAILING, start, now, find_hotspots(start, now), baseline_days=BASELINE_DAYS,
                         actor=actor)
-    last_month = (timezone.localtime(now).date().replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_month = (clock.local_day(now).replace(day=1) - timedelta(days=1)).replace(day=1)
     month_start, month_end = _month_bounds(last_month)
     found = find_hotspots(month_start, month_end, baseline_days=0)
     found.sort(key=lambda f: (-f.count, -f.heat))  # recurring first
@@ -472,7 +470,7 @@ def adopt(actor, hotspot_id: int, *, owner: str, due_date: str, title: str = "",
     due = parse_day(due_date)
     if due is None:
         errors["due_date"] = "完成时限格式应为 YYYY-MM-DD"
-    elif due < timezone.localdate(clock.now()):
+    elif due < clock.today():
         errors["due_date"] = "完成时限不能早于今天"
     title = (title or "").strip() or hotspot.topic
     if len(title) > 200:

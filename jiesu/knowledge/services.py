@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -31,7 +30,7 @@ V = ArticleVersion.Status
 
 
 def _today() -> date:
-    return timezone.localdate(clock.now())
+    return clock.today()
 
 
 # ------------------------------------------------------------------ permissions

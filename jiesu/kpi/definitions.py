@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import F, Q
-from django.utils import timezone
 
+from jiesu.core import clock
 from jiesu.tickets.models import CallbackStatus, Satisfaction
 from jiesu.tickets.workflow import State
 
@@ -56,7 +56,7 @@ COUNTS: dict[str, Count] = {c.name: c for c in [
 
 
 def _day(value: datetime | None) -> date | None:
-    return timezone.localtime(value).date() if value else None
+    return clock.local_day(value) if value else None
 
 
 def _le(done, due) -> bool:

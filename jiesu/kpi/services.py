@@ -7,7 +7,7 @@ says (`sums`); `verify` checks that for every day and combination.
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from jiesu.core import clock
 from jiesu.core.errors import PermissionDenied, ValidationFailed
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
@@ -249,7 +250,7 @@ def parse_filters(params, *, today: date | None = None) -> Filters:
     """Filters from request or command parameters: `period` (day/week/month/quarter/year) with `at` (a
     date, or YYYY-MM for a month), or `from`/`to`; and department/region/category codes, channel, kind.
     Unknown codes and impossible ranges are a ValidationFailed (HTTP 400), never an empty page."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     errors: dict[str, str] = {}
     start_text, end_text = (params.get("from") or "").strip(), (params.get("to") or "").strip()
     period = (params.get("period") or "").strip() or ("custom" if start_text or end_text else "month")
@@ -329,9 +330,7 @@ def sums(filters: Filters) -> dict[str, int]:
 
 
 def _local_range(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (timezone.make_aware(datetime.combine(start, time.min), tz),
-            timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz))
+    return clock.day_range(start, end)
 
 
 def tickets_for(count: str, filters: Filters):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from jiesu.core import clock as jiesu_clock
 
-from .calendar import SHANGHAI, WorkingCalendar
+from .calendar import WorkingCalendar
 from .models import CalendarDay, Clock, ConfigChange, SlaAlert, SweepRun, TimeLimitRule, Unit
 
 # ---------------------------------------------------------------- calendar
@@ -385,8 +385,7 @@ BATCH = 4000  # × 5 parameters stays under SQLite's 32,766
 
 def _thresholds(now: datetime) -> dict:
     cal = working_calendar()
-    local_today = now.astimezone(SHANGHAI).date()
-    start_of_today = datetime.combine(local_today, datetime.min.time(), tzinfo=SHANGHAI)
+    start_of_today = jiesu_clock.start_of_day(jiesu_clock.local_day(now))
     escalate_before = cal.subtract_working_time(now, timedelta(days=settings.JIESU_SLA_ESCALATE_WORKING_DAYS))
     return {
         SlaAlert.Kind.WARNING: ("warn", now),

@@ -107,7 +107,8 @@ class EventOut(Schema):
     action_label: str
     from_state: str
     to_state: str
-    actor: str | None
+    actor: str  # the person, or 系统（时限监控） for entries the time-limit sweep wrote
+    by_system: bool
     actor_department: str | None
     department: Ref | None
     note: str
@@ -193,7 +194,8 @@ def ticket_detail(t: Ticket, user) -> dict:
                 "action_label": e.action_label,
                 "from_state": e.from_state,
                 "to_state": e.to_state,
-                "actor": (e.actor.get_full_name() or e.actor.username) if e.actor else None,
+                "actor": e.actor_label,
+                "by_system": e.actor_id is None,
                 "actor_department": e.actor_department.name if e.actor_department else None,
                 "department": _ref(e.department),
                 "note": e.note,

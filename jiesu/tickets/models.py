@@ -279,6 +279,16 @@ class TicketEvent(models.Model):
         raise TypeError("工单流转记录只能追加，不能删除")
 
     @property
+    def actor_label(self) -> str:
+        """Who acted, for pages, exports and the API: the person, or the system for entries nobody wrote by hand
+        (the time-limit sweep's 临期/超期/催办/升级督办)."""
+        if self.actor_id is None:
+            from .workflow import SystemEvent
+
+            return "系统（时限监控）" if self.action in SystemEvent.values else "系统"
+        return self.actor.get_full_name() or self.actor.username
+
+    @property
     def action_label(self) -> str:
         from .workflow import Action, LinkEvent, SystemEvent
 

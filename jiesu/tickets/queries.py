@@ -1,10 +1,9 @@
 """Read-side filters shared by the API list and the UI list, so both filter the same way."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
-from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import ValidationFailed
@@ -43,7 +42,7 @@ def _day_start(value: str, name: str) -> datetime:
     day = parse_day(value)
     if day is None:
         raise ValidationFailed({name: "日期格式应为 YYYY-MM-DD"})
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return clock.start_of_day(day)
 
 
 def apply_filter(queryset, f: TicketFilter):

@@ -46,7 +46,7 @@ def test_merge_and_unmerge_through_the_ticket_actions(world):
 def test_hotspot_list_and_its_errors(world):
     for i, text in enumerate([BASE, *NEAR]):
         world.new_ticket(content=text, caller_phone=f"1390000000{i}", category="")
-    today = clock.now().date()
+    today = clock.today()
     api = _as(world.dispatcher)
     body = api.get("/api/v1/hotspots", {"start": today - timedelta(days=6), "end": today}).json()
     assert body[0]["count"] == 3 and "枫林苑" in body[0]["topic"] and body[0]["growth"] is None

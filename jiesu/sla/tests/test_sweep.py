@@ -172,3 +172,26 @@ def test_admin_changes_need_a_reason_and_are_logged():
     change = ConfigChange.objects.get()
     assert (change.actor, change.reason, change.after["type"]) == (root, "2027年放假通知", "holiday")
     assert not sla.working_calendar().is_working_day(date(2027, 1, 1))
+
+
+def test_what_the_sweep_wrote_shows_as_the_system(world):
+    """Entries without an actor (临期, 超期, 催办, 升级督办) once made every swept ticket unopenable (500)."""
+    from django.test import Client
+
+    from jiesu.core.tokens import create_token
+
+    ticket = world.ticket_in(State.PENDING_SIGN)
+    sla.sweep(sla.working_calendar().add_working_days(ticket.sign_due_at, 6))
+    assert {a for a, _ in _events(ticket)} == {"sla_warning", "sla_overdue", "urge", "escalate"}
+
+    page = Client()
+    page.force_login(world.handler_a)
+    response = page.get(f"/tickets/{ticket.number}/")
+    assert response.status_code == 200
+    assert "系统（时限监控）" in response.content.decode()
+
+    _, token = create_token(user=world.handler_a, name="测试")
+    body = Client().get(f"/api/v1/tickets/{ticket.number}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    swept = [e for e in body["events"] if e["action"] in ("sla_warning", "sla_overdue", "urge", "escalate")]
+    assert swept and all(e["actor"] == "系统（时限监控）" and e["by_system"] for e in swept)
+    assert not body["events"][0]["by_system"]

@@ -65,7 +65,7 @@ def test_the_answer_reaches_every_child_and_each_caller_gets_a_callback(world):
     assert states == {first.number: "satisfied", second.number: "unsatisfied"}
 
     # The work counts once (on the 母单); every caller's 回访 counts.
-    today = clock.now().date()
+    today = clock.today()
     counts = kpi.sums(kpi.Filters(start=today - timedelta(days=1), end=today + timedelta(days=1)))
     assert counts["dispatched"] == 1 and counts["closed"] == 1
     assert counts["callbacks_valid"] == 3 and counts["resolved"] == 2 and counts["satisfied"] == 1

@@ -80,7 +80,7 @@ class World:
 
     def payload(self, action: Action) -> tuple[object, dict]:
         """A valid (actor, payload) for each action on a ticket assigned to department A."""
-        future = (clock.now() + timedelta(days=10)).date().isoformat()
+        future = (clock.today() + timedelta(days=10)).isoformat()
         if action == Action.MERGE:
             return self.dispatcher, {"parent": self.parent_ticket().number, "note": "同一路段路灯"}
         return {

@@ -1,9 +1,9 @@
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from jiesu.core import clock
 from jiesu.core.errors import ServiceError
 from jiesu.core.locks import exclusive
 from jiesu.hotspots import detect, services
@@ -52,9 +52,7 @@ class Command(BaseCommand):
             raise CommandError(exc.full_message()) from None
 
     def _report(self, options):
-        tz = timezone.get_current_timezone()
-        start = datetime.combine(_day(options["start"], "--from"), time.min, tzinfo=tz)
-        end = datetime.combine(_day(options["end"], "--to") + timedelta(days=1), time.min, tzinfo=tz)
+        start, end = clock.day_range(_day(options["start"], "--from"), _day(options["end"], "--to"))
         found = services.find_hotspots(start, end, baseline_days=options["baseline_days"],
                                        min_count=options["min_count"], limit=max(1, options["limit"]))
         if options["save"]:
