@@ -42,3 +42,50 @@ def exclusive(name: str):
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------- row locks and their conflicts
+
+CONFLICT_MESSAGE = "其他人正在同时处理相关工单，操作未生效，请刷新后重试"
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    """A deadlock or serialization failure on PostgreSQL, or SQLite's "database is locked": the database undid
+    this transaction because of another one, and the same request may well succeed when tried again."""
+    from django.db import OperationalError
+
+    cause = exc.__cause__
+    if cause is not None and getattr(cause, "sqlstate", None) in ("40P01", "40001", "55P03"):
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
+
+
+def retry_on_conflict(func=None, *, attempts: int = 3):
+    """Run a transactional service again (up to `attempts` times, with a short random pause) when the database
+    undid it because of a concurrent one; then refuse it with a 409 instead of a server error. Inside an outer
+    transaction nothing can be retried (the outer one is already undone), so the 409 comes at once."""
+    import functools
+    import random
+    import time
+
+    from django.db import DatabaseError
+
+    from .errors import Conflict
+
+    def decorate(service):
+        @functools.wraps(service)
+        def wrapper(*args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return service(*args, **kwargs)
+                except DatabaseError as exc:
+                    if not is_lock_conflict(exc):
+                        raise
+                    if connection.in_atomic_block or attempt == attempts:
+                        raise Conflict(CONFLICT_MESSAGE, code="concurrent_update") from exc
+                    time.sleep(random.uniform(0.01, 0.05) * attempt)
+            raise AssertionError("unreachable")
+
+        return wrapper
+
+    return decorate(func) if func is not None else decorate

@@ -1,9 +1,19 @@
-"""Validators for Chinese identifiers that citizens and enterprises give on a call."""
+"""Validators for what people and partner systems send: Chinese identifiers given on a call, dates, and text.
+
+Dates are read only within 1900–2100 (EARLIEST–LATEST): a date outside that is no answer to any question a
+hotline asks, and 9999-12-31 + 1 day overflows. `Day` is the same rule for django-ninja schemas.
+"""
 
 import re
 from datetime import date, datetime
+from typing import Annotated
 
 from django.utils.dateparse import parse_date, parse_datetime
+from pydantic import AfterValidator
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+DATE_RANGE_MESSAGE = f"日期须在 {EARLIEST.year} 年至 {LATEST.year} 年之间"
+DATE_FORMAT_MESSAGE = f"格式应为 YYYY-MM-DD（{EARLIEST.year}–{LATEST.year} 年）"
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this alphabet (no I, O, Z, S, V).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -44,18 +54,43 @@ def is_valid_credit_code(value: str) -> bool:
     return uscc_check_char(v[:17]) == v[17]
 
 
+def in_date_range(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
 def parse_day(value) -> date | None:
     """A date from YYYY-MM-DD text, or None — also for well-formed impossible dates (2026-13-01), which
-    Django's parse_date raises on."""
+    Django's parse_date raises on, and for dates outside EARLIEST–LATEST."""
     try:
-        return parse_date(str(value).strip()) if value not in (None, "") else None
+        day = parse_date(str(value).strip()) if value not in (None, "") else None
     except ValueError:
         return None
+    return day if day is not None and in_date_range(day) else None
 
 
 def parse_moment(value) -> datetime | None:
-    """A datetime from ISO text, or None (also for impossible ones such as 2026-02-30T10:00)."""
+    """A datetime from ISO text, or None (also for impossible ones such as 2026-02-30T10:00, and outside
+    EARLIEST–LATEST)."""
     try:
-        return parse_datetime(str(value).strip()) if value not in (None, "") else None
+        moment = parse_datetime(str(value).strip()) if value not in (None, "") else None
     except ValueError:
         return None
+    return moment if moment is not None and in_date_range(moment.date()) else None
+
+
+def _day_in_range(day: date) -> date:
+    if not in_date_range(day):
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return day
+
+
+Day = Annotated[date, AfterValidator(_day_in_range)]  # a date field of an API schema, within EARLIEST–LATEST
+
+
+# Text that no database column can hold: NUL (PostgreSQL refuses it) and UTF-16 surrogates standing alone
+# (a JSON "\ud800" escape; no encoder can write them).
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_storable_text(value: str) -> bool:
+    return _UNSTORABLE_RE.search(value) is None

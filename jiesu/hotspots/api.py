@@ -1,12 +1,13 @@
 """Duplicates and hotspots over the API: similar requests for a text being registered, and the hotspot list
 for any period (the same as `jiesu hotspots report`)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from jiesu.core import clock
 from jiesu.core.errors import PermissionDenied
+from jiesu.core.validators import Day
 from jiesu.directory.permissions import has_perm
 
 from . import detect, services
@@ -39,11 +40,11 @@ class SimilarOut(Schema):
 
 
 class HotspotsIn(Schema):
-    start: date  # 开始日期
-    end: date  # 结束日期（含当天）
-    baseline_days: int = services.BASELINE_DAYS
-    min_count: int = detect.MIN_COUNT
-    limit: int = 20
+    start: Day  # 开始日期
+    end: Day  # 结束日期（含当天）
+    baseline_days: int = Field(services.BASELINE_DAYS, ge=0, le=366)
+    min_count: int = Field(detect.MIN_COUNT, ge=2, le=10_000)
+    limit: int = Field(20, ge=1, le=100)
 
 
 class HotspotOut(Schema):
@@ -87,5 +88,5 @@ def hotspots(request, params: Query[HotspotsIn]):
         raise PermissionDenied("您无权查看热点", code="hotspots_forbidden")
     start, end = clock.day_range(params.start, params.end)
     found = services.find_hotspots(start, end, baseline_days=params.baseline_days, min_count=params.min_count,
-                                   limit=min(max(params.limit, 1), 100))
+                                   limit=params.limit)
     return [services.hotspot_row(rank, f) for rank, f in enumerate(found, start=1)]

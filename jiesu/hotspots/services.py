@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
-from jiesu.core.validators import normalize_phone, parse_day
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, normalize_phone, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets.models import Ticket
@@ -469,7 +469,7 @@ def adopt(actor, hotspot_id: int, *, owner: str, due_date: str, title: str = "",
         errors["owner"] = "请选择牵头单位"
     due = parse_day(due_date)
     if due is None:
-        errors["due_date"] = "完成时限格式应为 YYYY-MM-DD"
+        errors["due_date"] = f"完成时限{DATE_FORMAT_MESSAGE}"
     elif due < clock.today():
         errors["due_date"] = "完成时限不能早于今天"
     title = (title or "").strip() or hotspot.topic

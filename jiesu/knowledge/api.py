@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiesu.core.errors import NotFound, PermissionDenied
@@ -20,7 +20,7 @@ router = Router(tags=["知识库"])
 class SearchIn(Schema):
     q: str = ""
     region: str | None = None
-    limit: int = 5
+    limit: int = Field(5, ge=1, le=20)
 
 
 class ArticleOut(Schema):
@@ -133,7 +133,7 @@ def _article(code: str) -> Article:
 def search(request, params: Query[SearchIn]):
     _can_read(request.user)
     region = Region.objects.filter(code=params.region).first() if params.region else None
-    hits = services.search(params.q, region=region, limit=min(max(params.limit, 1), 20), actor=request.user)
+    hits = services.search(params.q, region=region, limit=params.limit, actor=request.user)
     return [{"article": article_out(h.article), "score": round(h.score, 4), "coverage": round(h.coverage, 3),
              "matched": h.matched} for h in hits]
 

@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Q
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from jiesu.core.validators import parse_day
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, in_date_range, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 
@@ -89,8 +89,8 @@ def _clean(data: dict) -> dict:
         if value in (None, ""):
             continue
         parsed = value if isinstance(value, date) else parse_day(value)
-        if parsed is None:
-            errors[name] = f"{label}格式应为 YYYY-MM-DD"
+        if parsed is None or not in_date_range(parsed):
+            errors[name] = f"{label}{DATE_FORMAT_MESSAGE}"
         clean[name] = parsed
     if clean["valid_from"] and clean["valid_until"] and clean["valid_until"] < clean["valid_from"]:
         errors["valid_until"] = "失效日期不能早于生效日期"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import PermissionDenied, ValidationFailed
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant, subtree_ids
@@ -240,10 +241,10 @@ class Filters:
 
 
 def _parse_date(value: str, name: str, label: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationFailed({name: f"{label}格式应为 YYYY-MM-DD：{value}"}) from None
+    day = parse_day(value)
+    if day is None:
+        raise ValidationFailed({name: f"{label}{DATE_FORMAT_MESSAGE}：{value}"})
+    return day
 
 
 def parse_filters(params, *, today: date | None = None) -> Filters:

@@ -1,11 +1,12 @@
 """Ticket endpoints: create, list, detail with history, one POST per workflow action, attachments."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.conf import settings
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import create_model
+from pydantic import Field, create_model
 
 from jiesu.core import clock
 from jiesu.sla import services as sla
@@ -145,8 +146,9 @@ ListParams = create_model(
     "ListParams",
     __base__=Schema,
     **{name: (str, "") for name in TicketFilter.__dataclass_fields__},
-    page=(int, 1),
-    page_size=(int, 20),
+    # Bounded, so that no page number can overflow the database's OFFSET (a 400, not a 500).
+    page=(Annotated[int, Field(ge=1, le=1_000_000)], 1),
+    page_size=(Annotated[int, Field(ge=1, le=100)], 20),
 )
 
 
@@ -220,8 +222,7 @@ def create_ticket(request, payload: TicketIn):
 
 @router.get("", response=TicketPage, summary="工单列表与检索")
 def list_tickets(request, params: Query[ListParams]):
-    page_size = min(max(params.page_size, 1), 100)
-    page = max(params.page, 1)
+    page_size, page = params.page_size, params.page
     queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department", "merged_into", "repeat_of")
     queryset = apply_filter(queryset, TicketFilter.from_mapping(params.dict()))
     # Category names show the full path; pull parents in the same query.

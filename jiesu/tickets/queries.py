@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from jiesu.core import clock
 from jiesu.core.errors import ValidationFailed
-from jiesu.core.validators import parse_day
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.services import subtree_ids
 from jiesu.sla.services import Status as SlaStatus
@@ -41,7 +41,7 @@ class TicketFilter:
 def _day_start(value: str, name: str) -> datetime:
     day = parse_day(value)
     if day is None:
-        raise ValidationFailed({name: "日期格式应为 YYYY-MM-DD"})
+        raise ValidationFailed({name: f"日期{DATE_FORMAT_MESSAGE}"})
     return clock.start_of_day(day)
 
 

@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiesu.core.locks import retry_on_conflict
 from jiesu.core.validators import (
+    in_date_range,
     is_valid_credit_code,
     is_valid_phone,
     normalize_phone,
@@ -167,6 +169,8 @@ def _department(code: Any, field_name: str = "department") -> Department:
 
 
 def _parse_due(value: Any) -> datetime | None:
+    if isinstance(value, date) and not in_date_range(value if not isinstance(value, datetime) else value.date()):
+        return None
     if isinstance(value, datetime):
         return value if timezone.is_aware(value) else timezone.make_aware(value)
     if isinstance(value, date):
@@ -187,7 +191,7 @@ def _parse_due(value: Any) -> datetime | None:
 
 def next_number(at: datetime) -> str:
     """yyyymmdd + 5-digit sequence of that local day, e.g. 2026112200017. Safe under concurrency."""
-    day = timezone.localtime(at).strftime("%Y%m%d")
+    day = clock.local_day(at).strftime("%Y%m%d")
     updated = TicketNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
     if not updated:
         try:
@@ -335,6 +339,7 @@ def _route_new_ticket(ticket) -> None:
         logger.exception("智能派单失败，工单 %s 转人工派单", ticket.number)
 
 
+@retry_on_conflict
 @transaction.atomic
 def create_ticket(*, actor, data: dict) -> Ticket:
     """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结)."""
@@ -687,9 +692,29 @@ def _field_values(ticket) -> dict:
     return {f.name: getattr(ticket, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key}
 
 
+def _lock(actor, number: str, action: Action, payload: dict) -> Ticket:
+    """Lock the ticket, and the 母单 or 子单 the action will also change, in one order (by id) and one statement,
+    so that two actions on the same pair (A into B while B into A, an unmerge while the 母单 answers) wait for
+    each other instead of deadlocking."""
+    if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY):
+        return access.access_ticket(actor, number, for_update=True)
+    ticket = access.access_ticket(actor, number)
+    if action == Action.MERGE:
+        others = Ticket.objects.filter(number=_text(payload.get("parent")))
+    elif action == Action.UNMERGE:
+        others = Ticket.objects.filter(pk=ticket.merged_into_id)
+    else:
+        others = ticket.merged_children.filter(state=State.MERGED)
+    ids = {ticket.pk, *others.values_list("pk", flat=True)}
+    list(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    return access.access_ticket(actor, number, for_update=True)
+
+
+@retry_on_conflict
 @transaction.atomic
 def perform(number: str, action: str, *, actor, **payload) -> Ticket:
-    """Apply one workflow action to the ticket with this number, as `actor`. Returns the saved ticket."""
+    """Apply one workflow action to the ticket with this number, as `actor`. Returns the saved ticket.
+    A deadlock or serialization failure is tried again, then refused with a 409 (`concurrent_update`)."""
     try:
         action = Action(action)
     except ValueError:
@@ -698,7 +723,7 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
         raise ValidationFailed({"action": "登记请使用 create_ticket"})
     if not TRANSITIONS[action].manual:
         raise ValidationFailed({"action": f"“{action.label}”随母单答复自动完成，不能单独执行"})
-    ticket = access.access_ticket(actor, number, for_update=True)
+    ticket = _lock(actor, number, action, payload)
     try:
         transition = transition_for(ticket.state, action)
     except TransitionNotAllowed as exc:

@@ -1,20 +1,20 @@
 import json
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from jiesu.core import clock
 from jiesu.core.errors import ServiceError
 from jiesu.core.locks import exclusive
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, parse_day
 from jiesu.hotspots import detect, services
 from jiesu.hotspots.models import HotspotRun
 
 
 def _day(value: str, name: str):
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise CommandError(f"{name} 格式应为 YYYY-MM-DD：{value}") from None
+    day = parse_day(value)
+    if day is None:
+        raise CommandError(f"{name} 日期{DATE_FORMAT_MESSAGE}：{value}")
+    return day
 
 
 class Command(BaseCommand):

@@ -1,0 +1,86 @@
+"""One guard at the edge for every page, API call and Open311 request.
+
+Text that no column can store (a NUL, which PostgreSQL refuses, or a UTF-16 surrogate standing alone, which a JSON
+"\\ud800" escape produces and no encoder can write) is answered 400 before any view runs, in the format of the
+part of the site it was sent to. Views and services can then take every string they are given as storable.
+"""
+
+import json
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.views.defaults import bad_request
+
+from .validators import is_storable_text
+
+MESSAGE = "提交的内容含有无法保存的字符（如空字符或不成对的代理字符），请删除后重试"
+
+
+def _unstorable(value, name: str = "") -> str | None:
+    """The name of the first field (dotted for nested JSON) holding unstorable text, or None."""
+    if isinstance(value, str):
+        return None if is_storable_text(value) else (name or "body")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(str(key), name) or _unstorable(item, f"{name}.{key}" if name else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{name}.{index}" if name else str(index))
+            if found:
+                return found
+    return None
+
+
+def _in_query_dict(query) -> str | None:
+    for key, values in query.lists():
+        found = _unstorable(key, "query") or next((key for v in values if not is_storable_text(v)), None)
+        if found:
+            return found
+    return None
+
+
+def find_unstorable(request) -> str | None:
+    """The field of this request that holds unstorable text, "path" for the URL, or None when all is well."""
+    if not is_storable_text(request.path):
+        return "path"
+    found = _in_query_dict(request.GET)
+    if found or request.method in ("GET", "HEAD", "OPTIONS"):
+        return found
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            return _unstorable(json.loads(request.body or b"null"))
+        except ValueError:
+            return None  # not JSON at all: the API's parser answers that
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            found = _in_query_dict(request.POST)
+            return found or next((key for key, f in request.FILES.items() if not is_storable_text(f.name or "")),
+                                 None)
+        except Exception:  # noqa: BLE001 - a body Django cannot parse (too big, malformed) is the view's to refuse
+            return None
+    return None
+
+
+class RejectUnstorableText:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = find_unstorable(request)
+        if field is None:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "invalid_text", "message": MESSAGE, "fields": {field: "含有无法保存的字符"}},
+                                status=400, json_dumps_params={"ensure_ascii": False})
+        if request.path.startswith("/open311/"):
+            from jiesu.open311.formats import error
+
+            return error("xml" if request.path.endswith(".xml") else "json", 400, MESSAGE)
+        try:
+            return render(request, "400.html", {"message": MESSAGE}, status=400)
+        except TemplateDoesNotExist:
+            return bad_request(request, ValueError(MESSAGE))
