@@ -1,7 +1,6 @@
 """Hotspot pages: the ranked list with drill-down and Excel, 每月一题 candidates and governance items, and the
 similar-request panel of the intake form. Thin: services do the work and the permission checks."""
 
-from io import BytesIO
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +14,7 @@ from openpyxl import Workbook
 from jiesu.core.errors import ServiceError
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
-from jiesu.kpi.excel import sheet, xlsx_response
+from jiesu.kpi.excel import save, sheet, xlsx_response
 
 from . import services
 from .models import GovernanceItem, Hotspot, HotspotRun
@@ -87,9 +86,7 @@ def export(request, run_id):
     sheet(ws, ["排名", "热点", "件数", "对比期件数", "增长", "点赞", "热度", "涉及区划", "首次出现", "最近出现",
                "代表性工单"], rows, {4: "0%", 6: "0.0", 8: "yyyy-mm-dd hh:mm", 9: "yyyy-mm-dd hh:mm"},
           {1: 40, 7: 24, 8: 18, 9: 18, 10: 48})
-    out = BytesIO()
-    book.save(out)
-    return xlsx_response(out.getvalue(), f"热点排行_{run.start:%Y%m%d}-{run.end:%Y%m%d}.xlsx")
+    return xlsx_response(save(book), f"热点排行_{run.start:%Y%m%d}-{run.end:%Y%m%d}.xlsx")
 
 
 @login_required

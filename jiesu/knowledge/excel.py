@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from jiesu.core.errors import ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
-from jiesu.kpi.excel import sheet
+from jiesu.kpi.excel import save, sheet
 
 from . import services
 from .models import Article
@@ -29,9 +29,7 @@ def export(articles=None) -> bytes:
     ws = book.active
     ws.title = "知识库"
     sheet(ws, COLUMNS, rows, {9: "yyyy-mm-dd", 10: "yyyy-mm-dd"}, {1: 30, 2: 30, 3: 60, 4: 30})
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return save(book)
 
 
 def _cell(value) -> str:

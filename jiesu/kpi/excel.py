@@ -45,7 +45,24 @@ def ranking_rows(rows: list[dict]) -> tuple[list[str], list[list], dict[int, str
     return headers, body, formats
 
 
+# A cell that starts like this is run as a formula by spreadsheet programs (=HYPERLINK(...), =cmd|...): titles,
+# contents and answers come from citizens and partners.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(workbook: Workbook) -> None:
+    """Every text cell stays text: typed as a string and marked with Excel's quote prefix, never a formula."""
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and (cell.data_type == "f" or cell.value.startswith(FORMULA_STARTS)):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def save(workbook: Workbook) -> bytes:
+    """The workbook as .xlsx bytes: every export goes through here, so none carries a live formula."""
+    neutralise(workbook)
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from jiesu.core import clock
 from jiesu.core.errors import ServiceError
+from jiesu.core.masking import mask_text
 from jiesu.core.tokens import user_for_key
 from jiesu.core.validators import parse_day, parse_moment
 from jiesu.directory.models import Category
@@ -221,19 +222,9 @@ def _iso(value: datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
 def redact(text: str, ticket: Ticket) -> str:
-    """Free text as published: no phone numbers, ID numbers, e-mail addresses or the caller's name."""
-    text = _ID_NUMBER.sub("**********", text)
-    text = _EMAIL.sub("***@***", text)
-    text = _PHONE.sub("********", text)
-    if len(ticket.caller_name) >= 2:
-        text = text.replace(ticket.caller_name, ticket.caller_name[0] + "**")
-    return text
+    """Free text as published: personal data masked (jiesu.core.masking), the caller's name included."""
+    return mask_text(text, names=[ticket.caller_name])
 
 
 def _coordinate(value) -> float | None:

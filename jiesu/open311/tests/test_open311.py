@@ -208,7 +208,18 @@ def test_outputs_never_carry_the_callers_identity(client, world, partner):
                 for secret in (SECRET_NAME, SECRET_PHONE, SECRET_EMAIL, SECRET_ID, "明月"):
                     assert secret not in body, (path, fmt, secret)
     published = client.get(f"{BASE}/requests/{number}.json").json()[0]
-    assert "欧**" in published["description"] and "路灯已修复" in published["status_notes"]
+    assert "欧***" in published["description"] and "路灯已修复" in published["status_notes"]
+
+
+def test_phones_and_ids_in_every_form_are_masked_in_the_feed(client, world, partner):
+    _, key = partner
+    said = "+8613912345678；138-0013-8001；139 1234 5679；１３８００１３８００２；旧证110101900307851；+86 137 0013 7001"
+    number = _post(client, key, description=f"路灯不亮，联系{said}").json()[0]["service_request_id"]
+    for fmt in ("json", "xml"):
+        body = client.get(f"{BASE}/requests/{number}.{fmt}").content.decode()
+        digits = "".join(c for c in body.translate({0xFF10 + i: str(i) for i in range(10)}) if c.isdigit())
+        for secret in ("13912345678", "13800138001", "13912345679", "13800138002", "110101900307851", "13700137001"):
+            assert secret not in digits, (fmt, secret)
 
 
 def test_address_precision(client, world, partner, settings):
