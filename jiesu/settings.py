@@ -4,6 +4,7 @@ See `.env.example` for the full list. With no DATABASE_URL jiesu uses SQLite in 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,12 +23,18 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
+DEMO = env_bool("JIESU_DEMO")
 
+# Only the demo may run on the public demo key; anywhere else a real key (50+ characters, not blank) is required,
+# DEBUG or not: sessions, password resets and CSRF tokens are signed with it.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and not env_bool("JIESU_DEMO"):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or set JIESU_DEMO=1 for the demo).")
+if not SECRET_KEY.strip():
+    if not DEMO:
+        raise ImproperlyConfigured("SECRET_KEY must be set (50+ random characters); only JIESU_DEMO=1 runs without one.")
     SECRET_KEY = "jiesu-insecure-demo-key-never-use-in-production"
+elif len(SECRET_KEY.strip()) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured("SECRET_KEY is too weak: use 50+ random characters, e.g. "
+                               "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
@@ -52,6 +59,7 @@ INSTALLED_APPS = [
     "jiesu.open311",
     "jiesu.hotspots",
     "jiesu.knowledge",
+    "axes",  # after the apps: its checks and signals see the whole project
 ]
 
 MIDDLEWARE = [
@@ -65,6 +73,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into its answer
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address before the password
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "jiesu.urls"
@@ -103,8 +117,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after JIESU_LOGIN_FAILURE_LIMIT failures in a row an account, and separately an
+# address, is refused for JIESU_LOGIN_COOLOFF_MINUTES. A centre whose operators all reach jiesu from one address
+# can lock by account only: JIESU_LOGIN_LOCKOUT_BY=username.
+AXES_FAILURE_LIMIT = int(os.environ.get("JIESU_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JIESU_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [p.strip() for p in os.environ.get("JIESU_LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
+                           if p.strip()]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 if env_bool("JIESU_FAST_PASSWORD_HASHER"):
     # Tests and benchmarks only: MD5 keeps logins cheap.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -180,6 +208,25 @@ if not (JIESU_DUPLICATE_WINDOW_DAYS > 0 and 0 <= JIESU_DUPLICATE_SHOW <= JIESU_D
 
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
+
+# HTTPS in production (behind nginx): JIESU_HTTPS=1 redirects to https, marks session and CSRF cookies Secure and
+# sends HSTS (JIESU_HSTS_SECONDS, one year by default). JIESU_PROXY_SSL_HEADER names the header the proxy sets,
+# e.g. X-Forwarded-Proto, so Django knows a request came over https.
+JIESU_HTTPS = env_bool("JIESU_HTTPS")
+SECURE_SSL_REDIRECT = JIESU_HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = JIESU_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("JIESU_HSTS_SECONDS", "31536000")) if JIESU_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = JIESU_HTTPS and env_bool("JIESU_HSTS_PRELOAD", True)
+_proxy_header = os.environ.get("JIESU_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    # Behind the proxy, the caller's address for login throttling is the one the proxy adds.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {
     "version": 1,
