@@ -203,6 +203,10 @@ if not (JIESU_DUPLICATE_WINDOW_DAYS > 0 and 0 <= JIESU_DUPLICATE_SHOW <= JIESU_D
         "JIESU_DUPLICATE_WINDOW_DAYS must be positive and 0 ≤ JIESU_DUPLICATE_SHOW ≤ JIESU_DUPLICATE_FLAG ≤ 1"
     )
 
+# Knowledge base: questions that found nothing are kept (masked) this many days, then `jiesu knowledge purge-misses`
+# forgets them.
+JIESU_KNOWLEDGE_MISS_RETENTION_DAYS = int(os.environ.get("JIESU_KNOWLEDGE_MISS_RETENTION_DAYS", "180"))
+
 # Routing: auto-dispatch tickets whose predicted department has at least this probability (0–1).
 # Unset or empty: off (the default); `make demo` turns it on.
 

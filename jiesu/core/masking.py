@@ -44,8 +44,12 @@ _NAME_BEFORE_TITLE = re.compile(f"({_HAN})({_HAN}{{1,2}})(?={_TITLES})")
 _NAME_AFTER_LABEL = re.compile(
     f"((?:来电人|联系人|诉求人|反映人|投诉人|举报人|姓名|户主|业主)[是为:：\\s]*)({_HAN})({_HAN}{{1,3}})(?!{_TITLES})"
 )
-# Words that follow a label but are not names ("联系人电话", "来电人反映").
-_NOT_NAMES = ("电话", "手机", "反映", "称", "表示", "要求", "希望", "说", "来电", "本人", "家属", "不详", "未知", "匿名")
+# "我是王建国，电话…": a self-introduction followed by a pause, a number or the next thing said.
+_SELF_NAMED = re.compile(f"((?:我是|我叫|我姓名是|本人)[:：\\s]*)({_HAN})({_HAN}{{1,2}})(?=电话|手机|联系|身份证|住|家住|[，,。；;\\s\\d])")
+# Words that follow a label but are not names ("联系人电话", "来电人反映", "我是业主").
+_NOT_NAMES = ("电话", "手机", "反映", "称", "表示", "要求", "希望", "说", "来电", "本人", "家属", "不详", "未知", "匿名",
+              "业主", "居民", "住户", "租户", "村民", "市民", "家长", "学生", "老师", "司机", "患者", "商户", "员工",
+              "工人", "职工", "退休", "残疾", "外地", "本地", "这里", "这个", "该", "小区", "附近", "楼上", "楼下")
 
 
 def _stars(n: int) -> str:
@@ -98,6 +102,7 @@ def mask_text(text: str, *, names: tuple[str, ...] | list[str] = ()) -> str:
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(name, mask_name(name))
     text = _NAME_AFTER_LABEL.sub(_label_name, text)
+    text = _SELF_NAMED.sub(_label_name, text)
     text = _NAME_BEFORE_TITLE.sub(lambda m: m.group(1) + _stars(len(m.group(2))), text)
     return text
 

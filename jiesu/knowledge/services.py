@@ -12,11 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jiesu.core.masking import mask_text
 from jiesu.core.validators import DATE_FORMAT_MESSAGE, in_date_range, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
@@ -255,11 +257,12 @@ def _synonyms() -> list[list[str]]:
     return [g.word_list() for g in SynonymGroup.objects.all()]
 
 
-def search(query: str, *, region: Region | None = None, limit: int = 5, actor=None, record_miss: bool = True,
+def search(query: str, *, region: Region | None = None, limit: int = 5, actor=None, record_miss: bool = False,
            category: Category | None = None) -> list[Hit]:
     """The published, in-force articles that answer `query`, best first, each with the words it matched; an
-    article must contain most of the question's words (MIN_COVERAGE, directly or by a synonym). A question that finds
-    nothing is recorded as a search miss (for the departments to write it)."""
+    article must contain most of the question's words (MIN_COVERAGE, directly or by a synonym). With
+    `record_miss` (an explicit search: the knowledge page, the API), a question that finds nothing is recorded,
+    masked, as a search miss for the departments to write it; what an operator types on a call never is."""
     query = (query or "").strip()[:500]
     asked = S.words(query)
     if not asked:
@@ -285,15 +288,54 @@ def search(query: str, *, region: Region | None = None, limit: int = 5, actor=No
     # More of the question answered first, then the database's rank (which on PostgreSQL ignores rarity).
     hits = sorted(hits, key=lambda h: (-h.coverage, -h.score))[:limit]
     if not hits and record_miss:
-        SearchMiss.objects.create(query=query[:200], normalized=" ".join(asked)[:200], user=actor,
+        masked = mask_text(query)
+        SearchMiss.objects.create(query=masked[:200], normalized=" ".join(S.words(masked))[:200], user=actor,
                                   category=category, created_at=clock.now())
     return hits
 
 
-def misses(*, since: date | None = None, limit: int = 50) -> list[dict]:
-    """The questions that found nothing, most asked first."""
+def can_see_misses(user) -> bool:
+    return has_perm(user, "knowledge.edit") or has_perm(user, "knowledge.review")
+
+
+def misses(*, actor, since: date | None = None, limit: int = 50) -> list[dict]:
+    """The questions that found nothing, most asked first: for the people who write and review articles."""
+    if not can_see_misses(actor):
+        raise PermissionDenied("只有知识编写和审核人员可以查看未命中的问题", code="knowledge_forbidden")
     queryset = SearchMiss.objects.all()
     if since is not None:
         queryset = queryset.filter(created_at__date__gte=since)
     return list(queryset.values("normalized").annotate(times=Count("id"), last=Max("created_at"),
                                                         example=Max("query")).order_by("-times", "-last")[:limit])
+
+
+def purge_misses(*, now=None) -> int:
+    """Forget search misses older than JIESU_KNOWLEDGE_MISS_RETENTION_DAYS (run nightly: `jiesu knowledge
+    purge-misses`). Returns how many were deleted."""
+    cutoff = (now or clock.now()) - timedelta(days=settings.JIESU_KNOWLEDGE_MISS_RETENTION_DAYS)
+    deleted, _ = SearchMiss.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# ------------------------------------------------------------------ reading one article
+
+
+def can_see_drafts(user, article: Article) -> bool:
+    """Drafts and versions under review are for the owning department's editors and the reviewers."""
+    return has_perm(user, "knowledge.review") or can_edit(user, article)
+
+
+def readable(user, code: str) -> tuple[Article, list[ArticleVersion]]:
+    """An article and the versions this user may read: everything for its editors and reviewers; for everyone
+    else only what was published (NotFound for an article never published)."""
+    if not has_perm(user, "knowledge.search"):
+        raise PermissionDenied("您无权查阅知识库", code="knowledge_forbidden")
+    article = Article.objects.select_related("owner", "category", "published").filter(code=code).first()
+    if article is None:
+        raise NotFound("知识不存在", code="article_not_found")
+    versions = article.versions.select_related("author", "reviewer")  # newest first
+    if can_see_drafts(user, article):
+        return article, list(versions)
+    if article.published_id is None and article.status != Article.Status.WITHDRAWN:
+        raise NotFound("知识不存在", code="article_not_found")
+    return article, list(versions.filter(status__in=(V.PUBLISHED, V.SUPERSEDED)))

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from jiesu.core.errors import ServiceError
+from jiesu.core.errors import NotFound, ServiceError
 from jiesu.directory.models import Region
 from jiesu.directory.permissions import department_of, has_perm
 
@@ -38,12 +38,12 @@ def suggest(request):
 def index(request):
     _can_read(request.user)
     query = request.GET.get("q", "").strip()
-    hits = services.search(query, actor=request.user, limit=10) if query else []
+    hits = services.search(query, actor=request.user, limit=10, record_miss=True) if query else []
     department = department_of(request.user)
     return render(request, "knowledge/index.html", {
         "query": query, "hits": hits,
         "articles": services.live_articles().select_related("owner")[:200] if not query else [],
-        "misses": services.misses(limit=20),
+        "misses": services.misses(actor=request.user, limit=20) if services.can_see_misses(request.user) else [],
         "expiring": services.expiring(department) if department else [],
         "review_queue": Article.objects.filter(versions__status="submitted").distinct()
         if has_perm(request.user, "knowledge.review") else [],
@@ -54,9 +54,12 @@ def index(request):
 @login_required
 def article(request, code):
     _can_read(request.user)
-    article = Article.objects.select_related("owner", "published").filter(code=code).first()
-    if article is None and code != "new":
-        raise Http404
+    article, versions = None, []
+    if code != "new":
+        try:
+            article, versions = services.readable(request.user, code)
+        except NotFound:
+            raise Http404 from None
     values = {}
     if request.method == "POST":
         values = request.POST.dict()
@@ -68,7 +71,7 @@ def article(request, code):
         else:
             messages.success(request, f"草稿已保存：{version.article.code} 第 {version.number} 版")
             return redirect("knowledge_article", code=version.article.code)
-    latest = article.versions.order_by("-number").first() if article else None
+    latest = versions[0] if versions else None  # newest first
     draft = latest if latest and latest.status in ("draft", "rejected") else None
     source = draft or latest
     if not values and source is not None:
@@ -77,7 +80,7 @@ def article(request, code):
                   "valid_until": source.valid_until or ""}
     return render(request, "knowledge/article.html", {
         "article": article, "latest": latest, "values": values,
-        "versions": article.versions.select_related("author", "reviewer") if article else [],
+        "versions": versions,
         "can_edit": services.can_edit(request.user, article, department_of(request.user)),
         "can_review": has_perm(request.user, "knowledge.review"),
     })

@@ -56,6 +56,7 @@ FORMATS = {
     "name after 来电人": lambda r: (f"来电人{(n := _name(r))}", n if len(n) > 1 else ""),
     "name after 联系人：": lambda r: (f"联系人：{(n := _name(r))}", n),
     "name before 先生": lambda r: (f"{(n := r.choice(SURNAMES) + r.choice(GIVEN) * 1)}先生", n),
+    "name after 我是": lambda r: (f"我是{(n := _name(r))}，", n),
     "name before 女士": lambda r: (f"{(n := r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(GIVEN))}女士", n),
 }
 SENTENCES = [
@@ -78,6 +79,10 @@ INNOCENT = [
     "噪音监测达到75分贝，夜间22点后仍在施工。",
     "张先生反映小区电梯经常停运。",
     "来电人反映路面塌陷约2平方米。",
+    "我是业主，小区物业不作为。",
+    "我是幸福里小区的居民，楼下烧烤店油烟很大。",
+    "本人退休多年，养老金一直没有调整。",
+    "我是外地来的务工人员，工资被拖欠。",
 ]
 
 

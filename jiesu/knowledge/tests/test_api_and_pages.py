@@ -3,7 +3,7 @@
 import pytest
 
 from jiesu.knowledge import services
-from jiesu.knowledge.models import Article
+from jiesu.knowledge.models import Article, SearchMiss
 from jiesu.knowledge.tests.test_knowledge import kb  # noqa: F401 - fixture
 from jiesu.tickets import services as tickets
 from jiesu.tickets.tests.test_api import _as
@@ -56,14 +56,21 @@ def test_pages(world, kb, client):  # noqa: F811
     panel = client.get("/knowledge/suggest/", {"content": "孩子刚出生怎么办医保"}).content.decode()
     assert kb[2] in panel and "用此答复即时办结" in panel
     assert "没有找到" in client.get("/knowledge/suggest/", {"content": "养犬登记在哪里办理呢"}).content.decode()
-    page = client.get("/knowledge/").content.decode()
-    assert "养犬登记" in page  # the miss, for the departments
+    assert not SearchMiss.objects.exists()  # what is typed on a call is not kept
+    client.get("/knowledge/", {"q": "养犬登记在哪里办理呢"})
+    assert "养犬登记" not in client.get("/knowledge/").content.decode()  # operators do not see misses
+    client.force_login(world.handler_a)
+    assert "养犬登记" in client.get("/knowledge/").content.decode()  # the miss, for the departments
+    client.force_login(world.operator)
 
     client.force_login(world.handler_a)
     response = client.post("/knowledge/new/", {"title": "门牌号申请", "answer": "向所在街道申请。", "questions": "门牌怎么办"})
     code = Article.objects.order_by("-id").first().code
     assert response.status_code == 302 and response["Location"].endswith(f"/knowledge/{code}/")
     client.post(f"/knowledge/{code}/submit/")
+    for reader in (world.operator, world.handler_b):  # a draft under review is its department's and reviewers'
+        client.force_login(reader)
+        assert client.get(f"/knowledge/{code}/").status_code == 404
     client.force_login(world.supervisor)
     assert "审核发布" in client.get(f"/knowledge/{code}/").content.decode()
     client.post(f"/knowledge/{code}/approve/")

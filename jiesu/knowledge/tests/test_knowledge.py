@@ -133,9 +133,22 @@ def test_expired_and_withdrawn_articles_drop_out_of_search(world, kb):
 
 
 def test_questions_that_find_nothing_are_recorded(world, kb):
-    assert services.search("养犬登记在哪里办", actor=world.operator) == []
-    services.search("养犬登记在哪里办", actor=world.operator)
-    services.search("社保怎么交", actor=world.operator)  # found: not a miss
+    assert services.search("养犬登记在哪里办", actor=world.operator, record_miss=True) == []
+    services.search("养犬登记在哪里办", actor=world.operator, record_miss=True)
+    services.search("社保怎么交", actor=world.operator, record_miss=True)  # found: not a miss
+    services.search("养猫登记在哪里办", actor=world.operator)  # not an explicit search (the intake panel)
     assert SearchMiss.objects.count() == 2
-    top = services.misses()[0]
+    top = services.misses(actor=world.handler_a)[0]
     assert top["times"] == 2 and "养犬" in top["normalized"]
+
+
+def test_misses_are_masked_kept_from_other_roles_and_forgotten(world, kb):
+    services.search("我是张建国电话13912345678身份证11010119900307851X养犬登记在哪办", actor=world.operator,
+                    record_miss=True)
+    stored = SearchMiss.objects.get()
+    assert "13912345678" not in stored.query and "11010119900307851X" not in stored.query
+    assert "张建国" not in stored.query and "养犬登记" in stored.query
+    with pytest.raises(PermissionDenied):
+        services.misses(actor=world.operator)
+    assert services.purge_misses(now=clock.now() + timedelta(days=179)) == 0
+    assert services.purge_misses(now=clock.now() + timedelta(days=181)) == 1

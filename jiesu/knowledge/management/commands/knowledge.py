@@ -22,10 +22,11 @@ class Command(BaseCommand):
         rem = sub.add_parser("remind", help="列出已失效或将在 N 天内失效的知识，按主管单位")
         rem.add_argument("--days", type=int, default=30)
         rem.add_argument("--json", action="store_true")
+        sub.add_parser("purge-misses", help="删除超过保留期（JIESU_KNOWLEDGE_MISS_RETENTION_DAYS）的未命中问题")
 
     def handle(self, *args, subcommand, **options):
         try:
-            getattr(self, f"_{subcommand}")(options)
+            getattr(self, f"_{subcommand.replace('-', '_')}")(options)
         except ServiceError as exc:
             raise CommandError(exc.full_message()) from None
 
@@ -52,3 +53,6 @@ class Command(BaseCommand):
         for r in rows:
             self.stdout.write(f"{r['owner']}\t{r['code']}\t{r['title']}\t失效日期 {r['valid_until']}")
         self.stdout.write(f"共 {len(rows)} 条已失效或将在 {options['days']} 天内失效")
+
+    def _purge_misses(self, options):
+        self.stdout.write(f"已删除 {services.purge_misses()} 条超过保留期的未命中问题")
