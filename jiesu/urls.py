@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("jiesu.knowledge.urls")),
     path("", include("jiesu.tickets.urls")),
 ]
+
+# Chinese pages with a way on; JSON under /api/, GeoReport errors under /open311/.
+handler400 = "jiesu.core.error_pages.bad_request"
+handler403 = "jiesu.core.error_pages.permission_denied"
+handler404 = "jiesu.core.error_pages.page_not_found"
+handler500 = "jiesu.core.error_pages.server_error"

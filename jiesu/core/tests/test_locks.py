@@ -49,3 +49,20 @@ def test_inside_an_outer_transaction_it_is_a_409_at_once():
     with pytest.raises(Conflict):
         _failing(1, calls)()
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("path, kind", [("/api/v1/tickets", "json"), ("/tickets/", "page")])
+def test_a_conflict_that_escapes_its_service_is_a_409_not_a_500(rf, path, kind):
+    from django.contrib.auth.models import AnonymousUser
+
+    from jiesu.core.middleware import RejectUnstorableText
+
+    request = rf.get(path)
+    request.user = AnonymousUser()
+    try:
+        raise OperationalError("deadlock detected") from _Deadlock()
+    except OperationalError as exc:
+        response = RejectUnstorableText(lambda r: None).process_exception(request, exc)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert ('"concurrent_update"' in body) if kind == "json" else ("操作冲突" in body)

@@ -1,0 +1,98 @@
+"""The site's answers to 400/403/404/500 (handler400… in jiesu/urls.py).
+
+Pages are Chinese, in the site's layout, and always offer a way on: the user's start page `/` (which sends each
+role to its own page) and, for someone not signed in, the login page. A refusal never links to the refused page.
+/api/ keeps its JSON `{code, message, fields}` and /open311/ its GeoReport error list, in JSON or XML, so a
+client never has to parse a web page, whatever went wrong.
+"""
+
+import logging
+
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+
+from .errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+# status → API code, API/Open311 message, page title
+ANSWERS = {
+    400: ("invalid", "请求无效，无法处理", "请求无效"),
+    403: ("forbidden", "无权访问", "无权访问"),
+    404: ("not_found", "请求的资源不存在", "页面不存在"),
+    409: ("concurrent_update", "其他人正在同时处理相关工单，操作未生效，请刷新后重试", "操作冲突"),
+    500: ("server_error", "服务器内部错误，请稍后重试", "系统出错"),
+}
+
+# What a browser shows when even the 500 template cannot be rendered (the template engine itself broke).
+LAST_RESORT = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>系统出错 · 12345热线</title></head>'
+    '<body><h1>系统出错</h1><p>系统处理您的请求时出错，请稍后重试。</p>'
+    '<p><a href="/">返回首页</a> · <a href="/accounts/login/">登录</a></p></body></html>'
+)
+
+
+def _message(exception) -> str:
+    """Only our own refusals carry a message written for people; Django's exceptions carry technical text."""
+    return exception.message if isinstance(exception, ServiceError) else ""
+
+
+def _machine_answer(request, status: int, exception=None) -> HttpResponse | None:
+    """The error in the API's or Open311's own format, or None for a page."""
+    path = request.path
+    code, message, _ = ANSWERS[status]
+    if path.startswith("/api/"):
+        body = {"code": code, "message": message, "fields": {}}
+        if isinstance(exception, ServiceError):
+            body = exception.as_dict()
+        return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    if path.startswith("/open311/"):
+        from jiesu.open311.formats import error
+
+        return error("xml" if path.endswith(".xml") else "json", status, _message(exception) or message)
+    return None
+
+
+def _page(request, status: int, exception) -> HttpResponse:
+    context = {"status": status, "title": ANSWERS[status][2], "message": _message(exception)}
+    try:
+        # With the request: the header, the user's menu and the right way on.
+        body = loader.render_to_string(f"{status}.html", context, request)
+    except Exception:  # noqa: BLE001 - e.g. the database is down and the menu cannot be built
+        logger.exception("the %s page could not be rendered with its context", status)
+        try:
+            body = loader.render_to_string(f"{status}.html", context)
+        except Exception:  # noqa: BLE001
+            return server_error(request, status=status)
+    return HttpResponse(body, status=status)
+
+
+def error_response(request, status: int, exception=None) -> HttpResponse:
+    """The answer for `status` in the format of the part of the site the request went to."""
+    return _machine_answer(request, status, exception) or _page(request, status, exception)
+
+
+def bad_request(request, exception=None):
+    return error_response(request, 400, exception)
+
+
+def permission_denied(request, exception=None):
+    return error_response(request, 403, exception)
+
+
+def page_not_found(request, exception=None):
+    return error_response(request, 404, exception)
+
+
+def server_error(request, status: int = 500):
+    """Must answer whatever broke, the database and the context processors included: 500.html is rendered with
+    no request and queries nothing, and if even that fails, a fixed page is sent."""
+    try:
+        answer = _machine_answer(request, 500)
+        if answer is not None:
+            return answer
+        body = loader.get_template("500.html").render({"status": status})
+    except Exception:  # noqa: BLE001
+        logger.exception("the 500 page could not be rendered")
+        body = LAST_RESORT
+    return HttpResponse(body, status=status)
