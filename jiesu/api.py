@@ -1,12 +1,13 @@
 """The REST API under /api/v1/: one NinjaAPI, token or session auth, errors as {code, message, fields}."""
 
 from django.http import Http404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from jiesu.core.errors import ServiceError
+from jiesu.core.models import ApiToken
 from jiesu.core.tokens import user_for_key
 
 
@@ -14,13 +15,64 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer <key>`; keys are made with `jiesu create-token USER`."""
 
     def authenticate(self, request, token):
-        user = user_for_key(token)
+        user = user_for_key(token, kind=ApiToken.Kind.API)
         if user is not None:
             request.user = user
         return user
 
 
-api = NinjaAPI(
+class ErrorOut(Schema):
+    """Every refusal, whatever its status."""
+
+    code: str  # for programs: invalid, unauthenticated, action_forbidden, ticket_not_found, transition_not_allowed…
+    message: str  # for people, in Chinese
+    fields: dict[str, str]  # field → what is wrong with it, in Chinese; empty when no one field is to blame
+
+
+ERROR_STATUSES = {
+    400: "输入有误：缺少字段、格式不正确、取值无效，或含有无法保存的字符",
+    401: "未登录或API令牌无效",
+    403: "无权执行（会话认证的写操作还需 CSRF 令牌）",
+    404: "不存在或无权查看",
+    409: "对象当前的状态不允许此操作，或与他人同时进行的操作冲突",
+}
+
+# Reads that any signed-in user may call: nothing is checked but visibility, so they never answer 403.
+OPEN_READS = frozenset({"/tickets", "/tickets/{number}", "/directory/departments", "/directory/regions",
+                        "/directory/categories", "/knowledge/cases/{number}"})
+
+
+def refusals(method: str, path: str) -> list[int]:
+    """The 4xx statuses of one operation (`path` below /api/v1). Every operation can answer 400 (refused input,
+    and unstorable text anywhere in a request: core.middleware) and 401. 403: a permission check, and for a POST
+    also the CSRF check of a session. 404: the ticket or article the path names. 409: a POST that changes a
+    ticket or an article, refused in its current state (workflow, review) or for a concurrent change."""
+    statuses = [400, 401]
+    if method == "post" or path not in OPEN_READS:
+        statuses.append(403)
+    if "{" in path:
+        statuses.append(404)
+    if method == "post" and ("{" in path or path == "/tickets"):
+        statuses.append(409)
+    return statuses
+
+
+class JiesuAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja documents only each operation's success; add the refusals, all with the one error body."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        root = (path_prefix if path_prefix is not None else self.get_root_path(path_params or {})).rstrip("/")
+        schema.setdefault("components", {}).setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                for status in refusals(method, path.removeprefix(root)):
+                    operation["responses"].setdefault(status, {"description": ERROR_STATUSES[status],
+                                                               "content": body})
+        return schema
+
+
+api = JiesuAPI(
     title="接诉即办 jiesu API",
     version="1",
     description="12345 接诉即办工单接口。认证：请求头 `Authorization: Bearer <令牌>`，或已登录的会话（需 CSRF）。"
@@ -45,7 +97,8 @@ def on_validation_error(request, exc: NinjaValidationError):
     for error in exc.errors:
         location = [str(p) for p in error.get("loc", ()) if p not in ("body", "payload", "query", "path", "form")]
         name = ".".join(location) or "body"
-        fields[name] = "缺少该字段" if error.get("type") == "missing" else "格式不正确"
+        kind = error.get("type")
+        fields[name] = "缺少该字段" if kind == "missing" else "取值无效" if kind == "literal_error" else "格式不正确"
     return _error(request, 400, "invalid", "提交的内容格式有误，请检查后重试", fields)
 
 

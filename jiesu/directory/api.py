@@ -1,5 +1,7 @@
 from ninja import Router, Schema
 
+from jiesu.core.schemas import choice
+
 from .models import Category, Department, Region
 
 router = Router(tags=["目录"])
@@ -8,7 +10,7 @@ router = Router(tags=["目录"])
 class DepartmentOut(Schema):
     code: str
     name: str
-    kind: str
+    kind: choice(Department.Kind)
     kind_label: str
     parent: str | None
     region: str | None
@@ -18,7 +20,7 @@ class DepartmentOut(Schema):
 class RegionOut(Schema):
     code: str
     name: str
-    level: int
+    level: choice(Region.Level)
     parent: str | None
 
 

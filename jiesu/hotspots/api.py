@@ -7,8 +7,10 @@ from ninja import Field, Query, Router, Schema
 
 from jiesu.core import clock
 from jiesu.core.errors import PermissionDenied
+from jiesu.core.schemas import choice
 from jiesu.core.validators import Day
 from jiesu.directory.permissions import has_perm
+from jiesu.tickets.workflow import State
 
 from . import detect, services
 
@@ -29,7 +31,7 @@ class SimilarIn(Schema):
 class SimilarOut(Schema):
     number: str
     title: str
-    state: str
+    state: choice(State)
     state_label: str
     department: str
     created_at: datetime
@@ -64,7 +66,8 @@ class HotspotOut(Schema):
 
 
 @router.post("/similar", response=list[SimilarOut], summary="相似诉求（登记时查重）",
-             description="与未办结及近 JIESU_DUPLICATE_WINDOW_DAYS 天内登记的诉求比对，按相似度从高到低。")
+             description="与未办结及近 JIESU_DUPLICATE_WINDOW_DAYS 天内登记的诉求比对，按相似度从高到低；"
+                         "只列出您有权查看的工单。")
 def similar(request, payload: SimilarIn):
     if not (has_perm(request.user, "ticket.create") or has_perm(request.user, "ticket.dispatch")):
         raise PermissionDenied("您无权查询相似诉求", code="similar_forbidden")
@@ -77,7 +80,7 @@ def similar(request, payload: SimilarIn):
         {"number": c.number, "title": c.title, "state": c.state, "state_label": c.state_label,
          "department": c.department, "created_at": c.created_at, "score": round(c.score, 4), "flagged": c.flagged,
          "same_caller": c.same_caller, "reasons": c.reasons}
-        for c in services.find_for_text(text, place)
+        for c in services.find_for_text(text, place, user=request.user)
     ]
 
 

@@ -5,14 +5,15 @@ from datetime import date, datetime
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jiesu.core.errors import NotFound, PermissionDenied
+from jiesu.core.errors import PermissionDenied
+from jiesu.core.schemas import InputSchema, choice, required
 from jiesu.directory.models import Region
 from jiesu.directory.permissions import has_perm
 from jiesu.kpi.excel import xlsx_response
 from jiesu.tickets import access
 
 from . import cases, excel, services
-from .models import Article
+from .models import Article, ArticleVersion
 
 router = Router(tags=["知识库"])
 
@@ -35,7 +36,7 @@ class ArticleOut(Schema):
     regions: list[str]
     valid_from: date | None
     valid_until: date | None
-    status: str
+    status: choice(Article.Status)
     version: int | None
 
 
@@ -48,7 +49,7 @@ class HitOut(Schema):
 
 class VersionOut(Schema):
     number: int
-    status: str
+    status: choice(ArticleVersion.Status)
     title: str
     questions: list[str]
     answer: str
@@ -64,10 +65,11 @@ class ArticleDetailOut(ArticleOut):
     versions: list[VersionOut]
 
 
-class DraftIn(Schema):
-    title: str | None = None
+class DraftIn(InputSchema):
+    # The whole content of the draft: title and answer are always required (services._clean).
+    title: required(str) = None
     questions: list[str] | None = None
-    answer: str | None = None
+    answer: required(str) = None
     basis: str | None = None
     tags: list[str] | None = None
     category: str | None = None
@@ -110,8 +112,9 @@ def article_out(a: Article) -> dict:
     }
 
 
-def _detail(a: Article) -> dict:
-    versions = a.versions.select_related("author", "reviewer")
+def _detail(user, code: str) -> dict:
+    """An article with the versions this user may read (drafts only for its editors and the reviewers)."""
+    a, versions = services.readable(user, code)
     return {**article_out(a), "versions": [
         {"number": v.number, "status": v.status, "title": v.title, "questions": v.questions, "answer": v.answer,
          "basis": v.basis, "author": v.author.username, "created_at": v.created_at,
@@ -121,11 +124,6 @@ def _detail(a: Article) -> dict:
     ]}
 
 
-def _article(code: str) -> Article:
-    article = Article.objects.select_related("owner", "category", "published").filter(code=code).first()
-    if article is None:
-        raise NotFound("知识不存在", code="article_not_found")
-    return article
 
 
 @router.get("/search", response=list[HitOut], summary="检索知识",
@@ -133,7 +131,7 @@ def _article(code: str) -> Article:
 def search(request, params: Query[SearchIn]):
     _can_read(request.user)
     region = Region.objects.filter(code=params.region).first() if params.region else None
-    hits = services.search(params.q, region=region, limit=params.limit, actor=request.user)
+    hits = services.search(params.q, region=region, limit=params.limit, actor=request.user, record_miss=True)
     return [{"article": article_out(h.article), "score": round(h.score, 4), "coverage": round(h.coverage, 3),
              "matched": h.matched} for h in hits]
 
@@ -148,40 +146,43 @@ def articles(request):
 @router.get("/articles/{code}", response=ArticleDetailOut, summary="知识详情（含全部版本）")
 def article(request, code: str):
     _can_read(request.user)
-    return _detail(_article(code))
+    return _detail(request.user, code)
 
 
 @router.post("/articles", response={201: ArticleDetailOut}, summary="新建知识（草稿）")
 def create(request, payload: DraftIn):
     version = services.save_draft(actor=request.user, data=payload.dict(exclude_none=True), owner=payload.owner or "")
-    return Status(201, _detail(_article(version.article.code)))
+    return Status(201, _detail(request.user, version.article.code))
 
 
 @router.post("/articles/{code}/draft", response=ArticleDetailOut, summary="修改知识（草稿；已发布的知识另起新版本）")
 def draft(request, code: str, payload: DraftIn):
     services.save_draft(actor=request.user, code=code, data=payload.dict(exclude_none=True))
-    return _detail(_article(code))
+    return _detail(request.user, code)
 
 
 @router.post("/articles/{code}/submit", response=ArticleDetailOut, summary="提交审核")
 def submit(request, code: str):
     services.submit(actor=request.user, code=code)
-    return _detail(_article(code))
+    return _detail(request.user, code)
 
 
 @router.post("/articles/{code}/review", response=ArticleDetailOut, summary="审核：发布或退回")
 def review(request, code: str, payload: ReviewIn):
     services.review(actor=request.user, code=code, approve=payload.approve, note=payload.note or "")
-    return _detail(_article(code))
+    return _detail(request.user, code)
 
 
 @router.post("/articles/{code}/withdraw", response=ArticleDetailOut, summary="撤回已发布的知识")
 def withdraw(request, code: str):
     services.withdraw(actor=request.user, code=code)
-    return _detail(_article(code))
+    return _detail(request.user, code)
 
 
-@router.get("/export.xlsx", summary="导出已发布的知识（Excel）")
+@router.get("/export.xlsx", summary="导出已发布的知识（Excel）", openapi_extra={"responses": {200: {
+    "description": "Excel 文件",
+    "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}}}})
 def export_xlsx(request):
     _can_read(request.user)
     return xlsx_response(excel.export(), "知识库.xlsx")
@@ -209,10 +210,9 @@ class CaseOut(Schema):
             description="与该工单最相似、已办结且已解决（或政策解释）的历史工单，附答复与承办单位。")
 def similar_cases(request, number: str):
     ticket = access.access_ticket(request.user, number)
-    return [c.__dict__ for c in cases.similar_to(ticket)]
+    return [c.__dict__ for c in cases.similar_to(ticket, user=request.user)]
 
 
 @router.get("/misses", response=list[MissOut], summary="未命中的问题（按次数）")
 def misses(request):
-    _can_read(request.user)
-    return services.misses()
+    return services.misses(actor=request.user)

@@ -3,6 +3,10 @@
 from datetime import date
 
 from ninja import Query, Router, Schema
+from pydantic import create_model
+
+from jiesu.core.schemas import choice
+from jiesu.tickets.models import Channel, Kind
 
 from . import services
 from .definitions import COUNTS, RATES
@@ -11,20 +15,26 @@ router = Router(tags=["考核指标"])
 
 
 class SliceIn(Schema):
-    period: str | None = None  # day/week/month/quarter/year (with `at`) or custom (with from/to)
+    # Choices take the code; empty is the same as absent (this month, every channel and kind).
+    period: choice(services.PERIODS, blank=True) | None = None  # day…year with `at`, or custom with start/end
     at: str | None = None
     start: str | None = None
     end: str | None = None
     department: str | None = None
     region: str | None = None
     category: str | None = None
-    channel: str | None = None
-    kind: str | None = None
+    channel: choice(Channel, blank=True) | None = None
+    kind: choice(Kind, blank=True) | None = None
+
+
+# Every count and rate is always there, by the names definitions.py gives them; a rate is null with nothing to count.
+CountsOut = create_model("CountsOut", __base__=Schema, **{name: (int, ...) for name in COUNTS})
+RatesOut = create_model("RatesOut", __base__=Schema, **{name: (float | None, ...) for name in [*RATES, "score"]})
 
 
 class Figures(Schema):
-    counts: dict[str, int]
-    rates: dict[str, float | None]
+    counts: CountsOut
+    rates: RatesOut
 
 
 class SummaryOut(Figures):

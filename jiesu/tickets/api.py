@@ -9,12 +9,25 @@ from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
 from jiesu.core import clock
+from jiesu.core.schemas import InputSchema, choice, required
 from jiesu.sla import services as sla
+from jiesu.sla.models import Clock
 
 from . import access, services
-from .models import Ticket
+from .models import (
+    Attachment,
+    CallbackStatus,
+    Channel,
+    ContactMethod,
+    InvalidReason,
+    Kind,
+    ReplyResult,
+    Satisfaction,
+    Ticket,
+    Urgency,
+)
 from .queries import TicketFilter, apply_filter
-from .workflow import Action
+from .workflow import TRANSITIONS, Action, LinkEvent, State, SystemEvent
 
 router = Router(tags=["工单"])
 
@@ -24,15 +37,17 @@ class Ref(Schema):
     name: str
 
 
-class TicketIn(Schema):
-    # Everything optional at the schema level: the service checks and answers in Chinese.
-    channel: str | None = None
-    kind: str | None = None
-    urgency: str | None = None
+class TicketIn(InputSchema):
+    # Only content is always required; the service checks every field (caller_phone on phone channels, lengths,
+    # codes) and answers in Chinese. Choices take the code or the Chinese label; empty or null is the default.
+    channel: choice(Channel, labels=True, blank=True) | None = None
+    kind: choice(Kind, labels=True, blank=True) | None = None
+    urgency: choice(Urgency, labels=True, blank=True) | None = None
     title: str | None = None
-    content: str | None = None
+    content: required(str) = None
     caller_name: str | None = None
     caller_phone: str | None = None
+    caller_confidential: bool | None = None  # 来电人要求保密 (every 举报 is): departments see neither name nor phone
     enterprise_name: str | None = None
     credit_code: str | None = None
     address: str | None = None
@@ -47,18 +62,19 @@ class TicketIn(Schema):
 
 class TicketOut(Schema):
     number: str
-    channel: str
+    channel: choice(Channel)
     channel_label: str
-    kind: str
+    kind: choice(Kind)
     kind_label: str
-    urgency: str
+    urgency: choice(Urgency)
     urgency_label: str
-    state: str
+    state: choice(State)
     state_label: str
     title: str
     content: str
     caller_name: str
     caller_phone: str
+    caller_confidential: bool
     enterprise_name: str
     credit_code: str
     address: str
@@ -81,12 +97,12 @@ class TicketOut(Schema):
     contact_due_at: datetime | None
     reply_due_at: datetime | None
     callback_due_at: datetime | None
-    sla_status: str | None  # worst running clock: normal / warning / overdue; null when no clock runs
-    sla_clock: str | None  # which clock that is: sign / contact / reply / callback
+    sla_status: choice(sla.Status.LABELS) | None  # the worst running clock's status; null when no clock runs
+    sla_clock: choice(Clock) | None  # which clock that is
     reply_text: str
-    reply_result: str
-    callback_status: str
-    satisfaction: str
+    reply_result: choice(ReplyResult, blank=True)
+    callback_status: choice(CallbackStatus, blank=True)
+    satisfaction: choice(Satisfaction, blank=True)
     resolved: bool | None
     merged_into: str | None  # 母单编号 when this ticket is a 子单
     repeat_of: str | None  # 重复来电: the same caller's earlier ticket about the same matter
@@ -96,7 +112,7 @@ class TicketOut(Schema):
 class DuplicateOut(Schema):
     number: str
     title: str
-    state: str
+    state: choice(State)
     score: float
     flagged: bool  # 疑似重复 (score ≥ JIESU_DUPLICATE_FLAG); otherwise only similar
     same_caller: bool
@@ -104,10 +120,10 @@ class DuplicateOut(Schema):
 
 
 class EventOut(Schema):
-    action: str
+    action: choice(Action, SystemEvent, LinkEvent)  # the sweep's and 并单's entries are not actions
     action_label: str
-    from_state: str
-    to_state: str
+    from_state: choice(State, blank=True)  # blank for 登记
+    to_state: choice(State)
     actor: str  # the person, or 系统（时限监控） for entries the time-limit sweep wrote
     by_system: bool
     actor_department: str | None
@@ -122,12 +138,12 @@ class AttachmentOut(Schema):
     name: str
     size: int
     content_type: str
-    purpose: str
+    purpose: choice(Attachment.Purpose)
     uploaded_at: datetime
 
 
 class TicketDetailOut(TicketOut):
-    allowed_actions: list[str]
+    allowed_actions: list[choice(Action)]
     merged_children: list[str]
     duplicates: list[DuplicateOut]
     events: list[EventOut]
@@ -142,10 +158,13 @@ class TicketPage(Schema):
 
 
 # Query parameters: the shared TicketFilter fields (one definition for the API and the pages) plus paging.
+# Choice filters take the code only; empty is no filter.
+FILTER_CHOICES = {"state": State, "kind": Kind, "channel": Channel, "sla": sla.Status.LABELS}
 ListParams = create_model(
     "ListParams",
     __base__=Schema,
-    **{name: (str, "") for name in TicketFilter.__dataclass_fields__},
+    **{name: (choice(FILTER_CHOICES[name], blank=True) if name in FILTER_CHOICES else str, "")
+       for name in TicketFilter.__dataclass_fields__},
     # Bounded, so that no page number can overflow the database's OFFSET (a 400, not a 500).
     page=(Annotated[int, Field(ge=1, le=1_000_000)], 1),
     page_size=(Annotated[int, Field(ge=1, le=100)], 20),
@@ -159,7 +178,9 @@ def _ref(obj) -> dict | None:
     return {"code": obj.code, "name": name}
 
 
-def ticket_out(t: Ticket) -> dict:
+def ticket_out(t: Ticket, linked: set[int]) -> dict:
+    """One ticket; `linked` holds the ids of other tickets the reader may see (a 母单 or earlier call named only
+    if it is among them: access.linked_visible)."""
     worst = sla.worst_clock(t, clock.now())
     return {
         **{f: getattr(t, f) for f in TicketOut.model_fields if hasattr(t, f) and not f.endswith("_label")},
@@ -174,21 +195,24 @@ def ticket_out(t: Ticket) -> dict:
         "lng": float(t.lng) if t.lng is not None else None,
         "sla_status": worst.status if worst else None,
         "sla_clock": worst.clock if worst else None,
-        "merged_into": t.merged_into.number if t.merged_into_id else None,
-        "repeat_of": t.repeat_of.number if t.repeat_of_id else None,
+        "merged_into": t.merged_into.number if t.merged_into_id in linked else None,
+        "repeat_of": t.repeat_of.number if t.repeat_of_id in linked else None,
     }
 
 
 def ticket_detail(t: Ticket, user) -> dict:
-    events = t.events.select_related("actor", "actor_department", "department")
+    events = list(t.events.select_related("actor", "actor_department", "department"))
+    children = list(t.merged_children.order_by("id"))
+    linked = access.visible_ids(user, [t.merged_into_id, t.repeat_of_id, *(c.pk for c in children)])
+    numbers = access.visible_numbers(user, [n for e in events for n in access.linked_numbers(e.data)])
     return {
-        **ticket_out(t),
+        **ticket_out(t, linked),
         "allowed_actions": [tr.action.value for tr in access.actions_for(user, t)],
-        "merged_children": list(t.merged_children.order_by("id").values_list("number", flat=True)),
+        "merged_children": [c.number for c in children if c.pk in linked],
         "duplicates": [
             {"number": m.other.number, "title": m.other.title, "state": m.other.state, "score": m.score,
              "flagged": m.score >= settings.JIESU_DUPLICATE_FLAG, "same_caller": m.same_caller, "reasons": m.reasons}
-            for m in t.duplicate_matches.select_related("other")
+            for m in access.duplicates_for(user, t)
         ],
         "events": [
             {
@@ -201,13 +225,18 @@ def ticket_detail(t: Ticket, user) -> dict:
                 "actor_department": e.actor_department.name if e.actor_department else None,
                 "department": _ref(e.department),
                 "note": e.note,
-                "data": e.data,
+                "data": access.without_hidden_numbers(e.data, numbers),
                 "created_at": e.created_at,
             }
             for e in events
         ],
         "attachments": list(t.attachments.values("id", "name", "size", "content_type", "purpose", "uploaded_at")),
     }
+
+
+def _shown(user, ticket: Ticket) -> Ticket:
+    """One ticket as this user may see its caller (tickets.access.shown); a handling unit's view is logged."""
+    return access.shown(user, ticket, detail=True, via="api")
 
 
 def _load(number: str, user) -> Ticket:
@@ -217,7 +246,8 @@ def _load(number: str, user) -> Ticket:
 @router.post("", response={201: TicketDetailOut}, summary="登记诉求")
 def create_ticket(request, payload: TicketIn):
     ticket = services.create_ticket(actor=request.auth, data=payload.dict(exclude_none=True))
-    return Status(201, ticket_detail(_load(ticket.number, request.auth), request.auth))
+    # Whoever registered a ticket reads it back in the answer, whatever the lists would show them later.
+    return Status(201, ticket_detail(_shown(request.auth, Ticket.objects.get(pk=ticket.pk)), request.auth))
 
 
 @router.get("", response=TicketPage, summary="工单列表与检索")
@@ -228,93 +258,61 @@ def list_tickets(request, params: Query[ListParams]):
     # Category names show the full path; pull parents in the same query.
     queryset = queryset.select_related("category__parent__parent")
     count = queryset.count()
-    rows = queryset[(page - 1) * page_size : page * page_size]
-    return {"count": count, "page": page, "page_size": page_size, "results": [ticket_out(t) for t in rows]}
+    rows = list(queryset[(page - 1) * page_size : page * page_size])
+    linked = access.visible_ids(request.auth, [i for t in rows for i in (t.merged_into_id, t.repeat_of_id) if i])
+    return {"count": count, "page": page, "page_size": page_size, "results": [ticket_out(access.shown(request.auth, t), linked) for t in rows]}
 
 
 @router.get("/{number}", response=TicketDetailOut, summary="工单详情（含流转记录）")
 def get_ticket(request, number: str):
-    return ticket_detail(_load(number, request.auth), request.auth)
+    return ticket_detail(_shown(request.auth, _load(number, request.auth)), request.auth)
 
 
 @router.post("/{number}/attachments", response={201: TicketDetailOut}, summary="上传附件")
-def upload_attachment(request, number: str, file: UploadedFile = File(...), purpose: str = Form("request")):
+def upload_attachment(
+    request, number: str, file: UploadedFile = File(...),
+    purpose: choice(Attachment.Purpose, labels=True, blank=True) = Form(Attachment.Purpose.REQUEST.value),
+):
     ticket = services.perform(number, Action.ATTACH, actor=request.auth, file=file, purpose=purpose)
-    return Status(201, ticket_detail(ticket, request.auth))
+    return Status(201, ticket_detail(_shown(request.auth, ticket), request.auth))
 
 
-class NoteIn(Schema):
-    note: str | None = None
-
-
-class DepartmentIn(NoteIn):
-    department: str | None = None
-
-
-class DispatchIn(DepartmentIn):
-    category: str | None = None
-    is_complex: bool | None = None
-
-
-class ContactIn(NoteIn):
-    method: str | None = None
-
-
-class ReasonIn(Schema):
-    reason: str | None = None
-
-
-class InvalidateIn(ReasonIn, NoteIn):
-    pass
-
-
-class ExtensionIn(ReasonIn):
-    due_at: str | None = None
-
-
-class ReplyIn(Schema):
-    reply_text: str | None = None
-    result: str | None = None
-
-
-class CallbackIn(NoteIn):
-    status: str | None = None
-    satisfaction: str | None = None
-    resolved: bool | None = None
-
-
-class InstantCloseIn(Schema):
-    reply_text: str | None = None
-
-
-class MergeIn(NoteIn):
-    parent: str | None = None  # 母单编号
-
-
-ACTION_SCHEMAS = {
-    Action.INSTANT_CLOSE: InstantCloseIn,
-    Action.DISPATCH: DispatchIn,
-    Action.SIGN: NoteIn,
-    Action.SUBDISPATCH: DepartmentIn,
-    Action.RETURN: ReasonIn,
-    Action.CONTACT: ContactIn,
-    Action.REQUEST_EXTENSION: ExtensionIn,
-    Action.APPROVE_EXTENSION: NoteIn,
-    Action.REJECT_EXTENSION: NoteIn,
-    Action.REPLY: ReplyIn,
-    Action.CALLBACK: CallbackIn,
-    Action.REDO: NoteIn,
-    Action.SUPERVISE: NoteIn,
-    Action.INVALIDATE: InvalidateIn,
-    Action.MERGE: MergeIn,
-    Action.UNMERGE: NoteIn,
+# Each action's payload. A field the action's transition requires (workflow.TRANSITIONS) is documented as
+# required: the service refuses it missing or blank. Choices take the code or the Chinese label.
+ACTION_FIELDS: dict[Action, dict[str, object]] = {
+    Action.INSTANT_CLOSE: {"reply_text": str},
+    Action.DISPATCH: {"department": str, "category": str, "is_complex": bool, "note": str},
+    Action.SIGN: {"note": str},
+    Action.SUBDISPATCH: {"department": str, "note": str},  # a sub-unit of the handling department
+    Action.RETURN: {"reason": str},
+    Action.CONTACT: {"method": choice(ContactMethod, labels=True), "note": str},
+    Action.REQUEST_EXTENSION: {"reason": str, "due_at": str},  # a date or an ISO datetime
+    Action.APPROVE_EXTENSION: {"note": str},
+    Action.REJECT_EXTENSION: {"note": str},
+    Action.REPLY: {"reply_text": str, "result": choice(ReplyResult, labels=True)},
+    Action.CALLBACK: {"status": choice(CallbackStatus, labels=True),
+                      "satisfaction": choice(Satisfaction, labels=True), "resolved": bool, "note": str},
+    Action.REDO: {"note": str},
+    Action.SUPERVISE: {"note": str},
+    Action.INVALIDATE: {"reason": choice(InvalidReason, labels=True), "note": str},
+    Action.MERGE: {"parent": str, "note": str},  # 母单编号
+    Action.UNMERGE: {"note": str},
 }
+
+
+def _payload_schema(action: Action) -> type[Schema]:
+    needed = TRANSITIONS[action].required
+    assert set(needed) <= set(ACTION_FIELDS[action]), f"{action}: a required field has no schema"
+    fields = {name: (required(kind) if name in needed else kind | None, None)
+              for name, kind in ACTION_FIELDS[action].items()}
+    name = "".join(word.title() for word in action.value.split("_")) + "In"
+    return create_model(name, __base__=InputSchema, **fields)
 
 
 def _register(action: Action, schema: type[Schema]) -> None:
     def endpoint(request, number: str, payload: schema):
         ticket = services.perform(number, action, actor=request.auth, **payload.dict(exclude_none=True))
-        return ticket_detail(ticket, request.auth)
+        return ticket_detail(_shown(request.auth, ticket), request.auth)
 
     endpoint.__name__ = f"ticket_{action.value}"
     router.post(
@@ -325,5 +323,5 @@ def _register(action: Action, schema: type[Schema]) -> None:
     )(endpoint)
 
 
-for _action, _schema in ACTION_SCHEMAS.items():
-    _register(_action, _schema)
+for _action in ACTION_FIELDS:
+    _register(_action, _payload_schema(_action))
