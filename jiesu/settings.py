@@ -67,12 +67,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "jiesu.core.middleware.RejectUnstorableText",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiesu.core.middleware.RejectUnstorableText",  # after auth: its refusal page knows who is signed in
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into its answer
 ]
 
@@ -123,10 +124,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling (django-axes): after JIESU_LOGIN_FAILURE_LIMIT failures in a row an account, and separately an
-# address, is refused for JIESU_LOGIN_COOLOFF_MINUTES. A centre whose operators all reach jiesu from one address
-# can lock by account only: JIESU_LOGIN_LOCKOUT_BY=username.
+# Login throttling (django-axes, jiesu.core.login): after JIESU_LOGIN_FAILURE_LIMIT failures in a row an account,
+# and after JIESU_LOGIN_ADDRESS_FAILURE_LIMIT an address (higher: a whole centre may share one), is refused for
+# JIESU_LOGIN_COOLOFF_MINUTES. JIESU_LOGIN_LOCKOUT_BY=username counts accounts only.
+AXES_HANDLER = "jiesu.core.login.LoginThrottle"
 AXES_FAILURE_LIMIT = int(os.environ.get("JIESU_LOGIN_FAILURE_LIMIT", "5"))
+JIESU_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("JIESU_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("JIESU_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [p.strip() for p in os.environ.get("JIESU_LOGIN_LOCKOUT_BY", "username,ip_address").split(",")
                            if p.strip()]
@@ -227,6 +230,23 @@ if _proxy_header:
     # Behind the proxy, the caller's address for login throttling is the one the proxy adds.
     AXES_IPWARE_PROXY_COUNT = 1
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Content-Security-Policy (django-csp): scripts only from this site (no inline script, no eval), nothing framed,
+# forms post only here. Styles may be inline (htmx adds its indicator style). Charts read their data from
+# json_script blocks.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -3,8 +3,14 @@ from django.db import models
 
 
 class ApiToken(models.Model):
-    """Per-user API token. Only a SHA-256 digest is stored; the key is shown once when created."""
+    """Per-user API token. Only a SHA-256 digest is stored; the key is shown once when created. A token is of one
+    kind and opens one door: a staff token the REST API, a partner's key Open311 only."""
 
+    class Kind(models.TextChoices):
+        API = "api", "接口令牌（工作人员）"
+        OPEN311 = "open311", "Open311 合作方密钥"
+
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.API)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField("用途", max_length=60)
     prefix = models.CharField(max_length=8, db_index=True)

@@ -18,5 +18,6 @@ def staff(request):
             "kpi": has_perm(user, "kpi.view_all") or has_perm(user, "kpi.view_department"),
             "hotspots": has_perm(user, "hotspots.view"),
             "knowledge": has_perm(user, "knowledge.search"),
+            "caller_views": has_perm(user, "ticket.audit_caller_views"),
         },
     }

@@ -22,6 +22,7 @@ from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jiesu.core.validators import DATE_FORMAT_MESSAGE, normalize_phone, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import has_perm
+from jiesu.tickets import access
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import MERGEABLE_STATES, OPEN_STATES, State
 
@@ -300,13 +301,16 @@ def stored_signature(ticket_id: int, text: str) -> T.Signature:
 
 
 def find(signature: T.Signature, place: Place, *, exclude: int | None = None, now: datetime | None = None,
-         limit: int = MATCHES_KEPT, minimum: float | None = None) -> list[Candidate]:
-    """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW)."""
+         limit: int = MATCHES_KEPT, minimum: float | None = None, user=None) -> list[Candidate]:
+    """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW).
+    With `user`, only tickets that user may open (tickets.access); without, all (the stored matches)."""
     if not signature.keys:
         return []
     minimum = settings.JIESU_DUPLICATE_SHOW if minimum is None else minimum
     cutoff = window_start(now)
     ids = list(shared_keys(signature, exclude=exclude))
+    if user is not None:
+        ids = list(access.visible_ids(user, ids))
     if not ids:
         return []
     found = []
@@ -332,7 +336,7 @@ def find(signature: T.Signature, place: Place, *, exclude: int | None = None, no
 
 
 def find_for_text(text: str, place: Place, **kwargs) -> list[Candidate]:
-    """While the operator types: candidates for a text not yet registered."""
+    """While the operator types: candidates for a text not yet registered (pass `user`: shown to someone)."""
     return find(T.signature(text, stats()), place, **kwargs)
 
 

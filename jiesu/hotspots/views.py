@@ -120,7 +120,7 @@ def similar(request):
     if len(text.strip()) >= 6:
         place = services.place_from_codes(region=get.get("region", ""), category=get.get("category", ""),
                                           lat=get.get("lat"), lng=get.get("lng"), phone=get.get("caller_phone", ""))
-        found = services.find_for_text(text, place)
+        found = services.find_for_text(text, place, user=request.user)
     return render(request, "hotspots/_matches.html", {
         "matches": found, "flag": settings.JIESU_DUPLICATE_FLAG, "show_empty": bool(text.strip()),
     })

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from django.db.models import Count
 
+from jiesu.core.masking import mask_text
 from jiesu.hotspots import services as hotspots
 from jiesu.hotspots import text as T
+from jiesu.tickets import access
 from jiesu.tickets.models import ReplyResult, Ticket
 
 from .models import CaseKey
@@ -40,8 +42,9 @@ class Case:
     score: float
 
 
-def similar(text: str, *, exclude: int | None = None, limit: int = 5) -> list[Case]:
-    """The resolved tickets most like `text`, best first."""
+def similar(text: str, *, user, exclude: int | None = None, limit: int = 5) -> list[Case]:
+    """The resolved tickets most like `text` that `user` may see (tickets.access), best first; their texts masked
+    (a case is reference material: nobody needs its caller)."""
     signature = T.signature(text, hotspots.stats())
     if not signature.keys:
         return []
@@ -50,14 +53,15 @@ def similar(text: str, *, exclude: int | None = None, limit: int = 5) -> list[Ca
         .annotate(n=Count("id")).order_by("-n", "-ticket_id").values_list("ticket_id", flat=True)[:CANDIDATES]
     )
     found = []
-    for t in Ticket.objects.filter(pk__in=ids).select_related("department"):
+    for t in Ticket.objects.filter(pk__in=access.visible_ids(user, ids)).select_related("department"):
         score = T.text_similarity(signature, hotspots.stored_signature(t.pk, hotspots.ticket_text(t)))
         if score > 0:
-            found.append(Case(t.number, t.title, t.reply_text, t.department.name if t.department_id else "",
-                              t.closed_at, score))
+            names = [t.caller_name]
+            found.append(Case(t.number, mask_text(t.title, names=names), mask_text(t.reply_text, names=names),
+                              t.department.name if t.department_id else "", t.closed_at, score))
     found.sort(key=lambda c: -c.score)
     return found[:limit]
 
 
-def similar_to(ticket, limit: int = 5) -> list[Case]:
-    return similar(hotspots.ticket_text(ticket), exclude=ticket.pk, limit=limit)
+def similar_to(ticket, *, user, limit: int = 5) -> list[Case]:
+    return similar(hotspots.ticket_text(ticket), user=user, exclude=ticket.pk, limit=limit)

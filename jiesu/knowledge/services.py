@@ -22,6 +22,7 @@ from jiesu.core.masking import mask_text
 from jiesu.core.validators import DATE_FORMAT_MESSAGE, in_date_range, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import subtree_ids
 
 from . import search as S
 from .models import CONTENT_FIELDS, Article, ArticleVersion, SearchMiss, SynonymGroup
@@ -303,6 +304,14 @@ def misses(*, actor, since: date | None = None, limit: int = 50) -> list[dict]:
     if not can_see_misses(actor):
         raise PermissionDenied("只有知识编写和审核人员可以查看未命中的问题", code="knowledge_forbidden")
     queryset = SearchMiss.objects.all()
+    if not (has_perm(actor, "knowledge.review") or has_perm(actor, "knowledge.edit_all")):
+        # A unit's staff search with their own tickets' words: another unit's editors see the hotline
+        # centre's questions (the public's) and their own unit's, never a third unit's.
+        own = department_of(actor)
+        asked_by = Q(user__staff__department__kind=Department.Kind.HOTLINE_CENTER)
+        if own is not None:
+            asked_by |= Q(user__staff__department_id__in=subtree_ids(own))
+        queryset = queryset.filter(asked_by)
     if since is not None:
         queryset = queryset.filter(created_at__date__gte=since)
     return list(queryset.values("normalized").annotate(times=Count("id"), last=Max("created_at"),

@@ -1,6 +1,5 @@
 """考核指标 pages: the dashboard, the tickets behind any number, Excel exports. Thin: services do the work."""
 
-import json
 from functools import wraps
 from pathlib import Path
 
@@ -12,8 +11,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from jiesu.core import error_pages
 from jiesu.core.errors import ServiceError
 from jiesu.directory.models import Category, Department, Region
+from jiesu.tickets import access
 from jiesu.tickets.models import Channel, Kind, Ticket
 
 from . import excel, services
@@ -23,6 +24,9 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _error(request, exc: ServiceError):
+    if exc.status == 403:
+        # The site's refusal page: its way on is the user's start page, never back to the page refused.
+        return error_pages.permission_denied(request, exc)
     return render(request, "kpi/error.html", {"message": exc.message, "detail": exc.detail, "code": exc.code},
                   status=exc.status)
 
@@ -87,7 +91,7 @@ def dashboard(request):
         "kinds": services.breakdown(filters, "kind"),
         "regions": services.breakdown(filters, "region"),
         "routing": services.routing_quality(filters),
-        "chart": json.dumps(chart, ensure_ascii=False),
+        "chart": chart,
         "periods": services.PERIODS,
         "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},
         "weights": config()["weights"],
@@ -114,6 +118,7 @@ def tickets(request):
     filters = _filters(request)
     count, queryset = _tickets(request, filters)
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    page.object_list = [access.shown(request.user, t) for t in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "kpi/tickets.html", {
@@ -147,7 +152,8 @@ def export_tickets(request):
     filters = _filters(request)
     count, queryset = _tickets(request, filters)
     label = COUNTS[count].label
-    content = excel.tickets_workbook(queryset.iterator(chunk_size=2000), f"{label}，{_describe(filters)}")
+    shown = (access.shown(request.user, t) for t in queryset.iterator(chunk_size=2000))
+    content = excel.tickets_workbook(shown, f"{label}，{_describe(filters)}")
     return excel.xlsx_response(content, f"{label}_{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx")
 
 

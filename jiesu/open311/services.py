@@ -15,6 +15,7 @@ from django.utils import timezone
 from jiesu.core import clock
 from jiesu.core.errors import ServiceError
 from jiesu.core.masking import mask_text
+from jiesu.core.models import ApiToken
 from jiesu.core.tokens import user_for_key
 from jiesu.core.validators import parse_day, parse_moment
 from jiesu.directory.models import Category
@@ -45,7 +46,7 @@ def check_jurisdiction(value: str | None) -> None:
 
 
 def partner_for(api_key: str | None) -> Partner:
-    user = user_for_key(api_key) if api_key else None
+    user = user_for_key(api_key, kind=ApiToken.Kind.OPEN311) if api_key else None
     partner = getattr(user, "open311_partner", None) if user else None
     if partner is None or not partner.active:
         raise Open311Error(403, "api_key 无效或缺失")
@@ -400,5 +401,5 @@ def add_partner(name: str) -> tuple[Partner, str]:
     staff = Staff.objects.create(user=user, department=hotline)
     StaffRole.objects.create(staff=staff, role=Role.PARTNER)
     partner = Partner.objects.create(name=name, user=user)
-    _, key = create_token(user=user, name=f"Open311 {name}")
+    _, key = create_token(user=user, name=f"Open311 {name}", kind=ApiToken.Kind.OPEN311)
     return partner, key

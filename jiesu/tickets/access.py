@@ -9,6 +9,7 @@ A user with several roles sees the union. Everyone else sees nothing.
 from django.db.models import Exists, OuterRef, Q
 
 from jiesu.core.errors import NotFound, PermissionDenied
+from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
 
@@ -56,6 +57,12 @@ def can_act(user, ticket, transition: Transition) -> bool:
         return department is not None and ticket.department_id == department.pk
     if transition.scope is Scope.CREATOR:
         return ticket.created_by_id == user.pk
+    if transition.scope is Scope.PARTICIPANT:
+        # A unit the ticket has left can still read it, but no longer adds to it.
+        department = department_of(user)
+        return (has_perm(user, "ticket.view_all") or ticket.created_by_id == user.pk
+                or (department is not None and (department.kind == Department.Kind.HOTLINE_CENTER
+                                                or ticket.department_id == department.pk)))
     return True
 
 
@@ -71,3 +78,98 @@ def actions_for(user, ticket) -> list[Transition]:
     return [
         t for t in TRANSITIONS.values() if t.manual and ticket.state in t.sources and can_act(user, ticket, t)
     ]
+
+
+def visible_ids(user, ids) -> set[int]:
+    """Which of these tickets the user may see: for features that name other tickets (similar cases, duplicates,
+    hotspot members), so that none shows a unit a ticket it could not open."""
+    from .models import Ticket
+
+    ids = {i for i in ids if i}
+    if not ids:
+        return set()
+    return set(Ticket.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def duplicates_for(user, ticket):
+    """The 疑似重复/相似 matches of a ticket whose other ticket this user may see."""
+    matches = list(ticket.duplicate_matches.select_related("other"))
+    shown = visible_ids(user, [m.other_id for m in matches])
+    return [m for m in matches if m.other_id in shown]
+
+
+# ---------------------------------------------------------------- the caller's personal data
+
+CONFIDENTIAL = "（保密）"
+
+
+def caller_access(user, ticket) -> str:
+    """How much of the caller this user may see on this ticket:
+    "full" — the hotline centre (ticket.view_caller): everything, not logged;
+    "logged" — staff of the unit that holds the ticket now, caller not 保密: everything on the ticket itself, each
+    view recorded (CallerDataView); masked in lists;
+    "masked" — everyone else: neither name nor phone, anywhere."""
+    if has_perm(user, "ticket.view_caller"):
+        return "full"
+    department = department_of(user)
+    if (not ticket.caller_confidential and has_perm(user, "ticket.view_department") and department is not None
+            and ticket.department_id in subtree_ids(department)):
+        return "logged"
+    return "masked"
+
+
+def shown(user, ticket, *, detail: bool = False, via: str = "page"):
+    """The ticket as this user may see it. Masked fields are replaced on this instance, which then refuses to
+    be saved; with `detail`, a "logged" view of the caller is recorded. Every page, API answer and export that
+    shows a ticket's caller or text goes through here."""
+    from jiesu.core import clock
+    from jiesu.core.masking import mask_name, mask_phone, mask_text
+
+    from .models import CallerDataView
+
+    level = caller_access(user, ticket)
+    if level == "full" or (level == "logged" and detail):
+        if level == "logged" and (ticket.caller_name or ticket.caller_phone):
+            CallerDataView.objects.create(ticket=ticket, user=user, department=department_of(user), via=via,
+                                          viewed_at=clock.now())
+        return ticket
+    names = [ticket.caller_name]
+    ticket.title = mask_text(ticket.title, names=names)
+    ticket.content = mask_text(ticket.content, names=names)
+    ticket.address = mask_text(ticket.address, names=names)
+    ticket.reply_text = mask_text(ticket.reply_text, names=names)
+    if ticket.caller_confidential:
+        ticket.caller_name = CONFIDENTIAL if ticket.caller_name else ""
+        ticket.caller_phone = CONFIDENTIAL if ticket.caller_phone else ""
+    else:
+        ticket.caller_name, ticket.caller_phone = mask_name(ticket.caller_name), mask_phone(ticket.caller_phone)
+    ticket.masked_for = user
+    return ticket
+
+
+# History entries name the other ticket of a 并单 by number; a reader who may not see it gets the entry without it.
+LINK_KEYS = ("parent", "child", "detached_from")
+
+
+def linked_numbers(data: dict) -> list[str]:
+    found = [data[k] for k in LINK_KEYS if isinstance(data.get(k), str)]
+    return found + [n for n in data.get("children") or [] if isinstance(n, str)]
+
+
+def visible_numbers(user, numbers) -> set[str]:
+    from .models import Ticket
+
+    numbers = set(numbers)
+    if not numbers:
+        return set()
+    return set(Ticket.objects.visible_to(user).filter(number__in=numbers).values_list("number", flat=True))
+
+
+def without_hidden_numbers(data: dict, shown: set[str]) -> dict:
+    """A history entry's data with the numbers of tickets the reader may not see left out (None)."""
+    if not linked_numbers(data):
+        return data
+    out = {k: (None if k in LINK_KEYS and isinstance(v, str) and v not in shown else v) for k, v in data.items()}
+    if "children" in out:
+        out["children"] = [n for n in out["children"] or [] if n in shown]
+    return out

@@ -91,6 +91,8 @@ class Ticket(models.Model):
     # Personal data: never leaves the back office (Open311 and public pages omit it).
     caller_name = models.CharField("来电人", max_length=50, blank=True)
     caller_phone = models.CharField("联系电话", max_length=30, blank=True)
+    # 保密: the caller asked (and every 举报 is): departments see neither name nor phone, anywhere.
+    caller_confidential = models.BooleanField("来电人信息保密", default=False)
     enterprise_name = models.CharField("企业名称", max_length=100, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
 
@@ -172,6 +174,11 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if getattr(self, "masked_for", None) is not None:
+            raise TypeError("脱敏后用于展示的工单不能保存")
+        super().save(*args, **kwargs)
 
     @property
     def pending_extension(self):
@@ -334,3 +341,23 @@ class TicketNumberSequence(models.Model):
 
     def __str__(self):
         return f"{self.day}:{self.last}"
+
+
+class CallerDataView(models.Model):
+    """Each time department staff were shown a caller's name and phone (the access log the 个人信息保护法
+    expects). Append-only; supervisors read it at 来电人信息查看记录."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, verbose_name="查看人单位", null=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    via = models.CharField("途径", max_length=10)  # page or api
+    viewed_at = models.DateTimeField("查看时间", db_index=True)
+
+    class Meta:
+        verbose_name = "来电人信息查看记录"
+        verbose_name_plural = "来电人信息查看记录"
+        ordering = ["-viewed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} 查看 {self.ticket_id} 来电人信息"

@@ -252,6 +252,10 @@ def _validate_new_ticket(data: dict) -> dict:
     if not phone and clean["channel"] in {Channel.PHONE, Channel.POLICE_110}:
         errors["caller_phone"] = "电话渠道的诉求请填写联系电话"
     clean["caller_phone"] = phone
+    # Whistle-blowers are always protected; anyone else when they ask.
+    confidential = data.get("caller_confidential")
+    clean["caller_confidential"] = clean["kind"] == Kind.REPORT or (
+        not _blank(confidential) and bool(_bool(errors, "caller_confidential", confidential, "是否保密")))
 
     clean["enterprise_name"] = _text(data.get("enterprise_name"))
     _check_length(errors, "enterprise_name", clean["enterprise_name"], 100)
@@ -536,7 +540,8 @@ def _reply_children(parent, actor, now) -> list[str]:
     numbers = []
     for child in parent.merged_children.select_for_update().filter(state=State.MERGED).order_by("id"):
         counted = kpi.snapshot(child)
-        child.department = parent.department
+        # The unit that answered holds the 子单 too: it sees it, and takes it back if it is sent for 重办.
+        _assign(child, parent.department, now)
         child.reply_text, child.reply_result, child.replied_at = parent.reply_text, parent.reply_result, now
         sla.start_clocks(child, now, [Clock.CALLBACK])
         before, _ = move(child, transition)
@@ -606,8 +611,11 @@ def _attach(ticket, actor, payload, now) -> Outcome:
     upload = payload.get("file")
     if upload is None:
         raise ValidationFailed({"file": "请选择要上传的文件"})
-    name = os.path.basename(_text(getattr(upload, "name", "")))[:200]
+    name = os.path.basename(_text(getattr(upload, "name", "")).replace("\\", "/"))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if len(name) > 200:  # shortened before the extension, so the name kept is the name checked
+        name = name[: 199 - len(extension)] + "." + extension if extension else name[:200]
+    upload.name = name  # the stored file carries the checked name, never the one sent
     errors: dict[str, str] = {}
     if extension not in settings.JIESU_ATTACHMENT_EXTENSIONS:
         allowed = "、".join(settings.JIESU_ATTACHMENT_EXTENSIONS)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -26,6 +27,7 @@ from . import access, services
 from .models import (
     Attachment,
     CallbackStatus,
+    CallerDataView,
     Channel,
     ContactMethod,
     InvalidReason,
@@ -175,7 +177,8 @@ def inbox(request):
     return render(
         request,
         "tickets/inbox.html",
-        {"tabs": tabs, "tab": tab, "tickets": lists[tab].order_by("created_at")[:200], "department": department},
+        {"tabs": tabs, "tab": tab, "department": department,
+         "tickets": [access.shown(request.user, t) for t in lists[tab].order_by("created_at")[:200]]},
     )
 
 
@@ -191,6 +194,7 @@ def ticket_list(request):
         _flash_error(request, exc)
         queryset = queryset.none()
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    page.object_list = [access.shown(request.user, t) for t in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -211,15 +215,19 @@ def ticket_list(request):
 @login_required
 def ticket_detail(request, number):
     try:
-        ticket = access.access_ticket(request.user, number)
+        ticket = access.shown(request.user, access.access_ticket(request.user, number), detail=True)
     except NotFound:
         raise Http404 from None
     actions = {t.action.value for t in access.actions_for(request.user, ticket)}
-    duplicates = list(ticket.duplicate_matches.select_related("other")) if has_perm(request.user, "ticket.view_all") \
+    duplicates = access.duplicates_for(request.user, ticket) if has_perm(request.user, "ticket.view_all") \
         or has_perm(request.user, "ticket.dispatch") else []
     for match in duplicates:
         match.can_take = match.other.state in MERGEABLE_STATES
     flagged = [m for m in duplicates if m.score >= settings.JIESU_DUPLICATE_FLAG and m.can_take]
+    # 并单 and 重复来电 name other tickets: only those this user may open are named, the rest only counted.
+    children = list(ticket.merged_children.order_by("id"))
+    linked = access.visible_ids(request.user, [pk for pk in (ticket.merged_into_id, ticket.repeat_of_id,
+                                                              *(c.pk for c in children)) if pk])
     my_department = department_of(request.user)
     sub_units = []
     if Action.SUBDISPATCH in actions and my_department is not None:
@@ -245,8 +253,11 @@ def ticket_detail(request, number):
             "flag": settings.JIESU_DUPLICATE_FLAG,
             "merge_from": ticket.number if Action.MERGE in actions else "",
             "best_parent": flagged[0].other.number if flagged else "",
-            "children": ticket.merged_children.order_by("id"),
-            "cases": cases.similar_to(ticket) if ticket.state != State.CLOSED and (
+            "children": [access.shown(request.user, c) for c in children if c.pk in linked],
+            "hidden_children": sum(c.pk not in linked for c in children),
+            "merged_into": access.shown(request.user, ticket.merged_into) if ticket.merged_into_id in linked else None,
+            "repeat_of": ticket.repeat_of if ticket.repeat_of_id in linked else None,
+            "cases": cases.similar_to(ticket, user=request.user) if ticket.state != State.CLOSED and (
                 has_perm(request.user, "ticket.view_department") or has_perm(request.user, "ticket.dispatch")) else [],
             **_choices_context(),
         },
@@ -285,3 +296,21 @@ def attachment_download(request, number, attachment_id):
     if attachment is None:
         raise Http404
     return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+@login_required
+def caller_views(request):
+    """来电人信息查看记录: who among the handling units was shown which caller, and when (for supervisors)."""
+    if not has_perm(request.user, "ticket.audit_caller_views"):
+        raise PermissionDenied
+    views = CallerDataView.objects.select_related("ticket", "user", "department")
+    who, number = request.GET.get("user", "").strip(), request.GET.get("ticket", "").strip()
+    if who:
+        views = views.filter(user__username=who)
+    if number:
+        views = views.filter(ticket__number=number)
+    page = Paginator(views, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "tickets/caller_views.html", {"page": page, "who": who, "number": number,
+                                                         "query": query.urlencode()})

@@ -65,6 +65,7 @@ class Scope(enum.Enum):
     VISIBLE = "any user with the permission who can see the ticket"
     ASSIGNEE = "staff of the department the ticket is assigned to"
     CREATOR = "the user who registered the ticket"
+    PARTICIPANT = "the department the ticket is assigned to now, the user who registered it, or the hotline centre"
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.REDO, [S.CLOSED], S.IN_PROGRESS, "ticket.redo", required=["note"]),
         _t(Action.SUPERVISE, OPEN | {S.PENDING_CALLBACK}, None, "ticket.supervise", required=["note"]),
         _t(Action.INVALIDATE, OPEN, S.INVALID, "ticket.invalidate", required=["reason"]),
-        _t(Action.ATTACH, ALL_BUT_INVALID, None, "ticket.attach"),
+        _t(Action.ATTACH, ALL_BUT_INVALID, None, "ticket.attach", Scope.PARTICIPANT),
         _t(Action.MERGE, [S.PENDING_DISPATCH], S.MERGED, "ticket.merge", required=["parent"]),
         _t(Action.UNMERGE, [S.MERGED], S.PENDING_DISPATCH, "ticket.merge"),
         # Never taken on its own: the 母单's 答复 takes it for each 子单, as the same actor, in the same transaction.

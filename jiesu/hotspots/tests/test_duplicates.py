@@ -142,6 +142,22 @@ def test_intake_panel_lists_similar_requests(world, client):
     assert client.get("/hotspots/similar/", {"content": NEAR[0]}).status_code == 404
 
 
+def test_intake_panel_lists_only_tickets_the_user_may_open(world, client):
+    from jiesu.directory.tests.factories import make_staff
+
+    at_b = tickets.perform(_new(world, BASE).number, Action.DISPATCH, actor=world.dispatcher, department="B")
+    waiting = _new(world, NEAR[1], phone="13900000002")
+    operator2 = make_staff("operator", world.hotline, username="operator2")  # registered neither
+    client.force_login(operator2)
+    page = client.get("/hotspots/similar/", {"content": NEAR[0]}).content.decode()
+    assert waiting.number in page and at_b.number not in page
+    client.force_login(world.dispatcher)
+    page = client.get("/hotspots/similar/", {"content": NEAR[0]}).content.decode()
+    assert waiting.number in page and at_b.number in page
+    # What is stored on a new ticket is found among all tickets: the dispatcher merges from it.
+    assert at_b.pk in _matches(waiting)
+
+
 def test_ticket_page_offers_the_best_parent_to_a_dispatcher(world, client):
     first = _new(world, BASE)
     second = _new(world, NEAR[0], phone="13900000010")

@@ -90,3 +90,19 @@ def test_admin_pages(world, kb, client):  # noqa: F811
                 "/admin/hotspots/hotspot/", "/admin/hotspots/duplicatematch/"):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/knowledge/article/add/").status_code == 403
+
+
+def test_drafts_and_misses_over_the_api(world, kb):  # noqa: F811
+    draft = services.save_draft(actor=world.handler_a, data={"title": "门牌号申请", "answer": "向所在街道申请。",
+                                                             "questions": ["门牌怎么办"]}).article.code
+    assert _as(world.operator).get(f"/api/v1/knowledge/articles/{draft}").status_code == 404
+    assert _as(world.handler_b).get(f"/api/v1/knowledge/articles/{draft}").status_code == 404
+    assert _as(world.handler_a).get(f"/api/v1/knowledge/articles/{draft}").json()["versions"][0]["status"] == "draft"
+    assert _as(world.supervisor).get(f"/api/v1/knowledge/articles/{draft}").status_code == 200
+    published = _as(world.operator).get(f"/api/v1/knowledge/articles/{kb[0]}").json()
+    assert {v["status"] for v in published["versions"]} == {"published"}
+
+    _as(world.operator).get("/api/v1/knowledge/search", {"q": "养犬登记在哪里办 电话13912345678"})
+    assert _as(world.operator).get("/api/v1/knowledge/misses").status_code == 403
+    misses = _as(world.handler_a).get("/api/v1/knowledge/misses").json()
+    assert misses and "13912345678" not in str(misses)

@@ -142,6 +142,21 @@ def test_questions_that_find_nothing_are_recorded(world, kb):
     assert top["times"] == 2 and "养犬" in top["normalized"]
 
 
+def test_a_unit_sees_the_hotline_centres_misses_and_its_own_not_another_units(world, kb):
+    # Staff search with their tickets' words: another unit's questions would tell of its tickets.
+    for actor, question in ((world.operator, "养犬登记在哪里办"), (world.handler_a_sub, "井盖丢失找谁修"),
+                            (world.handler_b, "乙局工单东湖路12号路灯不亮")):
+        services.search(question, actor=actor, record_miss=True)
+
+    def seen(user):
+        return {m["example"] for m in services.misses(actor=user)}
+
+    assert seen(world.handler_a) == {"养犬登记在哪里办", "井盖丢失找谁修"}  # sub-units are the unit's
+    assert seen(world.handler_a_sub) == {"养犬登记在哪里办", "井盖丢失找谁修"}
+    assert seen(world.handler_b) == {"养犬登记在哪里办", "乙局工单东湖路12号路灯不亮"}
+    assert len(seen(world.supervisor)) == 3  # reviewers see every unit's
+
+
 def test_misses_are_masked_kept_from_other_roles_and_forgotten(world, kb):
     services.search("我是张建国电话13912345678身份证11010119900307851X养犬登记在哪办", actor=world.operator,
                     record_miss=True)

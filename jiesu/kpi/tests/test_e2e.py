@@ -24,10 +24,15 @@ def test_dashboard_in_the_browser_without_network(transactional_db, live_server,
             route.abort()
 
     page.route("**/*", only_local)
+    # The page runs under the Content-Security-Policy (no inline script, no eval): nothing may be refused.
+    refused = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
+            else None)
     page.goto(f"{live_server.url}/kpi/?period=month&at=2026-10")
+    assert "script-src 'self'" in page.request.get(f"{live_server.url}/kpi/").headers["content-security-policy"]
     page.wait_for_selector("#chart-trend .main-svg", timeout=15_000)
     page.wait_for_selector("#chart-category .main-svg", timeout=15_000)
-    assert outside == []
+    assert outside == [] and refused == []
     assert page.inner_text("[data-rate=response] .kpi-value") == "66.7%"
     assert "未达标" in page.inner_text("[data-rate=response]")
     assert "甲委员会" in page.inner_text("#ranking")

@@ -137,3 +137,12 @@ def test_exports_never_carry_a_live_formula(client, world):
     sheet = load_workbook(BytesIO(knowledge_excel.export())).active
     risky = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str) and c.value[:1] in "=@+"]
     assert len(risky) == 3 and all(c.data_type == "s" and c.quotePrefix for c in risky)
+
+
+def test_names_edited_in_the_admin_cannot_run_script_on_the_dashboard(client, world, crafted):  # noqa: F811
+    for category in (world.category, world.category.parent):
+        category.name = '</script><script>alert("xss")</script>'
+        category.save()
+    page = _as(client, world.dispatcher).get(f"/kpi/?{OCTOBER}").content.decode()
+    assert '<script>alert("xss")' not in page
+    assert 'id="kpi-chart-data"' in page and "\\u003C/script\\u003E" in page

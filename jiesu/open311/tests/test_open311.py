@@ -263,3 +263,25 @@ def test_whistleblowing_and_petitions_are_never_published(client, world, partner
         assert client.get(f"{BASE}/requests/{ticket.number}.json").status_code == 404
         assert client.get(f"{BASE}/requests.json?service_request_id={ticket.number}").json() == []
     assert _xml(client.get(f"{BASE}/requests/{report.number}.xml")).find("error/code").text == "404"
+
+
+def test_a_partner_key_opens_open311_only_and_a_staff_token_opens_no_open311(client, world, partner):
+    """Credentials by kind: a partner's key once worked as a full REST token (and confirmed who filed a 举报)."""
+    from jiesu.core.tokens import create_token
+
+    _, key = partner
+    world.new_ticket(kind="report", content="举报新华里9号院违规经营", caller_phone="17031133326")
+    before = Ticket.objects.count()
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    similar = client.post("/api/v1/hotspots/similar", {"content": "举报新华里9号院", "caller_phone": "17031133326"},
+                          content_type="application/json", **bearer)
+    created = client.post("/api/v1/tickets", {"kind": "report", "channel": "petition", "content": "举报某单位违规",
+                                              "caller_phone": "13800138000"}, content_type="application/json", **bearer)
+    assert similar.status_code == 401 and created.status_code == 401
+    assert Ticket.objects.count() == before
+
+    _, staff_key = create_token(user=world.operator, name="测试")
+    assert _post(client, staff_key).status_code == 403
+    assert Ticket.objects.count() == before
+    with pytest.raises(ValueError):
+        create_token(user=services.partner_for(key).user, name="REST")

@@ -139,3 +139,18 @@ def test_merge_refusals_change_nothing(world):
         services.perform(child.number, Action.FOLLOW_REPLY, actor=world.handler_a)
     assert Ticket.objects.get(pk=parent.pk).state == State.PENDING_DISPATCH
     assert Ticket.objects.get(pk=other.pk).state == State.PENDING_DISPATCH
+
+
+def test_the_unit_that_answered_holds_the_child_too(world):
+    """A 子单 answered through its 母单 and sent back for 重办 is the answering unit's to see and to handle."""
+    from jiesu.tickets import access
+
+    parent, child = world.ticket_in(State.IN_PROGRESS), _second_caller(world)
+    _merge(world, child, parent)
+    world.act(parent, Action.REPLY)
+    child = Ticket.objects.get(pk=child.pk)
+    assert access.access_ticket(world.handler_a, child.number).state == State.PENDING_CALLBACK
+    child = world.act(child, Action.CALLBACK, satisfaction="unsatisfied", resolved=False)
+    child = world.act(child, Action.REDO)
+    assert child.department_id == world.dept_a.pk
+    assert Action.REPLY in {t.action for t in access.actions_for(world.handler_a, child)}

@@ -203,3 +203,32 @@ def test_table_covers_every_state_and_renders_a_graph():
     assert reachable == set(State)
     assert all(actions_from(s) for s in State if s != State.INVALID)
     assert "PENDING_DISPATCH --> PENDING_SIGN: 派单" in graph()
+
+
+def test_the_name_checked_is_the_name_stored(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ticket = world.ticket_in(State.IN_PROGRESS)
+    with pytest.raises(ValidationFailed):
+        world.act(ticket, Action.ATTACH, file=SimpleUploadedFile("a" * 196 + ".png.html", b"<script>"))
+    long_png = "照" * 250 + ".png"
+    ticket = world.act(ticket, Action.ATTACH, file=SimpleUploadedFile(long_png, b"\x89PNG fake"))
+    stored = ticket.attachments.get()
+    assert stored.name.endswith(".png") and len(stored.name) <= 200
+    assert stored.file.name.endswith(".png") and ".html" not in stored.file.name
+
+
+def test_a_unit_the_ticket_left_no_longer_attaches(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jiesu.core.errors import PermissionDenied
+
+    ticket = world.ticket_in(State.IN_PROGRESS)  # at department A
+    ticket = world.act(ticket, Action.RETURN)
+    ticket = world.act(ticket, Action.DISPATCH, department="B")
+    with pytest.raises(PermissionDenied):
+        services.perform(ticket.number, Action.ATTACH, actor=world.handler_a,
+                         file=SimpleUploadedFile("答复.pdf", b"%PDF"))
+    for actor in (world.handler_b, world.dispatcher, world.operator):  # assignee, centre, registrant
+        services.perform(ticket.number, Action.ATTACH, actor=actor, file=SimpleUploadedFile("答复.pdf", b"%PDF"))
+    assert ticket.attachments.count() == 3

@@ -15,5 +15,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"用户不存在：{username}")
-        token, key = create_token(user=user, name=name)
+        try:
+            token, key = create_token(user=user, name=name)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(key)
