@@ -15,6 +15,8 @@ from jiesu.core.errors import ServiceError
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
 from jiesu.kpi.excel import save, sheet, xlsx_response
+from jiesu.tickets import access
+from jiesu.tickets.models import Ticket
 
 from . import services
 from .models import GovernanceItem, Hotspot, HotspotRun
@@ -65,7 +67,9 @@ def detect_now(request):
 def hotspot_detail(request, hotspot_id):
     _can_view(request.user)
     hotspot = get_object_or_404(Hotspot.objects.select_related("run"), pk=hotspot_id)
-    tickets = hotspot.tickets.select_related("region", "department", "category").order_by("-created_at")
+    tickets = Ticket.objects.visible_to(request.user).filter(pk__in=hotspot.tickets.values("pk"))
+    tickets = [access.shown(request.user, t) for t in tickets.select_related("region", "department", "category")
+               .order_by("-created_at")]
     return render(request, "hotspots/detail.html", {"hotspot": hotspot, "tickets": tickets})
 
 
