@@ -23,6 +23,18 @@ def pytest_unconfigure(config):
         travel.stop()
 
 
+# Whole-site sweeps (every operation fuzzed, every endpoint × unit, the browser walks) run unpinned on SQLite and
+# PostgreSQL; the pinned-clock runs leave them out (-m "not whole_site") so make test stays within minutes. The crawl
+# stays in: it opens every page after the sweep, which is where an awkward hour would show.
+WHOLE_SITE = ("test_api_fuzz.py", "test_no_unit_sees_another.py", "test_e2e.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in WHOLE_SITE:
+            item.add_marker(pytest.mark.whole_site)
+
+
 def pytest_report_header(config):
     if PINNED_NOW:
         from datetime import datetime
