@@ -23,6 +23,13 @@ ANSWERS = {
     409: ("concurrent_update", "其他人正在同时处理相关工单，操作未生效，请刷新后重试", "操作冲突"),
     500: ("server_error", "服务器内部错误，请稍后重试", "系统出错"),
 }
+# What an error page says when the refusal carries no message of its own, and a hint below it.
+PAGE_TEXT = {
+    400: ("您的请求格式有误，或含有系统无法处理的内容。请返回后检查再试；如果问题反复出现，请联系系统管理员。", ""),
+    403: ("您的账号没有查看此页面的权限。", "如需开通，请联系系统管理员。"),
+    404: ("您要找的页面不存在、已被移除，或者您无权查看。请检查网址是否正确。", ""),
+    409: ("其他人正在同时处理相关工单，您的操作未生效。请返回刷新后重试。", ""),
+}
 
 # What a browser shows when even the 500 template cannot be rendered (the template engine itself broke).
 LAST_RESORT = (
@@ -54,14 +61,15 @@ def _machine_answer(request, status: int, exception=None) -> HttpResponse | None
 
 
 def _page(request, status: int, exception) -> HttpResponse:
-    context = {"status": status, "title": ANSWERS[status][2], "message": _message(exception)}
+    text, hint = PAGE_TEXT[status]
+    context = {"status": status, "title": ANSWERS[status][2], "message": _message(exception) or text, "hint": hint}
     try:
         # With the request: the header, the user's menu and the right way on.
-        body = loader.render_to_string(f"{status}.html", context, request)
+        body = loader.render_to_string("error.html", context, request)
     except Exception:  # noqa: BLE001 - e.g. the database is down and the menu cannot be built
         logger.exception("the %s page could not be rendered with its context", status)
         try:
-            body = loader.render_to_string(f"{status}.html", context)
+            body = loader.render_to_string("error.html", context)
         except Exception:  # noqa: BLE001
             return server_error(request, status=status)
     return HttpResponse(body, status=status)
