@@ -1,16 +1,26 @@
-"""Intake throughput: create N tickets through the HTTP API with C concurrent clients; print JSON.
+"""Intake throughput, and the cost of each busy write; prints one JSON line.
 
-Runs against a fresh database: SQLite in a temp folder by default, or the PostgreSQL given by
-DATABASE_URL (scripts/bench.sh starts a throwaway cluster and runs both). The server is gunicorn
-(the production WSGI server), 2 workers × 4 threads, on 127.0.0.1.
+Throughput: N new requests through `POST /api/v1/tickets` from C clients on keep-alive connections, against
+gunicorn (the production WSGI server, 2 workers × 4 threads) on 127.0.0.1, routing suggestions and the duplicate
+look-up on, repeated for several rounds; the JSON gives each round and the medians: tickets/s, latency
+percentiles, and server CPU per ticket (gunicorn's processes, and on PostgreSQL the database's beside it).
+Texts are the demo's (written for jiesu): eleven streets' places × the demo's matters, so many requests have
+look-alikes, as on a bad day.
 
-    python benchmarks/intake.py [--tickets 400] [--concurrency 8]
+Cost per action: in this process, on the same database, the SQL statements and CPU milliseconds of registering
+(the API call) and of the three busiest actions — 派单, 签收, 答复 — medians over many tickets.
+
+Runs against a fresh database: SQLite in a temp folder, or the PostgreSQL in DATABASE_URL (scripts/bench.sh runs
+both, starting a throwaway PostgreSQL 15).
+
+    python benchmarks/intake.py [--tickets 400] [--rounds 3] [--concurrency 8]
 """
 
 import argparse
 import http.client
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -23,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -37,12 +48,153 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes so far (from /proc; processes gone since count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    out, frontier = [pid], [pid]
+    while frontier:
+        nxt = []
+        for p in frontier:
+            try:
+                for task in Path(f"/proc/{p}/task").iterdir():
+                    nxt += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        out += nxt
+        frontier = nxt
+    return out
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postgresql"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
+def requests_body(count: int, seed: int) -> list[bytes]:
+    from jiesu.demo import data
+
+    rng = random.Random(seed)
+    streets = list(data.PLACES)
+    bodies = []
+    for _ in range(count):
+        street = rng.choice(streets)
+        _category, kind, urgency, text = rng.choice(data.TEXTS)
+        place = rng.choice(data.PLACES[street])
+        bodies.append(json.dumps({
+            "channel": "phone", "kind": kind, "urgency": urgency,
+            "content": text.format(place=place),
+            "caller_name": rng.choice(data.CALLERS),
+            "caller_phone": f"139{rng.randrange(10**8):08d}",
+            "region": f"{data.DISTRICT[0]}{street}",
+            "address": f"江州市{data.DISTRICT[1]}{place}",
+        }, ensure_ascii=False).encode())
+    return bodies
+
+
+def throughput(port: int, token: str, bodies: list[bytes], concurrency: int, server_pids, db_pids) -> dict:
+    local = threading.local()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def create(body: bytes) -> tuple[float, int]:
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.perf_counter()
+        local.conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
+        response = local.conn.getresponse()
+        response.read()
+        return (time.perf_counter() - started) * 1000, response.status
+
+    server_before, db_before = cpu_seconds(server_pids), cpu_seconds(db_pids)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(create, bodies))
+    elapsed = time.perf_counter() - started
+    server_cpu, db_cpu = cpu_seconds(server_pids) - server_before, cpu_seconds(db_pids) - db_before
+    latencies = [ms for ms, _ in results]
+    n = len(bodies)
+    return {
+        "tickets_per_s": round(n / elapsed, 1),
+        "errors": sum(1 for _, status in results if status != 201),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p90_ms": round(percentile(latencies, 90), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies), 1),
+        "server_cpu_ms_per_ticket": round(server_cpu * 1000 / n, 2),
+        **({"db_cpu_ms_per_ticket": round(db_cpu * 1000 / n, 2)} if db_pids else {}),
+    }
+
+
+def per_action(token: str, count: int) -> dict:
+    """SQL statements and CPU per registration (through the API) and per 派单, 签收, 答复 (through the services the
+    pages and API call), medians over `count` tickets, in this process."""
+    import django
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from jiesu.tickets import services
+    from jiesu.tickets.workflow import Action
+
+    users = get_user_model().objects
+    dispatcher, handler = users.get(username="paidan"), users.get(username="chengban")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+    measured: dict[str, list[tuple[int, float]]] = {"create": [], "dispatch": [], "sign": [], "reply": []}
+
+    def measure(name, call):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            result = call()
+            cpu = time.process_time() - started
+        measured[name].append((len(queries.captured_queries), cpu * 1000))
+        return result
+
+    bodies = requests_body(count + 20, seed=7)
+    for body in bodies[:20]:  # warm-up: caches, the classifier
+        client.post("/api/v1/tickets", body, content_type="application/json")
+    for body in bodies[20:]:
+        response = measure("create", lambda b=body: client.post("/api/v1/tickets", b, content_type="application/json"))
+        assert response.status_code == 201, response.content
+        number = response.json()["number"]
+        measure("dispatch", lambda n=number: services.perform(n, Action.DISPATCH, actor=dispatcher, department="MHCGW"))
+        measure("sign", lambda n=number: services.perform(n, Action.SIGN, actor=handler))
+        measure("reply", lambda n=number: services.perform(
+            n, Action.REPLY, actor=handler, reply_text="已安排现场核查并处理完毕，已电话告知来电人。", result="resolved"))
+    return {
+        name: {"queries": statistics.median(q for q, _ in rows), "cpu_ms": round(statistics.median(c for _, c in rows), 2)}
+        for name, rows in measured.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=400)
+    parser.add_argument("--tickets", type=int, default=400, help="per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--actions", type=int, default=60, help="tickets for the per-action costs (0: skip)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="jiesu-bench-")
@@ -56,6 +208,9 @@ def main() -> None:
     database = "postgresql" if env.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     if database == "sqlite":
         env.pop("DATABASE_URL", None)
+    os.environ.clear()
+    os.environ.update(env)  # this process measures the per-action costs on the same database
+    sys.path.insert(0, str(ROOT))
 
     def jiesu(*argv: str) -> str:
         return subprocess.run([BIN / "jiesu", *argv], env=env, check=True, capture_output=True, text=True).stdout
@@ -70,6 +225,7 @@ def main() -> None:
          "--threads", str(args.threads), "--log-level", "warning"],
         env=env, cwd=ROOT,
     )
+    rounds = []
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -82,56 +238,31 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-
-        local = threading.local()
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-        def create(i: int) -> tuple[float, int]:
-            if not hasattr(local, "conn"):
-                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            body = json.dumps({
-                "channel": "api",
-                "kind": "complaint",
-                "content": f"压测工单{i}：幸福里小区3号楼前路灯不亮，请尽快维修。",
-                "caller_phone": "13800138000",
-                "region": "990102001",
-                "category": "020201",
-                "address": "江州市明湖区东湖街道幸福里小区3号楼",
-            }, ensure_ascii=False).encode()
-            started = time.perf_counter()
-            local.conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
-            response = local.conn.getresponse()
-            response.read()
-            return (time.perf_counter() - started) * 1000, response.status
-
-        with ThreadPoolExecutor(args.concurrency) as pool:  # warm-up: connections, caches
-            list(pool.map(create, range(args.concurrency * 2)))
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(create, range(args.tickets)))
-        elapsed = time.perf_counter() - started
+        server_pids = tree(server.pid)
+        db_pids = postgres_pids() if database == "postgresql" else []
+        throughput(port, token, requests_body(args.warmup, seed=1), args.concurrency, server_pids, db_pids)
+        for r in range(args.rounds):
+            rounds.append(throughput(port, token, requests_body(args.tickets, seed=100 + r), args.concurrency,
+                                     server_pids, db_pids))
     finally:
         server.terminate()
         server.wait(timeout=10)
 
-    latencies = [ms for ms, _ in results]
-    errors = sum(1 for _, status in results if status != 201)
-    print(json.dumps({
+    def median(key: str) -> float:
+        return round(statistics.median(r[key] for r in rounds), 2)
+
+    result = {
         "benchmark": "intake",
         "database": database,
-        "tickets": args.tickets,
-        "concurrency": args.concurrency,
-        "server": f"gunicorn {args.workers} workers x {args.threads} threads",
-        "errors": errors,
-        "elapsed_s": round(elapsed, 3),
-        "tickets_per_s": round(args.tickets / elapsed, 1),
-        "latency_ms": {
-            "p50": round(statistics.median(latencies), 1),
-            "p90": round(percentile(latencies, 90), 1),
-            "p99": round(percentile(latencies, 99), 1),
-            "max": round(max(latencies), 1),
-        },
-    }, ensure_ascii=False))
+        "server": f"gunicorn {args.workers} workers x {args.threads} threads, {args.concurrency} clients",
+        "tickets_per_round": args.tickets,
+        "rounds": rounds,
+        "median": {key: median(key) for key in rounds[0] if key != "errors"},
+        "errors": sum(r["errors"] for r in rounds),
+    }
+    if args.actions:
+        result["per_action"] = per_action(token, args.actions)
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

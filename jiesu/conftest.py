@@ -53,15 +53,21 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _fresh_sla_cache():
     """The calendar and rules are cached per process; each test starts from its own database."""
+    from jiesu.core import stamps
+    from jiesu.directory import snapshot
     from jiesu.hotspots import services as hotspots
     from jiesu.routing import services as routing
     from jiesu.sla import services
 
-    for cache in (services, routing, hotspots):
-        cache.invalidate()
+    def forget():
+        for cache in (services, routing, hotspots):
+            cache.invalidate()
+        snapshot.clear()
+        stamps.forget()
+
+    forget()
     yield
-    for cache in (services, routing, hotspots):
-        cache.invalidate()
+    forget()
 
 
 @pytest.fixture(autouse=True)

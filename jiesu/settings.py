@@ -111,7 +111,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
@@ -198,6 +197,9 @@ if JIESU_OPEN311_ADDRESS_PRECISION not in ("full", "region"):
 
 # Duplicates and hotspots (docs/hotspots.md): how far back a new ticket is compared (open tickets always are),
 # and the similarity (0–1) from which a candidate is shown as 相似 and flagged as 疑似重复.
+# How often a process checks whether the directory, staff roles or routing model it keeps in memory changed
+# elsewhere (core/stamps.py). A change made in this process takes effect at once.
+JIESU_STAMP_RECHECK_SECONDS = float(os.environ.get("JIESU_STAMP_RECHECK_SECONDS", "1"))
 JIESU_DUPLICATE_WINDOW_DAYS = int(os.environ.get("JIESU_DUPLICATE_WINDOW_DAYS", "30"))
 JIESU_DUPLICATE_SHOW = float(os.environ.get("JIESU_DUPLICATE_SHOW", "0.15"))
 JIESU_DUPLICATE_FLAG = float(os.environ.get("JIESU_DUPLICATE_FLAG", "0.3"))

@@ -14,6 +14,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Each test rolls its data back: check the in-memory caches' stamps on every read (the query-count tests set
+# the production interval).
+JIESU_STAMP_RECHECK_SECONDS = 0
+
 if os.environ.get("JIESU_TEST_NOW"):
     # With the suite's clock pinned in the past, a dated session cookie would already have expired for the
     # browser (which keeps the real clock); a cookie without an expiry is kept until the browser closes.

@@ -25,3 +25,19 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class Stamp(models.Model):
+    """The version of data every process keeps in memory (the directory, staff roles, the active routing model).
+    Whatever changes that data writes a new version in its own transaction (core.stamps.bump); a process
+    notices on its next check and reloads."""
+
+    name = models.CharField(primary_key=True, max_length=40)
+    version = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "缓存版本"
+        verbose_name_plural = "缓存版本"
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

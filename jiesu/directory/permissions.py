@@ -61,13 +61,14 @@ CATALOGUE: dict[str, Permission] = {
 
 
 def roles_of(user) -> frozenset[str]:
-    """The user's roles, cached on the user object for the request."""
+    """The user's roles: from the in-memory staff table (directory.snapshot), kept on the user for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     cached = getattr(user, "_jiesu_roles", None)
     if cached is None:
-        staff = staff_of(user)
-        cached = frozenset(staff.roles.values_list("role", flat=True)) if staff else frozenset()
+        from .snapshot import staff_facts
+
+        cached = staff_facts(user.pk)[1]
         if user.is_superuser:
             cached = cached | {Role.ADMIN.value}
         user._jiesu_roles = cached
@@ -85,8 +86,13 @@ def staff_of(user):
 
 
 def department_of(user):
-    staff = staff_of(user)
-    return staff.department if staff else None
+    """The user's department (a shared directory.snapshot instance: read it, never save it), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    from .snapshot import directory, staff_facts
+
+    department_id = staff_facts(user.pk)[0]
+    return directory().departments.get(department_id) if department_id is not None else None
 
 
 def has_perm(user, code: str) -> bool:

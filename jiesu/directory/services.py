@@ -1,18 +1,13 @@
 """Directory look-ups that other apps call: department subtrees and category → department routing."""
 
-from .models import Category, CategoryRoute, Department, Region
+from .models import Category, Department, Region
 
 
 def subtree_ids(node: Department | Region | Category) -> list[int]:
-    """The node (a department, region or category) and everything below it (one query per level; the
-    trees are a few levels deep)."""
-    model = type(node)
-    ids = [node.pk]
-    frontier = [node.pk]
-    while frontier:
-        frontier = list(model.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids.extend(frontier)
-    return ids
+    """The node (a department, region or category) and everything below it (from the in-memory directory)."""
+    from .snapshot import directory
+
+    return directory().subtree_ids(type(node), node.pk)
 
 
 def is_descendant(candidate: Department, ancestor: Department) -> bool:
@@ -35,22 +30,9 @@ def region_ancestry(region: Region | None) -> list[Region]:
 
 def suggest_department(category: Category | None, region: Region | None = None) -> Department | None:
     """The department a category goes to: a route for the region (or a parent region), else the default,
-    walking up the category tree until one is found. One query for the routes of the whole chain."""
-    chain = []
-    node = category
-    while node is not None:
-        chain.append(node)
-        node = node.parent
-    regions = region_ancestry(region)
-    routes = {}
-    if chain and regions:
-        for r in CategoryRoute.objects.filter(category__in=chain, region__in=regions).select_related("department"):
-            routes[(r.category_id, r.region_id)] = r.department
-    for node in chain:
-        for r in regions:
-            department = routes.get((node.pk, r.pk))
-            if department is not None and department.active:
-                return department
-        if node.default_department_id and node.default_department.active:
-            return node.default_department
-    return None
+    walking up the category tree until one is found. Answered from the in-memory directory (no query)."""
+    from .snapshot import directory
+
+    if category is None:
+        return None
+    return directory().suggest(category.pk, region.pk if region is not None else None)

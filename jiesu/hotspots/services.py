@@ -20,8 +20,9 @@ from django.utils import timezone
 from jiesu.core import clock
 from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jiesu.core.validators import DATE_FORMAT_MESSAGE, normalize_phone, parse_day
-from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
+from jiesu.directory.snapshot import directory
 from jiesu.tickets import access
 from jiesu.tickets.models import Ticket
 from jiesu.tickets.workflow import MERGEABLE_STATES, OPEN_STATES, State
@@ -164,6 +165,7 @@ class Candidate:
     score: float
     reasons: list[str] = field(default_factory=list)
     same_caller: bool = False
+    readable: bool = True  # may the person registering the request open it (find's `reader`)
 
     @property
     def flagged(self) -> bool:
@@ -260,9 +262,10 @@ def place_of(ticket) -> Place:
 
 def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None, phone: str = "") -> Place:
     """A Place from what a form or an API call gives: codes, coordinates, a phone number."""
+    d = directory()
     return _place(
-        Region.objects.filter(code=(region or "").strip()).first() if region else None,
-        Category.objects.filter(code=(category or "").strip()).first() if category else None,
+        d.region((region or "").strip()) if region else None,
+        d.category((category or "").strip(), active=False) if category else None,
         lat, lng, normalize_phone(phone or ""),
     )
 
@@ -301,20 +304,23 @@ def stored_signature(ticket_id: int, text: str) -> T.Signature:
 
 
 def find(signature: T.Signature, place: Place, *, exclude: int | None = None, now: datetime | None = None,
-         limit: int = MATCHES_KEPT, minimum: float | None = None, user=None) -> list[Candidate]:
+         limit: int = MATCHES_KEPT, minimum: float | None = None, user=None, reader=None) -> list[Candidate]:
     """The most similar open or recent tickets, best first, at least `minimum` similar (JIESU_DUPLICATE_SHOW).
-    With `user`, only tickets that user may open (tickets.access); without, all (the stored matches)."""
+    With `user`, only tickets that user may open (tickets.access); without, all (the stored matches), and with
+    `reader` each marked whether that user may open it. One query."""
     if not signature.keys:
         return []
     minimum = settings.JIESU_DUPLICATE_SHOW if minimum is None else minimum
     cutoff = window_start(now)
-    ids = list(shared_keys(signature, exclude=exclude))
+    rows = Ticket.objects.filter(pk__in=shared_keys(signature, exclude=exclude)).exclude(state=State.INVALID)
     if user is not None:
-        ids = list(access.visible_ids(user, ids))
-    if not ids:
-        return []
+        rows = rows.visible_to(user)
+    fields = list(_FIELDS)
+    if reader is not None:
+        rows = rows.annotate(readable=access.readable(reader))
+        fields.append("readable")
     found = []
-    for row in Ticket.objects.filter(pk__in=ids).exclude(state=State.INVALID).values(*_FIELDS):
+    for row in rows.values(*fields):
         if row["closed_at"] and row["closed_at"] < cutoff:
             continue
         other = stored_signature(row["id"], text_of(row["title"], row["content"], row["address"]))
@@ -329,7 +335,7 @@ def find(signature: T.Signature, place: Place, *, exclude: int | None = None, no
             ticket_id=row["id"], number=row["number"], title=row["title"], state=row["state"],
             state_label=State(row["state"]).label, department=row["department__name"] or "",
             created_at=row["created_at"], reply_text=row["reply_text"], score=value, reasons=reasons,
-            same_caller=same_caller,
+            same_caller=same_caller, readable=row.get("readable", True),
         ))
     found.sort(key=lambda c: (-c.score, -c.ticket_id))
     return found[:limit]
@@ -340,21 +346,36 @@ def find_for_text(text: str, place: Place, **kwargs) -> list[Candidate]:
     return find(T.signature(text, stats()), place, **kwargs)
 
 
-def on_ticket_created(ticket) -> None:
-    """Index the new ticket, store its likely duplicates, and flag 重复来电 when the same phone number raised
-    the same matter before. Called by tickets.services.create_ticket inside its transaction."""
+@dataclass
+class Lookup:
+    """What the duplicate look-up found for a request about to be registered."""
+
+    signature: T.Signature
+    candidates: list[Candidate]
+
+    @property
+    def repeat(self) -> Candidate | None:
+        """The best match from the same phone number: the request is a 重复来电 of it."""
+        return next((c for c in self.candidates if c.same_caller), None)
+
+
+def look_up(ticket, *, reader=None) -> Lookup:
+    """Before the ticket is written (read-only, outside the write transaction): its signature and its likely
+    duplicates, each marked whether `reader` (who registers it) may open it."""
     signature = T.signature(ticket_text(ticket), stats())
-    DuplicateKey.objects.bulk_create(_keys(ticket, signature))
-    found = find(signature, place_of(ticket), exclude=ticket.pk, now=ticket.created_at)
-    DuplicateMatch.objects.bulk_create([
-        DuplicateMatch(ticket=ticket, other_id=c.ticket_id, score=round(c.score, 4), reasons=c.reasons,
-                       same_caller=c.same_caller)
-        for c in found
-    ])
-    repeat = next((c for c in found if c.same_caller), None)
-    if repeat is not None:
-        ticket.repeat_of_id = repeat.ticket_id
-        Ticket.objects.filter(pk=ticket.pk).update(repeat_of=repeat.ticket_id)
+    return Lookup(signature, find(signature, place_of(ticket), now=ticket.created_at, reader=reader))
+
+
+def record(ticket, found: Lookup) -> None:
+    """Inside the transaction that writes the ticket: its look-up keys and its 疑似重复 (two inserts). The 重复来电
+    link (`found.repeat`) is set on the ticket before it is written."""
+    DuplicateKey.objects.bulk_create(_keys(ticket, found.signature))
+    if found.candidates:
+        DuplicateMatch.objects.bulk_create([
+            DuplicateMatch(ticket=ticket, other_id=c.ticket_id, score=round(c.score, 4), reasons=c.reasons,
+                           same_caller=c.same_caller)
+            for c in found.candidates
+        ])
 
 
 def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:

@@ -5,3 +5,18 @@ class RoutingConfig(AppConfig):
     name = "jiesu.routing"
     label = "routing"
     verbose_name = "智能派单"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from jiesu.core.stamps import bump
+
+        from .models import RoutingModel
+        from .services import STAMP
+
+        # Every process keeps the active model in memory (services.active): any change to the models reloads it.
+        def changed(sender, **kwargs):
+            bump(STAMP)
+
+        post_save.connect(changed, sender=RoutingModel, weak=False, dispatch_uid="stamp-routing-save")
+        post_delete.connect(changed, sender=RoutingModel, weak=False, dispatch_uid="stamp-routing-delete")

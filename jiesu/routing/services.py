@@ -1,8 +1,9 @@
 """Routing: train and evaluate models, predict for a text, record predictions, auto-dispatch.
 
-The ticket services call `on_ticket_created` and `on_dispatched`; views, the API and commands call the rest.
+The ticket services call `predict` (before writing a new ticket), `record` (while writing it) and `on_dispatched`; views, the API and commands call the rest.
 """
 
+import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -11,40 +12,46 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
 from jiesu.core import clock
+from jiesu.core.stamps import Cached, bump
 from jiesu.directory.models import Category, Department, Role, Staff, StaffRole
-from jiesu.directory.services import suggest_department
+from jiesu.directory.snapshot import directory
 
 from .classifier import DEFAULT_PARAMS, TextClassifier
 from .models import Prediction, RoutingModel
 from .text import normalize
 
 UNKNOWN = "无法判断"
-_loaded: dict = {"key": None, "classifier": None}
+STAMP = "routing"
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------- models
 
 
+def _load_active() -> tuple[RoutingModel | None, TextClassifier | None]:
+    model = RoutingModel.objects.filter(active=True).first()
+    if model is None:
+        return None, None
+    classifier = TextClassifier.loads(bytes(model.blob))
+    model.blob = b""  # the classifier holds what it needs; the blob need not stay in memory twice
+    return model, classifier
+
+
+_active = Cached(STAMP, _load_active)
+
+
 def invalidate() -> None:
-    _loaded.update(key=None, classifier=None)
+    _active.clear()
 
 
 def active() -> tuple[RoutingModel | None, TextClassifier | None]:
-    """The active model and its classifier. One small query per call; the classifier is unpickled once per
-    process and version, so switching models takes effect at once everywhere."""
-    model = RoutingModel.objects.filter(active=True).defer("blob").first()
-    if model is None:
-        return None, None
-    key = (model.pk, model.created_at)  # a pk alone can come back after a rolled-back transaction
-    if key != _loaded["key"]:
-        blob = RoutingModel.objects.filter(pk=model.pk).values_list("blob", flat=True).first()
-        _loaded.update(key=key, classifier=TextClassifier.loads(bytes(blob)))
-    return model, _loaded["classifier"]
+    """The active model and its classifier, unpickled once per process and activation (core.stamps): switching
+    models takes effect in every process at its next stamp check."""
+    return _active.get()
 
 
 @transaction.atomic
@@ -52,7 +59,8 @@ def activate(model_id: int) -> RoutingModel:
     model = RoutingModel.objects.select_for_update().get(pk=model_id)
     RoutingModel.objects.filter(active=True).exclude(pk=model.pk).update(active=False)
     RoutingModel.objects.filter(pk=model.pk).update(active=True)
-    model.active = True  # every process notices on its next prediction: active() asks the database
+    model.active = True
+    bump(STAMP)
     return model
 
 
@@ -174,22 +182,19 @@ class Route:
 
 
 def _resolve(labels: list[str], level: str, region) -> list[tuple[str, Category | None, Department | None]]:
-    """Labels → (display name, category, department to dispatch to), with one query for the lot."""
+    """Labels → (display name, category, department to dispatch to), from the in-memory directory."""
+    d = directory()
     if level == RoutingModel.Level.DEPARTMENT:
-        departments = {d.code: d for d in Department.objects.filter(code__in=labels, active=True)}
-        return [(departments[x].name if x in departments else x, None, departments.get(x)) for x in labels]
-    categories = Category.objects.filter(Q(code__in=labels) | Q(name__in=labels, level=1)).select_related(
-        "parent__parent", "default_department", "parent__default_department", "parent__parent__default_department"
-    )
-    by_code = {c.code: c for c in categories}
-    by_name = {c.name: c for c in categories if c.level == 1}
+        departments = [d.department(x) for x in labels]
+        return [(dept.name if dept else x, None, dept) for x, dept in zip(labels, departments, strict=True)]
     resolved = []
+    region_id = region.pk if region is not None else None
     for label in labels:
-        category = by_code.get(label) or by_name.get(label)
+        category = d.category_codes.get(label) or d.top_category_names.get(label)
         if category is None:
             resolved.append((label, None, None))
         else:
-            resolved.append((category.path_name, category, suggest_department(category, region)))
+            resolved.append((category.path_name, category, d.suggest(category.pk, region_id)))
     return resolved
 
 
@@ -230,13 +235,18 @@ def router_user():
     return user
 
 
-def on_ticket_created(ticket) -> Prediction | None:
-    """Predict for a new ticket, store the prediction, and auto-dispatch when confident enough."""
-    result = route(f"{ticket.title}。{ticket.content}", ticket.region)
+def predict(ticket) -> Route:
+    """Before the ticket is written (read-only, outside the write transaction): the router's suggestions."""
+    return route(f"{ticket.title}。{ticket.content}", ticket.region)
+
+
+def record(ticket, result: Route) -> Prediction | None:
+    """Inside the transaction that writes the ticket: store the prediction, and auto-dispatch when confident
+    enough (JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD) and the operator chose no other category."""
     if result.model is None:
         return None
     best = result.best or {}
-    prediction = Prediction.objects.create(
+    prediction = Prediction(
         ticket=ticket,
         model=result.model,
         suggestions=[{k: v for k, v in s.items() if k in ("label", "name", "probability")} for s in result.suggestions],
@@ -246,33 +256,42 @@ def on_ticket_created(ticket) -> Prediction | None:
         terms=result.terms,
         created_at=clock.now(),
     )
+    prediction.save()
     limit = threshold()
     agrees = ticket.category_id is None or ticket.category_id == getattr(best.get("category"), "pk", None)
-    if limit is not None and result.department is not None and result.confidence >= limit and agrees:
-        from jiesu.tickets import services as tickets
-        from jiesu.tickets.workflow import Action
+    if limit is None or result.department is None or result.confidence < limit or not agrees:
+        return prediction
+    router = router_user()
+    if router is None:
+        return prediction
+    from jiesu.tickets import services as tickets
+    from jiesu.tickets.workflow import Action
 
-        router = router_user()
-        if router is not None:
-            payload = {"department": result.department.code,
-                       "note": f"智能派单：{result.label}（置信度 {result.confidence:.0%}）"}
-            if best.get("category") is not None:
-                payload["category"] = best["category"].code
-            tickets.perform(ticket.number, Action.DISPATCH, actor=router, **payload)
-            prediction.source = Prediction.Source.AUTO
-            prediction.save(update_fields=["source"])
+    payload = {"department": result.department.code,
+               "note": f"智能派单：{result.label}（置信度 {result.confidence:.0%}）"}
+    if best.get("category") is not None:
+        payload["category"] = best["category"].code
+    try:
+        tickets.perform(ticket.number, Action.DISPATCH, actor=router, **payload)  # its own savepoint
+    except Exception:  # the ticket waits for a dispatcher instead
+        logger.exception("智能派单失败，工单 %s 转人工派单", ticket.number)
+        return prediction
+    prediction.source = Prediction.Source.AUTO
+    prediction.save(update_fields=["source"])
     return prediction
 
 
+def on_ticket_created(ticket) -> Prediction | None:
+    """Predict for a ticket already written and record it (for callers outside intake, e.g. a re-run)."""
+    return record(ticket, predict(ticket))
+
+
 def on_dispatched(ticket) -> None:
-    """Record the final choice on the ticket's latest prediction (every 派单 and 改派 overwrites it)."""
-    prediction = ticket.predictions.order_by("-id").first()
-    if prediction is None:
-        return
-    prediction.final_category = ticket.category
-    prediction.final_department = ticket.department
-    prediction.decided_at = clock.now()
-    prediction.save(update_fields=["final_category", "final_department", "decided_at"])
+    """Record the final choice on the ticket's latest prediction (every 派单 and 改派 overwrites it): one statement."""
+    latest = Prediction.objects.filter(ticket=ticket).order_by("-id").values("pk")[:1]
+    Prediction.objects.filter(pk__in=latest).update(
+        final_category_id=ticket.category_id, final_department_id=ticket.department_id, decided_at=clock.now()
+    )
 
 
 def accept_confident(actor, minimum: float) -> tuple[int, list[tuple[str, str]]]:

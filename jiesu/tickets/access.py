@@ -6,21 +6,23 @@
 A user with several roles sees the union. Everyone else sees nothing.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, Value, When
 
 from jiesu.core.errors import NotFound, PermissionDenied
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
+from jiesu.directory.snapshot import directory
 
 from .workflow import Scope, State, Transition
 
 
-def visible_tickets(queryset, user):
+def visibility(user) -> Q | None:
+    """The condition on tickets this user may see; None when they see every ticket."""
     from .models import TicketAssignment
 
     if has_perm(user, "ticket.view_all"):
-        return queryset
+        return None
     condition = Q(pk__in=[])
     if has_perm(user, "ticket.view_intake"):
         condition |= Q(state__in=[State.PENDING_DISPATCH, State.PENDING_CALLBACK])
@@ -31,7 +33,21 @@ def visible_tickets(queryset, user):
             ticket=OuterRef("pk"), department_id__in=subtree_ids(department)
         )
         condition |= Q(Exists(assigned))
-    return queryset.filter(condition)
+    return condition
+
+
+def visible_tickets(queryset, user):
+    condition = visibility(user)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def readable(user):
+    """An expression for a ticket query: may this user open the row's ticket (for answers that list other tickets
+    next to one the reader may see, without a second query)."""
+    condition = visibility(user)
+    if condition is None:
+        return Value(True)
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def access_ticket(user, number: str, *, for_update: bool = False):
@@ -46,6 +62,7 @@ def access_ticket(user, number: str, *, for_update: bool = False):
     ticket = queryset.filter(number=number).first()
     if ticket is None:
         raise NotFound("工单不存在或无权查看", code="ticket_not_found")
+    directory().attach(ticket, "region", "category", "department")
     return ticket
 
 
@@ -91,11 +108,24 @@ def visible_ids(user, ids) -> set[int]:
     return set(Ticket.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
+def visible_numbers_by_id(user, ids) -> dict[int, str]:
+    """The numbers of those of these tickets the user may see (to name a 母单, 子单 or earlier call)."""
+    from .models import Ticket
+
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(Ticket.objects.visible_to(user).filter(pk__in=ids).values_list("pk", "number"))
+
+
 def duplicates_for(user, ticket):
-    """The 疑似重复/相似 matches of a ticket whose other ticket this user may see."""
-    matches = list(ticket.duplicate_matches.select_related("other"))
-    shown = visible_ids(user, [m.other_id for m in matches])
-    return [m for m in matches if m.other_id in shown]
+    """The 疑似重复/相似 matches of a ticket whose other ticket this user may see (one query)."""
+    from .models import Ticket
+
+    matches = ticket.duplicate_matches.select_related("other")
+    if visibility(user) is not None:
+        matches = matches.filter(other__in=Ticket.objects.visible_to(user).values("pk"))
+    return list(matches)
 
 
 # ---------------------------------------------------------------- the caller's personal data

@@ -178,12 +178,17 @@ def _ref(obj) -> dict | None:
     return {"code": obj.code, "name": name}
 
 
-def ticket_out(t: Ticket, linked: set[int]) -> dict:
-    """One ticket; `linked` holds the ids of other tickets the reader may see (a 母单 or earlier call named only
-    if it is among them: access.linked_visible)."""
+# Fields copied as they are; the rest (labels, directory references, linked tickets) are built below.
+_PLAIN_FIELDS = [f for f in TicketOut.model_fields if not f.endswith("_label") and hasattr(Ticket, f)
+                 and f not in ("region", "category", "department", "merged_into", "repeat_of")]
+
+
+def ticket_out(t: Ticket, linked: dict[int, str]) -> dict:
+    """One ticket; `linked` maps the ids of other tickets the reader may see to their numbers (a 母单 or earlier
+    call is named only if it is among them: access.visible_numbers_by_id)."""
     worst = sla.worst_clock(t, clock.now())
     return {
-        **{f: getattr(t, f) for f in TicketOut.model_fields if hasattr(t, f) and not f.endswith("_label")},
+        **{f: getattr(t, f) for f in _PLAIN_FIELDS},
         "channel_label": t.get_channel_display(),
         "kind_label": t.get_kind_display(),
         "urgency_label": t.get_urgency_display(),
@@ -195,25 +200,39 @@ def ticket_out(t: Ticket, linked: set[int]) -> dict:
         "lng": float(t.lng) if t.lng is not None else None,
         "sla_status": worst.status if worst else None,
         "sla_clock": worst.clock if worst else None,
-        "merged_into": t.merged_into.number if t.merged_into_id in linked else None,
-        "repeat_of": t.repeat_of.number if t.repeat_of_id in linked else None,
+        "merged_into": linked.get(t.merged_into_id),
+        "repeat_of": linked.get(t.repeat_of_id),
     }
 
 
+def _duplicate(number, title, state, score, same_caller, reasons) -> dict:
+    return {"number": number, "title": title, "state": state, "score": score,
+            "flagged": score >= settings.JIESU_DUPLICATE_FLAG, "same_caller": same_caller, "reasons": reasons}
+
+
 def ticket_detail(t: Ticket, user) -> dict:
-    events = list(t.events.select_related("actor", "actor_department", "department"))
-    children = list(t.merged_children.order_by("id"))
-    linked = access.visible_ids(user, [t.merged_into_id, t.repeat_of_id, *(c.pk for c in children)])
-    numbers = access.visible_numbers(user, [n for e in events for n in access.linked_numbers(e.data)])
+    """One ticket with its history, for a reader. A ticket just registered (`t.intake`, complete) is answered
+    from what registering it produced, without reading it back."""
+    intake = getattr(t, "intake", None)
+    if intake is not None and intake.complete:
+        events, children, attachments = intake.events, [], []
+        linked = {c.ticket_id: c.number for c in intake.duplicates if c.ticket_id == t.repeat_of_id}
+        numbers: set[str] = set()
+        duplicates = [_duplicate(c.number, c.title, c.state, round(c.score, 4), c.same_caller, c.reasons)
+                      for c in intake.duplicates]
+    else:
+        events = list(t.events.select_related("actor", "actor_department", "department"))
+        children = list(t.merged_children.order_by("id"))
+        linked = access.visible_numbers_by_id(user, [t.merged_into_id, t.repeat_of_id, *(c.pk for c in children)])
+        numbers = access.visible_numbers(user, [n for e in events for n in access.linked_numbers(e.data)])
+        duplicates = [_duplicate(m.other.number, m.other.title, m.other.state, m.score, m.same_caller, m.reasons)
+                      for m in access.duplicates_for(user, t)]
+        attachments = list(t.attachments.values("id", "name", "size", "content_type", "purpose", "uploaded_at"))
     return {
         **ticket_out(t, linked),
         "allowed_actions": [tr.action.value for tr in access.actions_for(user, t)],
         "merged_children": [c.number for c in children if c.pk in linked],
-        "duplicates": [
-            {"number": m.other.number, "title": m.other.title, "state": m.other.state, "score": m.score,
-             "flagged": m.score >= settings.JIESU_DUPLICATE_FLAG, "same_caller": m.same_caller, "reasons": m.reasons}
-            for m in access.duplicates_for(user, t)
-        ],
+        "duplicates": duplicates,
         "events": [
             {
                 "action": e.action,
@@ -230,7 +249,7 @@ def ticket_detail(t: Ticket, user) -> dict:
             }
             for e in events
         ],
-        "attachments": list(t.attachments.values("id", "name", "size", "content_type", "purpose", "uploaded_at")),
+        "attachments": attachments,
     }
 
 
@@ -247,19 +266,19 @@ def _load(number: str, user) -> Ticket:
 def create_ticket(request, payload: TicketIn):
     ticket = services.create_ticket(actor=request.auth, data=payload.dict(exclude_none=True))
     # Whoever registered a ticket reads it back in the answer, whatever the lists would show them later.
-    return Status(201, ticket_detail(_shown(request.auth, Ticket.objects.get(pk=ticket.pk)), request.auth))
+    return Status(201, ticket_detail(_shown(request.auth, ticket), request.auth))
 
 
 @router.get("", response=TicketPage, summary="工单列表与检索")
 def list_tickets(request, params: Query[ListParams]):
     page_size, page = params.page_size, params.page
-    queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department", "merged_into", "repeat_of")
+    queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department")
     queryset = apply_filter(queryset, TicketFilter.from_mapping(params.dict()))
     # Category names show the full path; pull parents in the same query.
     queryset = queryset.select_related("category__parent__parent")
     count = queryset.count()
     rows = list(queryset[(page - 1) * page_size : page * page_size])
-    linked = access.visible_ids(request.auth, [i for t in rows for i in (t.merged_into_id, t.repeat_of_id) if i])
+    linked = access.visible_numbers_by_id(request.auth, [i for t in rows for i in (t.merged_into_id, t.repeat_of_id)])
     return {"count": count, "page": page, "page_size": page_size, "results": [ticket_out(access.shown(request.auth, t), linked) for t in rows]}
 
 

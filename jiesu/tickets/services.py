@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from jiesu.core import clock
@@ -29,9 +29,10 @@ from jiesu.core.validators import (
     parse_day,
     parse_moment,
 )
-from jiesu.directory.models import Category, Department, Region
+from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
+from jiesu.directory.snapshot import directory
 from jiesu.hotspots import services as hotspots
 from jiesu.knowledge import cases
 from jiesu.knowledge import services as knowledge
@@ -162,7 +163,7 @@ def _note(payload: dict, name: str = "note") -> str:
 def _department(code: Any, field_name: str = "department") -> Department:
     if isinstance(code, Department):
         return code
-    department = Department.objects.filter(code=_text(code), active=True).first()
+    department = directory().department(_text(code))
     if department is None:
         raise ValidationFailed({field_name: f"承办单位不存在或已停用：{_text(code)}"})
     return department
@@ -190,16 +191,17 @@ def _parse_due(value: Any) -> datetime | None:
 
 
 def next_number(at: datetime) -> str:
-    """yyyymmdd + 5-digit sequence of that local day, e.g. 2026112200017. Safe under concurrency."""
+    """yyyymmdd + 5-digit sequence of that local day, e.g. 2026112200017. One statement (insert or add one, and
+    read the result), safe under concurrency on SQLite and PostgreSQL; it commits with the ticket."""
     day = clock.local_day(at).strftime("%Y%m%d")
-    updated = TicketNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                TicketNumberSequence.objects.create(day=day, last=1)
-        except IntegrityError:  # another request created the day's row first
-            TicketNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
-    last = TicketNumberSequence.objects.get(day=day).last
+    table, quote = TicketNumberSequence._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('day')}, {quote('last')}) VALUES (%s, 1) ON CONFLICT ({quote('day')}) "
+            f"DO UPDATE SET {quote('last')} = {table}.{quote('last')} + 1 RETURNING {quote('last')}",
+            [day],
+        )
+        (last,) = cursor.fetchone()
     return f"{day}{last:05d}"
 
 
@@ -221,7 +223,9 @@ def _record(ticket, transition, before, actor, *, at, department=None, note="", 
 def _assign(ticket, department, at) -> None:
     ticket.department = department
     ticket.signed_at = None
-    TicketAssignment.objects.get_or_create(ticket=ticket, department=department, defaults={"assigned_at": at})
+    # Once per unit: a unit the ticket comes back to keeps its first assignment (one statement, no savepoint).
+    TicketAssignment.objects.bulk_create([TicketAssignment(ticket=ticket, department=department, assigned_at=at)],
+                                         ignore_conflicts=True)
 
 
 # ---------------------------------------------------------------- create
@@ -270,13 +274,13 @@ def _validate_new_ticket(data: dict) -> dict:
     region_code = _text(data.get("region"))
     clean["region"] = None
     if region_code:
-        clean["region"] = Region.objects.filter(code=region_code).first()
+        clean["region"] = directory().region(region_code)
         if clean["region"] is None:
             errors["region"] = f"区划不存在：{region_code}"
     category_code = _text(data.get("category"))
     clean["category"] = None
     if category_code:
-        clean["category"] = Category.objects.filter(code=category_code, active=True).first()
+        clean["category"] = directory().category(category_code)
         if clean["category"] is None:
             errors["category"] = f"诉求分类不存在或已停用：{category_code}"
 
@@ -314,14 +318,14 @@ def _validate_new_ticket(data: dict) -> dict:
     return clean
 
 
-def _find_duplicates(ticket) -> None:
-    """Index the ticket and note its likely duplicates. Like routing, this helps intake and must never stop
-    it: a failure is logged and the ticket is registered without candidates."""
+def _look_up(draft, actor) -> hotspots.Lookup | None:
+    """Its likely duplicates, found before the write transaction. Like routing, this helps intake and must never
+    stop it: a failure is logged and the ticket is registered without candidates."""
     try:
-        with transaction.atomic():
-            hotspots.on_ticket_created(ticket)
+        return hotspots.look_up(draft, reader=actor)
     except Exception:
-        logger.exception("重复诉求检测失败，工单 %s 照常登记", ticket.number)
+        logger.exception("重复诉求检测失败，工单照常登记")
+        return None
 
 
 def _index_case(ticket) -> None:
@@ -333,20 +337,33 @@ def _index_case(ticket) -> None:
         logger.exception("相似案例索引失败，工单 %s 照常办结", ticket.number)
 
 
-def _route_new_ticket(ticket) -> None:
-    """Predict, record, and auto-dispatch when confident. The router helps intake; it must never stop it,
+def _predict(draft) -> routing.Route | None:
+    """The router's suggestions, before the write transaction. The router helps intake; it must never stop it,
     so a failure inside it is logged and the ticket waits for a dispatcher."""
     try:
-        with transaction.atomic():
-            routing.on_ticket_created(ticket)
+        return routing.predict(draft)
     except Exception:
-        logger.exception("智能派单失败，工单 %s 转人工派单", ticket.number)
+        logger.exception("智能派单失败，工单转人工派单")
+        return None
 
 
-@retry_on_conflict
-@transaction.atomic
+@dataclass
+class Intake:
+    """What registering a ticket produced, in hand for the answer (no reloading): its history and the 疑似重复
+    the registering user may open. `complete` is False when a further action (即时办结, 智能派单) changed the
+    ticket after it was written; the answer then reads it back."""
+
+    events: list
+    duplicates: list
+    complete: bool = True
+
+
 def create_ticket(*, actor, data: dict) -> Ticket:
-    """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结)."""
+    """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结).
+
+    The read-only work — checking the input, the duplicate look-up, the router's prediction — happens first;
+    the write transaction holds only the inserts (number, ticket, history, keys, matches, prediction), so on
+    SQLite the database's single write lock is held for milliseconds (issue 15)."""
     transition = TRANSITIONS[Action.CREATE]
     if not has_perm(actor, transition.perm):
         raise PermissionDenied("您无权登记诉求", code="action_forbidden")
@@ -366,17 +383,43 @@ def create_ticket(*, actor, data: dict) -> Ticket:
         raise ValidationFailed({"answer": "只有咨询类诉求可以即时办结"})
 
     now = clock.now()
+    draft = Ticket(**clean, created_by=actor, created_at=now, updated_at=now)
+    found = _look_up(draft, actor)
+    route = None if answer else _predict(draft)
+    ticket = _register(actor, clean, now, found, route, answer, article)
+    if not ticket.intake.complete:
+        intake = ticket.intake
+        ticket.refresh_from_db()
+        ticket.intake = intake
+    return ticket
+
+
+@retry_on_conflict
+@transaction.atomic
+def _register(actor, clean, now, found, route, answer, article) -> Ticket:
+    transition = TRANSITIONS[Action.CREATE]
     ticket = Ticket(**clean, number=next_number(now), created_by=actor, created_at=now, updated_at=now)
     before, _ = move(ticket, transition)
+    repeat = found.repeat if found else None
+    if repeat is not None:  # the same phone raised the same matter before: 重复来电
+        ticket.repeat_of = Ticket(pk=repeat.ticket_id, number=repeat.number)
     ticket.save()
     kpi.record_change(None, ticket)
-    _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
-    _find_duplicates(ticket)
+    event = _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
+    complete = True
+    if found is not None:
+        hotspots.record(ticket, found)
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer, article=article)
-    else:
-        _route_new_ticket(ticket)
-    ticket.refresh_from_db()
+        complete = False
+    elif route is not None:
+        prediction = routing.record(ticket, route)
+        complete = prediction is None or prediction.source != prediction.Source.AUTO
+    ticket.intake = Intake(
+        events=[event],
+        duplicates=[c for c in found.candidates if c.readable] if found else [],
+        complete=complete,
+    )
     return ticket
 
 
@@ -421,7 +464,7 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     if department.kind == Department.Kind.HOTLINE_CENTER:
         raise ValidationFailed({"department": "不能派给热线服务中心本身"})
     if not _blank(payload.get("category")):
-        category = Category.objects.filter(code=_text(payload["category"]), active=True).first()
+        category = directory().category(_text(payload["category"]))
         if category is None:
             raise ValidationFailed({"category": f"诉求分类不存在或已停用：{_text(payload['category'])}"})
         ticket.category = category
@@ -706,13 +749,17 @@ def _lock(actor, number: str, action: Action, payload: dict) -> Ticket:
     each other instead of deadlocking."""
     if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY):
         return access.access_ticket(actor, number, for_update=True)
+    if action == Action.REPLY:  # the ticket and its 子单, found and locked in one statement (no join: PostgreSQL
+        # locks no row of an outer join's nullable side)
+        this = Ticket.objects.filter(number=number).values("pk")
+        rows = Ticket.objects.filter(Q(number=number) | Q(merged_into_id__in=this, state=State.MERGED))
+        list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
+        return access.access_ticket(actor, number, for_update=True)
     ticket = access.access_ticket(actor, number)
     if action == Action.MERGE:
         others = Ticket.objects.filter(number=_text(payload.get("parent")))
-    elif action == Action.UNMERGE:
-        others = Ticket.objects.filter(pk=ticket.merged_into_id)
     else:
-        others = ticket.merged_children.filter(state=State.MERGED)
+        others = Ticket.objects.filter(pk=ticket.merged_into_id)
     ids = {ticket.pk, *others.values_list("pk", flat=True)}
     list(Ticket.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     return access.access_ticket(actor, number, for_update=True)

@@ -113,10 +113,10 @@ def test_refresh_counts_statistics_and_prunes_closed_tickets_outside_the_window(
 
 
 def test_a_failing_finder_never_stops_intake(world, monkeypatch):
-    def broken(ticket):
+    def broken(ticket, **kwargs):
         raise RuntimeError("index unavailable")
 
-    monkeypatch.setattr(services, "on_ticket_created", broken)
+    monkeypatch.setattr(services, "look_up", broken)
     ticket = _new(world, BASE)
     assert Ticket.objects.filter(pk=ticket.pk).exists() and ticket.events.count() >= 1
 
