@@ -239,8 +239,9 @@ def main() -> None:
                     raise
                 time.sleep(0.2)
         server_pids = tree(server.pid)
+        throughput(port, token, requests_body(args.warmup, seed=1), args.concurrency, server_pids, [])
+        # After the warm-up: the workers' database connections (kept open) have their backends by now.
         db_pids = postgres_pids() if database == "postgresql" else []
-        throughput(port, token, requests_body(args.warmup, seed=1), args.concurrency, server_pids, db_pids)
         for r in range(args.rounds):
             rounds.append(throughput(port, token, requests_body(args.tickets, seed=100 + r), args.concurrency,
                                      server_pids, db_pids))
