@@ -15,7 +15,7 @@ from django.db import transaction
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedGroupKFold
 
-from jiesu.core import clock
+from jiesu.core import clock, inserts
 from jiesu.core.stamps import Cached, bump
 from jiesu.directory.models import Category, Department, Role, Staff, StaffRole
 from jiesu.directory.snapshot import directory
@@ -256,7 +256,7 @@ def record(ticket, result: Route) -> Prediction | None:
         terms=result.terms,
         created_at=clock.now(),
     )
-    prediction.save()
+    inserts.insert(prediction)
     limit = threshold()
     agrees = ticket.category_id is None or ticket.category_id == getattr(best.get("category"), "pk", None)
     if limit is None or result.department is None or result.confidence < limit or not agrees:

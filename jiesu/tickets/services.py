@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jiesu.core import clock
+from jiesu.core import clock, inserts
 from jiesu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiesu.core.locks import retry_on_conflict
 from jiesu.core.validators import (
@@ -206,7 +206,7 @@ def next_number(at: datetime) -> str:
 
 
 def _record(ticket, transition, before, actor, *, at, department=None, note="", data=None) -> TicketEvent:
-    return TicketEvent.objects.create(
+    return inserts.insert(TicketEvent(
         ticket=ticket,
         action=transition.action,
         from_state=before,
@@ -217,7 +217,7 @@ def _record(ticket, transition, before, actor, *, at, department=None, note="", 
         note=note,
         data=data or {},
         created_at=at,
-    )
+    ))
 
 
 def _assign(ticket, department, at) -> None:
@@ -403,7 +403,7 @@ def _register(actor, clean, now, found, route, answer, article) -> Ticket:
     repeat = found.repeat if found else None
     if repeat is not None:  # the same phone raised the same matter before: 重复来电
         ticket.repeat_of = Ticket(pk=repeat.ticket_id, number=repeat.number)
-    ticket.save()
+    inserts.insert(ticket)
     kpi.record_change(None, ticket)
     event = _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
     complete = True
