@@ -162,6 +162,15 @@ class TextClassifier:
         return names
 
     def _vectorize(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        # A prediction vectorizes its text twice (top_k, then explain): keep the last one.
+        last = self.__dict__.get("_last_vector")
+        if last is not None and last[0] == doc:
+            return last[1]
+        vector = self._vectorize_anew(doc)
+        self.__dict__["_last_vector"] = (doc, vector)  # one tuple: threads see the old pair or the new one
+        return vector
+
+    def _vectorize_anew(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
         parts = [vec for _, vec in self.features.transformer_list]
         offsets = np.cumsum([0] + [len(vec.vocabulary_) for vec in parts])
         all_indices, all_values = [], []
@@ -201,6 +210,7 @@ class TextClassifier:
         state.pop("_fast_cache", None)  # rebuilt on first use; keeps the stored model small
         state.pop("_names_cache", None)
         state.pop("_analyzers", None)
+        state.pop("_last_vector", None)
         return state
 
     def top_k(self, text: str, k: int = 3) -> list[Suggestion]:
