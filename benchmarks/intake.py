@@ -109,7 +109,10 @@ def requests_body(count: int, seed: int) -> list[bytes]:
     return bodies
 
 
-def throughput(port: int, token: str, bodies: list[bytes], concurrency: int, server_pids, db_pids) -> dict:
+def throughput(port: int, token: str, bodies: list[bytes], concurrency: int, server_pids, db_pids,
+               answered: list[str] | None = None) -> dict:
+    """Send the bodies; the numbers of the tickets answered 201 go to `answered`. A connection that breaks (a worker
+    killed) counts as an error and the client reconnects."""
     local = threading.local()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
@@ -117,9 +120,16 @@ def throughput(port: int, token: str, bodies: list[bytes], concurrency: int, ser
         if not hasattr(local, "conn"):
             local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         started = time.perf_counter()
-        local.conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
-        response = local.conn.getresponse()
-        response.read()
+        try:
+            local.conn.request("POST", "/api/v1/tickets", body=body, headers=headers)
+            response = local.conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            local.conn.close()
+            del local.conn
+            return (time.perf_counter() - started) * 1000, 0
+        if response.status == 201 and answered is not None:
+            answered.append(json.loads(data)["number"])
         return (time.perf_counter() - started) * 1000, response.status
 
     server_before, db_before = cpu_seconds(server_pids), cpu_seconds(db_pids)
@@ -139,6 +149,48 @@ def throughput(port: int, token: str, bodies: list[bytes], concurrency: int, ser
         "max_ms": round(max(latencies), 1),
         "server_cpu_ms_per_ticket": round(server_cpu * 1000 / n, 2),
         **({"db_cpu_ms_per_ticket": round(db_cpu * 1000 / n, 2)} if db_pids else {}),
+    }
+
+
+def kill_check(port: int, token: str, server: subprocess.Popen, concurrency: int, count: int) -> dict:
+    """kill -9 one gunicorn worker, then another, while requests stream in; afterwards every ticket answered 201 must
+    be in the database, and no number twice (each ticket, its history and its keys commit together or not at all)."""
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from jiesu.tickets.models import Ticket, TicketEvent
+
+    answered: list[str] = []
+    killed = []
+
+    def killer():
+        for _ in range(2):
+            time.sleep(0.6)
+            workers = tree(server.pid)[1:]
+            if workers:
+                os.kill(workers[0], 9)
+                killed.append(workers[0])
+
+    before = Ticket.objects.count()
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = throughput(port, token, requests_body(count, seed=999), concurrency, [], [], answered)
+    thread.join()
+    stored = set(Ticket.objects.filter(number__in=answered).values_list("number", flat=True))
+    without_history = Ticket.objects.annotate(n=Count("events")).filter(n=0).count()
+    duplicated = Ticket.objects.values("number").annotate(n=Count("id")).filter(n__gt=1).count()
+    return {
+        "workers_killed": len(killed),
+        "requests": count,
+        "answered_201": len(answered),
+        "failed_or_cut": result["errors"],
+        "answered_but_missing": len(set(answered) - stored),
+        "numbers_twice": duplicated,
+        "tickets_without_history": without_history,
+        "written_without_answer": Ticket.objects.count() - before - len(answered),
+        "events": TicketEvent.objects.count(),
     }
 
 
@@ -195,6 +247,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--actions", type=int, default=60, help="tickets for the per-action costs (0: skip)")
+    parser.add_argument("--kill", type=int, default=300, help="requests for the kill -9 check (0: skip)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="jiesu-bench-")
@@ -245,6 +298,7 @@ def main() -> None:
         for r in range(args.rounds):
             rounds.append(throughput(port, token, requests_body(args.tickets, seed=100 + r), args.concurrency,
                                      server_pids, db_pids))
+        killed = kill_check(port, token, server, args.concurrency, args.kill) if args.kill else None
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -261,6 +315,8 @@ def main() -> None:
         "median": {key: median(key) for key in rounds[0] if key != "errors"},
         "errors": sum(r["errors"] for r in rounds),
     }
+    if killed is not None:
+        result["kill_9"] = killed
     if args.actions:
         result["per_action"] = per_action(token, args.actions)
     print(json.dumps(result, ensure_ascii=False))

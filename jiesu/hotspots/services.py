@@ -107,7 +107,10 @@ def refresh(*, sample: int = STATS_SAMPLE, rekey: bool = False) -> dict:
     )
     docs = save_statistics(texts)
     cutoff = window_start()
-    gone = DuplicateKey.objects.filter(created_at__lt=cutoff).exclude(ticket__state__in=LIVE_STATES)
+    # Without a join (the ORM would delete through a self-join subquery, which PostgreSQL could plan badly on
+    # fresh statistics): keys from before the window of tickets no longer live.
+    settled = Ticket.objects.exclude(state__in=LIVE_STATES).values("pk")
+    gone = DuplicateKey.objects.filter(created_at__lt=cutoff, ticket_id__in=settled)
     pruned, _ = gone.delete()
     rekeyed = 0
     if rekey:
