@@ -402,14 +402,33 @@ def look_up(ticket, *, reader=None) -> Lookup:
 
 
 def record(ticket, found: Lookup) -> None:
-    """Inside the transaction that writes the ticket: its look-up keys and its 疑似重复 (two inserts). The 重复来电
-    link (`found.repeat`) is set on the ticket before it is written."""
+    """Inside the transaction that writes the ticket: its look-up keys and its 疑似重复 (two inserts)."""
     inserts.insert_many(_keys(ticket, found.signature))
     inserts.insert_many([
         DuplicateMatch(ticket=ticket, other_id=c.ticket_id, score=round(c.score, 4), reasons=c.reasons,
                        same_caller=c.same_caller)
         for c in found.candidates
     ])
+
+
+# The lifecycle observer (tickets.lifecycle; registered in apps.py).
+
+
+def prepare_registration(draft, actor) -> Lookup:
+    """Before a new ticket is written: its likely duplicates; the same phone on the same matter makes it a
+    重复来电 of the best such match (set on the draft, so it is written with the ticket)."""
+    found = look_up(draft, reader=actor)
+    if found.repeat is not None:
+        draft.repeat_of_id = found.repeat.ticket_id
+    return found
+
+
+def registered(ticket, found: Lookup | None, actor) -> dict | None:
+    """The new ticket is written: store its keys and matches; the answer names those the registering user may open."""
+    if found is None:
+        return None
+    record(ticket, found)
+    return {"duplicates": [c for c in found.candidates if c.readable]}
 
 
 def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:

@@ -2,9 +2,11 @@
 handling departments, so what worked is reused. The same text model as the duplicate finder
 (`hotspots.text`), over every resolved ticket instead of a window."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Count
 
 from jiesu.core.masking import mask_text
@@ -14,6 +16,8 @@ from jiesu.tickets import access
 from jiesu.tickets.models import ReplyResult, Ticket
 
 from .models import CaseKey
+
+logger = logging.getLogger(__name__)
 
 CANDIDATES = 30
 RESOLVED = (ReplyResult.RESOLVED, ReplyResult.EXPLAINED)  # what worked: solved, or answered by the policy
@@ -30,6 +34,20 @@ def index(ticket) -> None:
         return
     signature = T.signature(hotspots.ticket_text(ticket), hotspots.stats())
     CaseKey.objects.bulk_create([CaseKey(key=k, ticket=ticket) for k in signature.keys])
+
+
+def moved(ticket, transition, before, actor) -> None:
+    """The lifecycle observer (registered in apps.py): a ticket closed as resolved becomes a case others can reuse.
+    Indexing must never stop the closing: a failure is logged, inside its own savepoint."""
+    from jiesu.tickets.workflow import Action
+
+    if transition.action not in (Action.CALLBACK, Action.INSTANT_CLOSE):
+        return
+    try:
+        with transaction.atomic():
+            index(ticket)
+    except Exception:
+        logger.exception("相似案例索引失败，工单 %s 照常办结", ticket.number)
 
 
 @dataclass

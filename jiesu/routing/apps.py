@@ -19,4 +19,15 @@ class RoutingConfig(AppConfig):
             bump(STAMP)
 
         post_save.connect(changed, sender=RoutingModel, weak=False, dispatch_uid="stamp-routing-save")
+
+        from jiesu.tickets import lifecycle
+
+        from . import services
+
+        lifecycle.register(lifecycle.Observer(
+            "routing", 30,
+            prepare=lambda draft, actor: services.prepare_registration(draft, actor),
+            created=lambda ticket, result, actor: services.registered(ticket, result, actor),
+            moved=lambda ticket, transition, before, actor: services.moved(ticket, transition, before, actor),
+        ))
         post_delete.connect(changed, sender=RoutingModel, weak=False, dispatch_uid="stamp-routing-delete")

@@ -286,6 +286,29 @@ def on_ticket_created(ticket) -> Prediction | None:
     return record(ticket, predict(ticket))
 
 
+# The lifecycle observer (tickets.lifecycle; registered in apps.py).
+
+
+def prepare_registration(draft, actor) -> Route | None:
+    """Before a new ticket is written: the router's prediction (none for a 咨询 answered at intake)."""
+    return None if getattr(draft, "answered_at_intake", False) else predict(draft)
+
+
+def registered(ticket, result: Route | None, actor) -> dict | None:
+    """The new ticket is written: store the prediction and dispatch it when confident."""
+    if result is None:
+        return None
+    prediction = record(ticket, result)
+    return {"changed": True} if prediction is not None and prediction.source == Prediction.Source.AUTO else None
+
+
+def moved(ticket, transition, before, actor) -> None:
+    from jiesu.tickets.workflow import Action
+
+    if transition.action == Action.DISPATCH:
+        on_dispatched(ticket)
+
+
 def on_dispatched(ticket) -> None:
     """Record the final choice on the ticket's latest prediction (every 派单 and 改派 overwrites it): one statement."""
     latest = Prediction.objects.filter(ticket=ticket).order_by("-id").values("pk")[:1]

@@ -33,15 +33,11 @@ from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant
 from jiesu.directory.snapshot import directory
-from jiesu.hotspots import services as hotspots
-from jiesu.knowledge import cases
 from jiesu.knowledge import services as knowledge
-from jiesu.kpi import services as kpi
-from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
 
-from . import access
+from . import access, lifecycle
 from .models import (
     Attachment,
     CallbackStatus,
@@ -318,35 +314,6 @@ def _validate_new_ticket(data: dict) -> dict:
     return clean
 
 
-def _look_up(draft, actor) -> hotspots.Lookup | None:
-    """Its likely duplicates, found before the write transaction. Like routing, this helps intake and must never
-    stop it: a failure is logged and the ticket is registered without candidates."""
-    try:
-        return hotspots.look_up(draft, reader=actor)
-    except Exception:
-        logger.exception("重复诉求检测失败，工单照常登记")
-        return None
-
-
-def _index_case(ticket) -> None:
-    """Closed as resolved: a case others can reuse. Like the finders, it must never stop the closing."""
-    try:
-        with transaction.atomic():
-            cases.index(ticket)
-    except Exception:
-        logger.exception("相似案例索引失败，工单 %s 照常办结", ticket.number)
-
-
-def _predict(draft) -> routing.Route | None:
-    """The router's suggestions, before the write transaction. The router helps intake; it must never stop it,
-    so a failure inside it is logged and the ticket waits for a dispatcher."""
-    try:
-        return routing.predict(draft)
-    except Exception:
-        logger.exception("智能派单失败，工单转人工派单")
-        return None
-
-
 @dataclass
 class Intake:
     """What registering a ticket produced, in hand for the answer (no reloading): its history and the 疑似重复
@@ -361,9 +328,9 @@ class Intake:
 def create_ticket(*, actor, data: dict) -> Ticket:
     """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结).
 
-    The read-only work — checking the input, the duplicate look-up, the router's prediction — happens first;
-    the write transaction holds only the inserts (number, ticket, history, keys, matches, prediction), so on
-    SQLite the database's single write lock is held for milliseconds (issue 15)."""
+    The read-only work — checking the input, then the observers' `prepare` (duplicate look-up, the router's
+    prediction: tickets.lifecycle) — happens first; the write transaction holds only the inserts, so on SQLite the
+    database's single write lock is held for milliseconds (issue 15)."""
     transition = TRANSITIONS[Action.CREATE]
     if not has_perm(actor, transition.perm):
         raise PermissionDenied("您无权登记诉求", code="action_forbidden")
@@ -384,9 +351,9 @@ def create_ticket(*, actor, data: dict) -> Ticket:
 
     now = clock.now()
     draft = Ticket(**clean, created_by=actor, created_at=now, updated_at=now)
-    found = _look_up(draft, actor)
-    route = None if answer else _predict(draft)
-    ticket = _register(actor, clean, now, found, route, answer, article)
+    draft.answered_at_intake = bool(answer)  # observers need not prepare a dispatch for it
+    prepared = lifecycle.prepare(draft, actor)  # may set fields of the draft (the 重复来电 link)
+    ticket = _register(actor, draft, prepared, answer, article)
     if not ticket.intake.complete:
         intake = ticket.intake
         ticket.refresh_from_db()
@@ -396,30 +363,22 @@ def create_ticket(*, actor, data: dict) -> Ticket:
 
 @retry_on_conflict
 @transaction.atomic
-def _register(actor, clean, now, found, route, answer, article) -> Ticket:
+def _register(actor, draft, prepared, answer, article) -> Ticket:
     transition = TRANSITIONS[Action.CREATE]
-    ticket = Ticket(**clean, number=next_number(now), created_by=actor, created_at=now, updated_at=now)
+    # A fresh row each try (a retried insert must not reuse an id).
+    ticket = Ticket(**{f.attname: getattr(draft, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key})
+    directory().attach(ticket, "region", "category", "department")
+    ticket.answered_at_intake = draft.answered_at_intake
+    ticket.number = next_number(ticket.created_at)
     before, _ = move(ticket, transition)
-    repeat = found.repeat if found else None
-    if repeat is not None:  # the same phone raised the same matter before: 重复来电
-        ticket.repeat_of = Ticket(pk=repeat.ticket_id, number=repeat.number)
     inserts.insert(ticket)
-    kpi.record_change(None, ticket)
-    event = _record(ticket, transition, before, actor, at=now, data={"channel": ticket.channel})
-    complete = True
-    if found is not None:
-        hotspots.record(ticket, found)
+    event = _record(ticket, transition, before, actor, at=ticket.created_at, data={"channel": ticket.channel})
+    facts = lifecycle.created(ticket, prepared, actor)
+    complete = not facts.get("changed")
     if answer:
         perform(ticket.number, Action.INSTANT_CLOSE, actor=actor, reply_text=answer, article=article)
         complete = False
-    elif route is not None:
-        prediction = routing.record(ticket, route)
-        complete = prediction is None or prediction.source != prediction.Source.AUTO
-    ticket.intake = Intake(
-        events=[event],
-        duplicates=[c for c in found.candidates if c.readable] if found else [],
-        complete=complete,
-    )
+    ticket.intake = Intake(events=[event], duplicates=facts.get("duplicates", []), complete=complete)
     return ticket
 
 
@@ -478,7 +437,6 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     # 派单 and 改派 give the (new) department its full time and its own first contact with the caller.
     ticket.contacted_at = None
     sla.start_clocks(ticket, now, [Clock.SIGN, Clock.CONTACT, Clock.REPLY])
-    routing.on_dispatched(ticket)
     return Outcome(
         note=_note(payload),
         department=department,
@@ -582,7 +540,7 @@ def _reply_children(parent, actor, now) -> list[str]:
     transition = TRANSITIONS[Action.FOLLOW_REPLY]
     numbers = []
     for child in parent.merged_children.select_for_update().filter(state=State.MERGED).order_by("id"):
-        counted = kpi.snapshot(child)
+        observed = lifecycle.before_move(child, transition.action)
         # The unit that answered holds the 子单 too: it sees it, and takes it back if it is sent for 重办.
         _assign(child, parent.department, now)
         child.reply_text, child.reply_result, child.replied_at = parent.reply_text, parent.reply_result, now
@@ -590,9 +548,9 @@ def _reply_children(parent, actor, now) -> list[str]:
         before, _ = move(child, transition)
         child.updated_at = now
         child.save()
-        kpi.record_change(counted, child)
         _record(child, transition, before, actor, at=now, department=parent.department, note=parent.reply_text,
                 data={"parent": parent.number})
+        lifecycle.moved(child, transition, observed, actor)
         numbers.append(child.number)
     return numbers
 
@@ -787,14 +745,12 @@ def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     _check_required(transition, payload)
     now = clock.now()
     original = _field_values(ticket)
-    counted = kpi.snapshot(ticket)
+    observed = lifecycle.before_move(ticket, action)
     outcome = EFFECTS[action](ticket, actor, payload, now)
     before, _ = move(ticket, transition)
     ticket.updated_at = now
     ticket.save(update_fields=[name for name, value in _field_values(ticket).items() if original[name] != value])
-    kpi.record_change(counted, ticket)
     _record(ticket, transition, before, actor, at=now, department=outcome.department, note=outcome.note,
             data=outcome.data)
-    if action in (Action.CALLBACK, Action.INSTANT_CLOSE):
-        _index_case(ticket)
+    lifecycle.moved(ticket, transition, observed, actor)
     return ticket

@@ -1,0 +1,88 @@
+"""The ticket lifecycle's one seam: where other apps observe tickets being registered and moved.
+
+`tickets.services` knows the workflow, not who watches it. An app that reacts to tickets registers an `Observer`
+in its `AppConfig.ready()`; the services call the hook points below, in `order` (lowest first), and nothing else.
+The observers today, in order (docs/architecture.md has the table):
+
+    10 kpi        before_move → snapshot; created, moved → the rollup change (same transaction: the figures and
+                  the tickets never disagree)
+    20 hotspots   prepare → duplicate look-up; created → look-up keys and 疑似重复/重复来电 stored
+    30 routing    prepare → the router's prediction; created → prediction stored, 智能派单 when confident;
+                  moved (派单/改派) → the dispatcher's final choice on the prediction
+    40 knowledge  moved (closed as resolved) → the case indexed for 相似案例
+
+Hook points:
+- `prepare(draft, actor)`: before a new ticket is written, outside the write transaction; read-only work (the
+  draft has no id yet). Its value goes to the same observer's `created`. An exception is logged and the value is
+  None: helpers never stop intake.
+- `created(ticket, prepared, actor) -> dict | None`: inside the registering transaction, after the ticket and
+  its history entry are written. It may return facts for the answer (`duplicates`: what the registering user may
+  open; `changed`: True when it moved the ticket on, e.g. 智能派单).
+- `before_move(ticket, action)`: inside an action's transaction, the ticket locked, before the action's effects.
+  Its value goes to the same observer's `moved`.
+- `moved(ticket, transition, before, actor)`: inside the transaction, after the ticket and its history entry are
+  written (every action, and each 子单 answered through its 母单).
+
+Hooks inside the transaction run in it: an exception rolls the whole action back, which is right for the rollup
+and for plain inserts. A hook that must never stop the action (indexing a case) catches its own failure inside a
+savepoint (`transaction.atomic()`), as `knowledge` does. Hooks see no model signals: react here, not to saves.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Observer:
+    name: str
+    order: int
+    prepare: Callable[[Any, Any], Any] | None = None
+    created: Callable[[Any, Any, Any], dict | None] | None = None
+    before_move: Callable[[Any, Any], Any] | None = None
+    moved: Callable[[Any, Any, Any, Any], None] | None = None
+
+
+_observers: list[Observer] = []
+
+
+def register(observer: Observer) -> None:
+    """Add an observer (from AppConfig.ready()); one per name, kept in `order`."""
+    _observers[:] = sorted([o for o in _observers if o.name != observer.name] + [observer], key=lambda o: o.order)
+
+
+def observers() -> list[Observer]:
+    return list(_observers)
+
+
+def prepare(draft, actor) -> dict[str, Any]:
+    prepared = {}
+    for o in _observers:
+        if o.prepare is not None:
+            try:
+                prepared[o.name] = o.prepare(draft, actor)
+            except Exception:
+                logger.exception("登记前的“%s”处理失败，工单照常登记", o.name)
+                prepared[o.name] = None
+    return prepared
+
+
+def created(ticket, prepared: dict[str, Any], actor) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for o in _observers:
+        if o.created is not None:
+            facts.update(o.created(ticket, prepared.get(o.name), actor) or {})
+    return facts
+
+
+def before_move(ticket, action) -> dict[str, Any]:
+    return {o.name: o.before_move(ticket, action) for o in _observers if o.before_move is not None}
+
+
+def moved(ticket, transition, before: dict[str, Any], actor) -> None:
+    for o in _observers:
+        if o.moved is not None:
+            o.moved(ticket, transition, before.get(o.name), actor)
