@@ -7,9 +7,10 @@ local time.
 
 import contextlib
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 _local = threading.local()
 
@@ -37,6 +38,14 @@ def start_of_day(day: date) -> datetime:
 def day_range(first: date, last: date) -> tuple[datetime, datetime]:
     """The moments from the start of `first` to the start of the day after `last` (half-open), local days."""
     return start_of_day(first), start_of_day(last + timedelta(days=1))
+
+
+def from_column(value) -> datetime | None:
+    """A datetime column read with raw SQL, as the driver gave it (SQLite: text in UTC; PostgreSQL: aware), aware."""
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else parse_datetime(value)
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
 
 
 @contextlib.contextmanager

@@ -2,13 +2,12 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from . import clock
 from .models import ApiToken
 
 PREFIX_LEN = 8
@@ -24,14 +23,6 @@ def create_token(*, user, name: str, kind: str = ApiToken.Kind.API) -> tuple[Api
     key = "js_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, kind=kind, prefix=key[:PREFIX_LEN], digest=_digest(key))
     return token, key
-
-
-def _moment(value):
-    """A datetime column as the driver gave it (SQLite: text in UTC), aware; None stays None."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or timezone.is_aware(value) else value.replace(tzinfo=UTC)
-    parsed = parse_datetime(value)
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
 
 def _lookup_sql() -> tuple[str, list[str]]:
@@ -61,12 +52,12 @@ def user_for_key(key: str, *, kind: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    token_id, last_used_at = row[0], _moment(row[1])
+    token_id, last_used_at = row[0], clock.from_column(row[1])
     user_model = get_user_model()
     values = []
     for field, value in zip(user_model._meta.concrete_fields, row[2:], strict=True):
         kind_of = field.get_internal_type()  # dates and booleans as the ORM gives them (SQLite: text, 0/1)
-        values.append(_moment(value) if kind_of == "DateTimeField" else
+        values.append(clock.from_column(value) if kind_of == "DateTimeField" else
                       bool(value) if kind_of == "BooleanField" else value)
     user = user_model.from_db(connection.alias, fields, values)
     if not user.is_active:

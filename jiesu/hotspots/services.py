@@ -10,13 +10,12 @@ import math
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from jiesu.core import clock, inserts
 from jiesu.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -290,14 +289,6 @@ _COLUMNS = ("id", "number", "title", "content", "address", "state", "created_at"
             "caller_phone", "lat", "lng", "region_id", "category_id", "department_id", "created_by_id")
 
 
-def _moment(value):
-    """A datetime column as the database driver gave it (SQLite: text in UTC), aware."""
-    if value is None or isinstance(value, datetime):
-        return value if value is None or timezone.is_aware(value) else value.replace(tzinfo=UTC)
-    parsed = parse_datetime(value)
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
-
-
 def candidate_rows(signature: T.Signature, *, exclude: int | None = None) -> list[dict]:
     """The valid tickets sharing the most look-up keys with the signature (shared_keys), with what scoring them
     needs: one statement, written here as SQL because it is the busiest read of intake and the ORM took longer to
@@ -315,7 +306,7 @@ def candidate_rows(signature: T.Signature, *, exclude: int | None = None) -> lis
         cursor.execute(sql, [*signature.keys, exclude if exclude is not None else -1, CANDIDATES, State.INVALID])
         rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
-        row["created_at"], row["closed_at"] = _moment(row["created_at"]), _moment(row["closed_at"])
+        row["created_at"], row["closed_at"] = clock.from_column(row["created_at"]), clock.from_column(row["closed_at"])
     return rows
 
 
