@@ -18,6 +18,7 @@ def staff(request):
             "kpi": has_perm(user, "kpi.view_all") or has_perm(user, "kpi.view_department"),
             "hotspots": has_perm(user, "hotspots.view"),
             "knowledge": has_perm(user, "knowledge.search"),
+            "callers": has_perm(user, "ticket.view_caller"),
             "caller_views": has_perm(user, "ticket.audit_caller_views"),
         },
     }

@@ -273,7 +273,7 @@ def create_ticket(request, payload: TicketIn):
 def list_tickets(request, params: Query[ListParams]):
     page_size, page = params.page_size, params.page
     queryset = Ticket.objects.visible_to(request.auth).select_related("region", "category", "department")
-    queryset = apply_filter(queryset, TicketFilter.from_mapping(params.dict()))
+    queryset = apply_filter(queryset, TicketFilter.from_mapping(params.dict()), request.auth)
     # Category names show the full path; pull parents in the same query.
     queryset = queryset.select_related("category__parent__parent")
     count = queryset.count()

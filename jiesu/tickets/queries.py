@@ -1,5 +1,6 @@
 """Read-side filters shared by the API list and the UI list, so both filter the same way."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -7,8 +8,9 @@ from django.db.models import Q
 
 from jiesu.core import clock
 from jiesu.core.errors import ValidationFailed
-from jiesu.core.validators import DATE_FORMAT_MESSAGE, parse_day
+from jiesu.core.validators import DATE_FORMAT_MESSAGE, normalize_phone, parse_day
 from jiesu.directory.models import Department
+from jiesu.directory.permissions import has_perm
 from jiesu.directory.services import subtree_ids
 from jiesu.sla.services import Status as SlaStatus
 from jiesu.sla.services import status_q as sla_status_q
@@ -45,7 +47,12 @@ def _day_start(value: str, name: str) -> datetime:
     return clock.start_of_day(day)
 
 
-def apply_filter(queryset, f: TicketFilter):
+MAX_WORDS = 8
+
+
+def apply_filter(queryset, f: TicketFilter, user=None):
+    """The list's filters. `user` is who searches: caller names and phones are searched only for those who may
+    see them."""
     errors = {}
     for name, choices in (("state", State), ("kind", Kind), ("channel", Channel)):
         value = getattr(f, name)
@@ -83,9 +90,29 @@ def apply_filter(queryset, f: TicketFilter):
     if f.created_to:
         queryset = queryset.filter(created_at__lt=_day_start(f.created_to, "created_to") + timedelta(days=1))
     if f.q:
-        queryset = queryset.filter(
-            Q(number=f.q) | Q(title__icontains=f.q) | Q(content__icontains=f.q) | Q(address__icontains=f.q)
-        )
+        queryset = queryset.filter(search_q(f.q, user))
     return queryset
+
+
+_PHONE_LIKE = re.compile(r"^[+\d][\d\s()（）-]{3,}$")
+
+
+def search_q(text: str, user=None) -> Q:
+    """工单查询's keywords: every word must match (several words narrow the search). A word matches a ticket's
+    number, title, content or address; for readers who may see callers (ticket.view_caller) also the caller's name,
+    or the phone (the whole number, or its last four digits)."""
+    callers = user is not None and has_perm(user, "ticket.view_caller")
+    condition = Q()
+    for word in text.split()[:MAX_WORDS]:  # str.split() splits on the full-width space too
+        match = Q(number=word) | Q(title__icontains=word) | Q(content__icontains=word) | Q(address__icontains=word)
+        if callers:
+            match |= Q(caller_name__icontains=word)
+            phone = normalize_phone(word)  # as stored: 13812345678, 010-62345678
+            digits = phone.replace("-", "")
+            if _PHONE_LIKE.match(word) and digits.isdigit():
+                match |= (Q(caller_phone__endswith=digits) if len(digits) == 4
+                          else Q(caller_phone__contains=phone) | Q(caller_phone__contains=digits))
+        condition &= match
+    return condition
 
 

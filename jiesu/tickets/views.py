@@ -189,7 +189,7 @@ def ticket_list(request):
     )
     ticket_filter = TicketFilter.from_mapping(request.GET)
     try:
-        queryset = apply_filter(queryset, ticket_filter)
+        queryset = apply_filter(queryset, ticket_filter, request.user)
     except ServiceError as exc:
         _flash_error(request, exc)
         queryset = queryset.none()

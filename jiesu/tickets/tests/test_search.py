@@ -1,0 +1,67 @@
+"""工单查询 finds what an operator types: several words together, the caller's phone (whole or its last four
+digits) and name, a ticket number; caller names and phones only for those who may see callers."""
+
+import pytest
+from django.test import Client
+
+from jiesu.core.tokens import create_token
+from jiesu.tickets.workflow import Action
+
+
+@pytest.fixture
+def calls(world):
+    first = world.new_ticket(content="幸福里小区路灯不亮，晚上很黑。", caller_name="张女士", caller_phone="13812345678")
+    second = world.new_ticket(content="幸福里小区门口垃圾没人清运。", caller_name="李先生", caller_phone="13900001111")
+    third = world.new_ticket(content="东湖路路灯不亮。", caller_name="王先生", caller_phone="010-62345678")
+    for ticket in (first, second, third):
+        world.act(ticket, Action.DISPATCH, department="A")
+    return world, {"first": first, "second": second, "third": third}
+
+
+def _found(user, q: str) -> set[str]:
+    _, key = create_token(user=user, name="测试")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/tickets", {"q": q, "page_size": 100})
+    assert response.status_code == 200, response.content
+    return {row["number"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("路灯 幸福里", {"first"}),             # every word must match
+    ("路灯", {"first", "third"}),
+    ("幸福里　路灯", {"first"}),            # a full-width space separates words too
+    ("13812345678", {"first"}),            # the caller's phone
+    ("138 1234 5678", set()),              # three words, none of them a whole number in the texts
+    ("5678", {"first", "third"}),          # the last four digits
+    ("010-62345678", {"third"}),
+    ("张女士", {"first"}),
+    ("张女士 垃圾", set()),
+    ("李先生 幸福里", {"second"}),
+])
+def test_the_centre_finds_by_words_phone_and_name(calls, q, expected):
+    world, tickets = calls
+    assert _found(world.dispatcher, q) == {tickets[name].number for name in expected}
+
+
+def test_a_ticket_number_finds_its_ticket(calls):
+    world, tickets = calls
+    assert _found(world.dispatcher, tickets["second"].number) == {tickets["second"].number}
+
+
+def test_a_unit_cannot_find_tickets_by_caller(calls):
+    """Handlers see their unit's tickets, but searching by a caller's phone or name must not reveal who called."""
+    world, tickets = calls
+    assert _found(world.handler_a, "路灯") == {tickets["first"].number, tickets["third"].number}
+    assert _found(world.handler_a, "13812345678") == set()
+    assert _found(world.handler_a, "5678") == set()
+    assert _found(world.handler_a, "张女士") == set()
+
+
+def test_the_list_page_searches_the_same_way(calls):
+    world, tickets = calls
+    client = Client()
+    client.force_login(world.operator)
+    page = client.get("/tickets/", {"q": "路灯 幸福里"}).content.decode()
+    assert tickets["first"].number in page and tickets["third"].number not in page
+    assert "可查电话" in page
+    client.force_login(world.handler_a)
+    assert "可查电话" not in client.get("/tickets/").content.decode()
