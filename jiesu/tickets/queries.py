@@ -4,10 +4,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 
 from jiesu.core import clock
-from jiesu.core.errors import ValidationFailed
+from jiesu.core.errors import PermissionDenied, ValidationFailed
 from jiesu.core.validators import DATE_FORMAT_MESSAGE, normalize_phone, parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
@@ -116,3 +116,31 @@ def search_q(text: str, user=None) -> Q:
     return condition
 
 
+
+
+@dataclass
+class CallerHistory:
+    phone: str
+    count: int
+    recent: list  # tickets, open ones first, then newest
+
+
+def caller_history(user, phone: str, *, limit: int = 5) -> CallerHistory | None:
+    """来电弹屏: the caller's earlier tickets for the operator taking the call — how many, and the latest `limit`,
+    open ones first. Only for those who may see callers (ticket.view_caller), within what they may see; None for
+    a number too short to be a phone."""
+    from .models import Ticket
+    from .workflow import OPEN_STATES
+
+    if not has_perm(user, "ticket.view_caller"):
+        raise PermissionDenied("您无权查看来电人的历史诉求", code="action_forbidden")
+    phone = normalize_phone(phone or "")
+    if len(phone.replace("-", "")) < 7 or not phone.replace("-", "").isdigit():
+        return None
+    tickets = Ticket.objects.visible_to(user).filter(caller_phone=phone)
+    recent = (
+        tickets.annotate(open_first=Case(When(state__in=list(OPEN_STATES), then=Value(0)), default=Value(1)))
+        .select_related("department")
+        .order_by("open_first", "-created_at", "-id")[:limit]
+    )
+    return CallerHistory(phone=phone, count=tickets.count(), recent=list(recent))

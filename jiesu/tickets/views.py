@@ -39,6 +39,7 @@ from .models import (
     Urgency,
 )
 from .queries import TicketFilter, apply_filter
+from .queries import caller_history as caller_history_of
 from .workflow import MERGEABLE_STATES, Action, State
 
 
@@ -59,6 +60,16 @@ def _choices_context() -> dict:
         "contact_methods": ContactMethod.choices,
         "sla_statuses": list(SlaStatus.LABELS.items()),
     }
+
+
+@login_required
+def caller_history(request):
+    """来电登记: the caller's earlier tickets as the operator types the number (htmx)."""
+    try:
+        history = caller_history_of(request.user, request.GET.get("caller_phone", ""))
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from None
+    return render(request, "tickets/_caller_history.html", {"history": history})
 
 
 @login_required
