@@ -8,13 +8,16 @@ only for models nothing listens to (tickets, their history, duplicate keys and m
 to the ticket lifecycle through its seam, not through signals on these models.
 """
 
+import functools
+
 from django.db import connection
 
 _statements: dict[tuple, str] = {}
 
 
-def _fields(model) -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
+@functools.cache
+def _fields(model) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 def _statement(model, returning: bool) -> str:

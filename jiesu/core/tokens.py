@@ -1,5 +1,6 @@
 """Per-user API tokens: create (the key is shown once) and authenticate by digest."""
 
+import functools
 import hashlib
 import secrets
 
@@ -25,20 +26,21 @@ def create_token(*, user, name: str, kind: str = ApiToken.Kind.API) -> tuple[Api
     return token, key
 
 
-def _lookup_sql() -> tuple[str, list[str]]:
+@functools.cache
+def _lookup_sql(vendor: str) -> tuple[str, list[str], list[str]]:
     """Every API request authenticates: the token and its user in one statement, composed once (the ORM took
-    longer composing it than the database answering it)."""
+    longer composing it than the database answering it). Also the user's field names and internal types."""
     user_model = get_user_model()
     quote = connection.ops.quote_name
-    fields = [f.attname for f in user_model._meta.concrete_fields]
-    columns = ", ".join(f"u.{quote(f.column)}" for f in user_model._meta.concrete_fields)
+    fields = user_model._meta.concrete_fields
+    columns = ", ".join(f"u.{quote(f.column)}" for f in fields)
     sql = (
         f"SELECT t.{quote('id')}, t.{quote('last_used_at')}, {columns} "
         f"FROM {quote(ApiToken._meta.db_table)} t JOIN {quote(user_model._meta.db_table)} u "
         f"ON u.{quote(user_model._meta.pk.column)} = t.{quote('user_id')} "
         f"WHERE t.{quote('digest')} = %s AND t.{quote('kind')} = %s AND t.{quote('revoked')} = %s"
     )
-    return sql, fields
+    return sql, [f.attname for f in fields], [f.get_internal_type() for f in fields]
 
 
 def user_for_key(key: str, *, kind: str):
@@ -46,20 +48,18 @@ def user_for_key(key: str, *, kind: str):
     REST token, and a staff token files nothing through Open311."""
     if not key:
         return None
-    sql, fields = _lookup_sql()
+    sql, fields, kinds = _lookup_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [_digest(key), kind, False])
         row = cursor.fetchone()
     if row is None:
         return None
     token_id, last_used_at = row[0], clock.from_column(row[1])
-    user_model = get_user_model()
-    values = []
-    for field, value in zip(user_model._meta.concrete_fields, row[2:], strict=True):
-        kind_of = field.get_internal_type()  # dates and booleans as the ORM gives them (SQLite: text, 0/1)
-        values.append(clock.from_column(value) if kind_of == "DateTimeField" else
-                      bool(value) if kind_of == "BooleanField" else value)
-    user = user_model.from_db(connection.alias, fields, values)
+    # Dates and booleans as the ORM gives them (SQLite: text, 0/1).
+    values = [clock.from_column(value) if kind_of == "DateTimeField" else
+              bool(value) if kind_of == "BooleanField" else value
+              for kind_of, value in zip(kinds, row[2:], strict=True)]
+    user = get_user_model().from_db(connection.alias, fields, values)
     if not user.is_active:
         return None
     # Touch last_used_at at most once a minute so reads stay cheap.

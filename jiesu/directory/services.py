@@ -20,14 +20,6 @@ def is_descendant(candidate: Department, ancestor: Department) -> bool:
     return False
 
 
-def region_ancestry(region: Region | None) -> list[Region]:
-    chain = []
-    while region is not None:
-        chain.append(region)
-        region = region.parent
-    return chain
-
-
 def suggest_department(category: Category | None, region: Region | None = None) -> Department | None:
     """The department a category goes to: a route for the region (or a parent region), else the default,
     walking up the category tree until one is found. Answered from the in-memory directory (no query)."""

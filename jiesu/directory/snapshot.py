@@ -79,13 +79,11 @@ class Directory:
         return None
 
 
-def _link(objects: dict, name: str, targets: dict) -> None:
+def _link(model, objects: dict, name: str, targets: dict) -> None:
     """Point each object's foreign key `name` at the shared instance, so walking up a tree never queries."""
-    descriptor = type(next(iter(objects.values()))).__dict__[name] if objects else None
+    field = model._meta.get_field(name)
     for obj in objects.values():
-        target = targets.get(getattr(obj, f"{name}_id"))
-        if descriptor is not None:
-            descriptor.field.set_cached_value(obj, target)
+        field.set_cached_value(obj, targets.get(getattr(obj, field.attname)))
 
 
 def _load_directory() -> Directory:
@@ -94,11 +92,11 @@ def _load_directory() -> Directory:
     d.departments = {x.pk: x for x in Department.objects.all()}
     d.categories = {c.pk: c for c in Category.objects.all()}
     d.routes = {(r.category_id, r.region_id): r.department_id for r in CategoryRoute.objects.all()}
-    _link(d.regions, "parent", d.regions)
-    _link(d.departments, "parent", d.departments)
-    _link(d.departments, "region", d.regions)
-    _link(d.categories, "parent", d.categories)
-    _link(d.categories, "default_department", d.departments)
+    _link(Region, d.regions, "parent", d.regions)
+    _link(Department, d.departments, "parent", d.departments)
+    _link(Department, d.departments, "region", d.regions)
+    _link(Category, d.categories, "parent", d.categories)
+    _link(Category, d.categories, "default_department", d.departments)
     d.region_codes = {r.code: r for r in d.regions.values()}
     d.department_codes = {x.code: x for x in d.departments.values()}
     d.category_codes = {c.code: c for c in d.categories.values()}

@@ -6,6 +6,7 @@ candidates come from the look-up keys they share (DuplicateKey), then each is sc
 region, coordinates and category (`score`). docs/hotspots.md gives every rule and its measured quality.
 """
 
+import functools
 import math
 import time
 from collections import Counter, OrderedDict
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from jiesu.core import clock, inserts
@@ -271,39 +272,31 @@ def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None
     )
 
 
-def shared_keys(signature: T.Signature, *, exclude: int | None = None):
-    """Ids of the tickets sharing the most look-up keys with the signature: one query answered from the
-    (key, ticket) index. The window is kept by `refresh` deleting old keys (and `find` skipping tickets that
-    left it), not here: a join to tickets per key row would cost more than the whole look-up."""
-    return (
-        DuplicateKey.objects.filter(key__in=signature.keys)
-        .exclude(ticket_id=exclude)
-        .values("ticket_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "-ticket_id")
-        .values_list("ticket_id", flat=True)[:CANDIDATES]
-    )
-
-
 _COLUMNS = ("id", "number", "title", "content", "address", "state", "created_at", "closed_at", "reply_text",
             "caller_phone", "lat", "lng", "region_id", "category_id", "department_id", "created_by_id")
 
 
-def candidate_rows(signature: T.Signature, *, exclude: int | None = None) -> list[dict]:
-    """The valid tickets sharing the most look-up keys with the signature (shared_keys), with what scoring them
-    needs: one statement, written here as SQL because it is the busiest read of intake and the ORM took longer to
-    compose it than the database to answer it."""
-    keys, tickets = DuplicateKey._meta.db_table, Ticket._meta.db_table
+@functools.cache
+def _candidate_sql(keys: int, vendor: str) -> str:
     quote = connection.ops.quote_name
-    sql = (
-        f"SELECT {', '.join(f't.{quote(c)}' for c in _COLUMNS)} FROM {tickets} t "
-        f"WHERE t.{quote('id')} IN (SELECT k.{quote('ticket_id')} FROM {keys} k "
-        f"WHERE k.{quote('key')} IN ({', '.join(['%s'] * len(signature.keys))}) AND k.{quote('ticket_id')} <> %s "
+    return (
+        f"SELECT {', '.join(f't.{quote(c)}' for c in _COLUMNS)} FROM {Ticket._meta.db_table} t "
+        f"WHERE t.{quote('id')} IN (SELECT k.{quote('ticket_id')} FROM {DuplicateKey._meta.db_table} k "
+        f"WHERE k.{quote('key')} IN ({', '.join(['%s'] * keys)}) AND k.{quote('ticket_id')} <> %s "
         f"GROUP BY k.{quote('ticket_id')} ORDER BY COUNT(*) DESC, k.{quote('ticket_id')} DESC LIMIT %s) "
         f"AND t.{quote('state')} <> %s"
     )
+
+
+def candidate_rows(signature: T.Signature, *, exclude: int | None = None) -> list[dict]:
+    """The valid tickets sharing the most look-up keys with the signature (at most CANDIDATES, most shared keys
+    first), with what scoring them needs. One statement answered from the (key, ticket) index, written here as SQL
+    (composed once per key count) because it is the busiest read of intake and the ORM took longer to compose it
+    than the database to answer it. The window is kept by `refresh` deleting old keys and `find` skipping tickets
+    that left it."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*signature.keys, exclude if exclude is not None else -1, CANDIDATES, State.INVALID])
+        cursor.execute(_candidate_sql(len(signature.keys), connection.vendor),
+                       [*signature.keys, exclude if exclude is not None else -1, CANDIDATES, State.INVALID])
         rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         row["created_at"], row["closed_at"] = clock.from_column(row["created_at"]), clock.from_column(row["closed_at"])

@@ -1,6 +1,7 @@
 """Routing: train and evaluate models, predict for a text, record predictions, auto-dispatch.
 
-The ticket services call `predict` (before writing a new ticket), `record` (while writing it) and `on_dispatched`; views, the API and commands call the rest.
+Tickets reach it through the lifecycle seam (`prepare_registration`, `registered`, `moved`: tickets/lifecycle.py);
+views, the API and commands call the rest.
 """
 
 import logging
@@ -279,11 +280,6 @@ def record(ticket, result: Route) -> Prediction | None:
     prediction.source = Prediction.Source.AUTO
     prediction.save(update_fields=["source"])
     return prediction
-
-
-def on_ticket_created(ticket) -> Prediction | None:
-    """Predict for a ticket already written and record it (for callers outside intake, e.g. a re-run)."""
-    return record(ticket, predict(ticket))
 
 
 # The lifecycle observer (tickets.lifecycle; registered in apps.py).
