@@ -39,7 +39,8 @@ ERROR_STATUSES = {
 
 # Reads that any signed-in user may call: nothing is checked but visibility, so they never answer 403.
 OPEN_READS = frozenset({"/tickets", "/tickets/{number}", "/directory/departments", "/directory/regions",
-                        "/directory/categories", "/knowledge/cases/{number}"})
+                        "/directory/categories", "/knowledge/cases/{number}", "/notifications",
+                        "/notifications/unread-count", "/todo"})
 
 
 def refusals(method: str, path: str) -> list[int]:
@@ -124,6 +125,8 @@ from jiesu.directory.api import router as directory_router  # noqa: E402
 from jiesu.hotspots.api import router as hotspots_router  # noqa: E402
 from jiesu.knowledge.api import router as knowledge_router  # noqa: E402
 from jiesu.kpi.api import router as kpi_router  # noqa: E402
+from jiesu.notifications.api import router as notifications_router  # noqa: E402
+from jiesu.notifications.api import todo_router  # noqa: E402
 from jiesu.routing.api import router as routing_router  # noqa: E402
 from jiesu.tickets.api import router as tickets_router  # noqa: E402
 
@@ -133,3 +136,5 @@ api.add_router("/routing", routing_router)
 api.add_router("/kpi", kpi_router)
 api.add_router("/hotspots", hotspots_router)
 api.add_router("/knowledge", knowledge_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/todo", todo_router)

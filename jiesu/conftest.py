@@ -10,6 +10,19 @@ PINNED_NOW = os.environ.get("JIESU_TEST_NOW", "").strip()
 
 
 def pytest_configure(config):
+    if not os.environ.get("DATABASE_URL"):
+        # On the in-memory SQLite test database, Django's live server shares the test's one connection with every
+        # request thread; pages that poll (the bell) while another page posts would then meet on it ("database
+        # table is locked"). Serve one request at a time there, as that one connection can (each answer closes its
+        # connection, so a browser's keep-alive cannot hold the server).
+        from django.core.servers.basehttp import WSGIServer
+        from django.test import testcases
+
+        class OneRequestAtATime(WSGIServer):
+            def __init__(self, *args, connections_override=None, **kwargs):
+                super().__init__(*args, **kwargs)  # the server's thread already uses the overriding connection
+
+        testcases.LiveServerThread.server_class = OneRequestAtATime
     if PINNED_NOW:
         import time_machine
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jiesu.open311",
     "jiesu.hotspots",
     "jiesu.knowledge",
+    "jiesu.notifications",
     "axes",  # after the apps: its checks and signals see the whole project
 ]
 
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "jiesu.directory.context_processors.staff",
+                "jiesu.notifications.context_processors.bell",
             ],
         },
     },
@@ -219,6 +221,41 @@ JIESU_KNOWLEDGE_MISS_RETENTION_DAYS = int(os.environ.get("JIESU_KNOWLEDGE_MISS_R
 
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
+
+# Notifications (docs/notifications.md). The address pages are reached at, for links in SMS and e-mail.
+JIESU_BASE_URL = os.environ.get("JIESU_BASE_URL", "http://127.0.0.1:8000" if DEMO else "")
+# SMS: console (logged), file (JSON lines at JIESU_SMS_FILE: the demo's) or http (a gateway reached by POST; the
+# body template uses $phone, $text, $key).
+JIESU_SMS_BACKEND = os.environ.get("JIESU_SMS_BACKEND", "file" if DEMO else "console")
+JIESU_SMS_FILE = os.environ.get("JIESU_SMS_FILE", str(VAR_DIR / "sms-outbox.jsonl"))
+JIESU_SMS_HTTP_URL = os.environ.get("JIESU_SMS_HTTP_URL", "")
+JIESU_SMS_HTTP_AUTH = os.environ.get("JIESU_SMS_HTTP_AUTH", "")  # the Authorization header's value, if any
+JIESU_SMS_HTTP_BODY = os.environ.get("JIESU_SMS_HTTP_BODY", "")
+# Webhook to the city's own messaging bridge (政务微信, 钉钉…): JSON POST signed with HMAC-SHA256.
+JIESU_NOTIFY_WEBHOOK_URL = os.environ.get("JIESU_NOTIFY_WEBHOOK_URL", "")
+JIESU_NOTIFY_WEBHOOK_SECRET = os.environ.get("JIESU_NOTIFY_WEBHOOK_SECRET", "")
+JIESU_NOTIFY_TIMEOUT = float(os.environ.get("JIESU_NOTIFY_TIMEOUT", "10"))
+# Callers get SMS (受理回执 with the 查询码, the 答复 notice) unless they decline or 退订.
+JIESU_CALLER_SMS = env_bool("JIESU_CALLER_SMS", True)
+# 免打扰: SMS to staff and the 答复 notice wait for the end of these local hours, except for 特急 tickets. Empty: off.
+JIESU_QUIET_HOURS = os.environ.get("JIESU_QUIET_HOURS", "22:00-07:00").strip()
+# Delivery: tries before a message becomes a dead letter, the first wait (doubling each try, at most an hour),
+# and how long a deliverer holds a message it is sending before another may take it over.
+JIESU_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("JIESU_NOTIFY_MAX_ATTEMPTS", "8"))
+JIESU_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("JIESU_NOTIFY_BACKOFF_SECONDS", "30"))
+JIESU_NOTIFY_LEASE_SECONDS = float(os.environ.get("JIESU_NOTIFY_LEASE_SECONDS", "120"))
+# 我的待办: how long a 回访不满意 ticket stays in the 重办 decision list.
+JIESU_UNSATISFIED_REVIEW_DAYS = int(os.environ.get("JIESU_UNSATISFIED_REVIEW_DAYS", "30"))
+# How often pages ask for the bell's and 我的待办's counts.
+JIESU_BELL_POLL_SECONDS = int(os.environ.get("JIESU_BELL_POLL_SECONDS", "15"))
+EMAIL_BACKEND = os.environ.get("JIESU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend" if DEMO
+                               else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("JIESU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JIESU_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("JIESU_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("JIESU_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("JIESU_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("JIESU_EMAIL_FROM", "12345@jiesu.local")
 
 # HTTPS in production (behind nginx): JIESU_HTTPS=1 redirects to https, marks session and CSRF cookies Secure and
 # sends HSTS (JIESU_HSTS_SECONDS, one year by default). JIESU_PROXY_SSL_HEADER names the header the proxy sets,

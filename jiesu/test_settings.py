@@ -22,3 +22,7 @@ if os.environ.get("JIESU_TEST_NOW"):
     # With the suite's clock pinned in the past, a dated session cookie would already have expired for the
     # browser (which keeps the real clock); a cookie without an expiry is kept until the browser closes.
     SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Messages the tests send go to a file of their own (the demo's outbox is var/sms-outbox.jsonl).
+JIESU_SMS_BACKEND = "file"
+JIESU_SMS_FILE = os.path.join(tempfile.mkdtemp(prefix="jiesu-test-sms-"), "sms.jsonl")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("jiesu.open311.urls")),
     path("", include("jiesu.hotspots.urls")),
     path("", include("jiesu.knowledge.urls")),
+    path("", include("jiesu.notifications.urls")),
     path("", include("jiesu.tickets.urls")),
 ]
 

@@ -503,6 +503,10 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> int:
             for pk, due, state, department_id in rows
         ]
     )
+    from jiesu.tickets import lifecycle
+
+    lifecycle.alerted(EVENT_OF[kind], [lifecycle.Alert(pk, clock, due, state, department_id)
+                                       for pk, due, state, department_id in rows], now)
     ids = [pk for pk, _, _, _ in rows]
     if kind == SlaAlert.Kind.URGE and ids:
         Ticket.objects.filter(pk__in=ids).update(supervised=True)

@@ -175,6 +175,7 @@ def shown(user, ticket, *, detail: bool = False, via: str = "page"):
     ticket.content = mask_text(ticket.content, names=names)
     ticket.address = mask_text(ticket.address, names=names)
     ticket.reply_text = mask_text(ticket.reply_text, names=names)
+    ticket.query_code = ""  # the caller's key to the request, not the unit's
     if ticket.caller_confidential:
         ticket.caller_name = CONFIDENTIAL if ticket.caller_name else ""
         ticket.caller_phone = CONFIDENTIAL if ticket.caller_phone else ""

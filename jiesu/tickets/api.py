@@ -48,6 +48,7 @@ class TicketIn(InputSchema):
     caller_name: str | None = None
     caller_phone: str | None = None
     caller_confidential: bool | None = None  # 来电人要求保密 (every 举报 is): departments see neither name nor phone
+    sms_opt_out: bool | None = None  # the caller wants no SMS (受理回执, 答复 notice)
     enterprise_name: str | None = None
     credit_code: str | None = None
     address: str | None = None
@@ -75,6 +76,8 @@ class TicketOut(Schema):
     caller_name: str
     caller_phone: str
     caller_confidential: bool
+    sms_opt_out: bool
+    query_code: str  # 查询码 of the 受理回执; empty for readers who may not see the caller
     enterprise_name: str
     credit_code: str
     address: str

@@ -10,6 +10,9 @@ The observers today, in order (docs/architecture.md has the table):
     30 routing    prepare → the router's prediction; created → prediction stored, 智能派单 when confident;
                   moved (派单/改派) → the dispatcher's final choice on the prediction
     40 knowledge  moved (closed as resolved) → the case indexed for 相似案例
+    50 notifications  created → the caller's 受理回执 (and the unit's notice when 智能派单 dispatched it);
+                  moved → the people the action concerns are told (派单 → the unit, 退单 → dispatchers, …) and the
+                  caller's 答复 notice; alerted → 临期/超期/催办/升级督办 to the unit (and its leaders, 督办员)
 
 Hook points:
 - `prepare(draft, actor)`: before a new ticket is written, outside the write transaction; read-only work (the
@@ -22,6 +25,9 @@ Hook points:
   Its value goes to the same observer's `moved`.
 - `moved(ticket, transition, before, actor)`: inside the transaction, after the ticket and its history entry are
   written (every action, and each 子单 answered through its 母单).
+- `alerted(kind, alerts, now)`: inside the time-limit sweep's transaction, after its history entries are written:
+  `kind` is the SystemEvent (sla_warning, sla_overdue, urge, escalate), `alerts` a list of `Alert` (one per
+  ticket newly crossing that threshold). The sweep changes no state, so it is not a move.
 
 Hooks inside the transaction run in it: an exception rolls the whole action back, which is right for the rollup
 and for plain inserts. A hook that must never stop the action (indexing a case) catches its own failure inside a
@@ -44,6 +50,18 @@ class Observer:
     created: Callable[[Any, Any, Any], dict | None] | None = None
     before_move: Callable[[Any, Any], Any] | None = None
     moved: Callable[[Any, Any, Any, Any], None] | None = None
+    alerted: Callable[[str, list, Any], None] | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One ticket crossing one time-limit threshold in the sweep."""
+
+    ticket_id: int
+    clock: str  # sla Clock: sign, contact, reply, callback
+    due_at: Any
+    state: str
+    department_id: int | None
 
 
 _observers: list[Observer] = []
@@ -86,3 +104,11 @@ def moved(ticket, transition, before: dict[str, Any], actor) -> None:
     for o in _observers:
         if o.moved is not None:
             o.moved(ticket, transition, before.get(o.name), actor)
+
+
+def alerted(kind: str, alerts: list[Alert], now) -> None:
+    if not alerts:
+        return
+    for o in _observers:
+        if o.alerted is not None:
+            o.alerted(kind, alerts, now)

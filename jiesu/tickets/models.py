@@ -93,6 +93,11 @@ class Ticket(models.Model):
     caller_phone = models.CharField("联系电话", max_length=30, blank=True)
     # 保密: the caller asked (and every 举报 is): departments see neither name nor phone, anywhere.
     caller_confidential = models.BooleanField("来电人信息保密", default=False)
+    # The caller asked for no SMS (受理回执, 答复 notice); numbers that 退订 altogether are in notifications.SmsOptOut.
+    sms_opt_out = models.BooleanField("不接收短信", default=False)
+    # 查询码: given in the 受理回执 with the number, so the caller (and no one who merely knows the number) can
+    # follow the request.
+    query_code = models.CharField("查询码", max_length=8, blank=True)
     enterprise_name = models.CharField("企业名称", max_length=100, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
 

@@ -31,6 +31,7 @@ class TicketFilter:
     created_to: str = ""
     q: str = ""
     sla: str = ""  # normal / warning / overdue: the worst running time-limit clock
+    todo: str = ""  # a 我的待办 worklist of the reader (tickets.worklists)
 
     @classmethod
     def from_mapping(cls, data) -> "TicketFilter":
@@ -62,6 +63,10 @@ def apply_filter(queryset, f: TicketFilter, user=None):
         errors["sla"] = f"取值无效：{f.sla}（normal、warning、overdue）"
     if errors:
         raise ValidationFailed(errors)
+    if f.todo:
+        from .worklists import q_for
+
+        queryset = queryset.filter(q_for(user, f.todo))
     if f.sla:
         queryset = queryset.filter(sla_status_q(f.sla, clock.now()))
     if f.state:

@@ -8,6 +8,7 @@ A refused action raises a ServiceError and changes nothing.
 import logging
 import mimetypes
 import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -257,6 +258,9 @@ def _validate_new_ticket(data: dict) -> dict:
     clean["caller_confidential"] = clean["kind"] == Kind.REPORT or (
         not _blank(confidential) and bool(_bool(errors, "caller_confidential", confidential, "是否保密")))
 
+    opt_out = data.get("sms_opt_out")
+    clean["sms_opt_out"] = not _blank(opt_out) and bool(_bool(errors, "sms_opt_out", opt_out, "不接收短信"))
+
     clean["enterprise_name"] = _text(data.get("enterprise_name"))
     _check_length(errors, "enterprise_name", clean["enterprise_name"], 100)
     credit_code = _text(data.get("credit_code")).upper()
@@ -350,7 +354,8 @@ def create_ticket(*, actor, data: dict) -> Ticket:
         raise ValidationFailed({"answer": "只有咨询类诉求可以即时办结"})
 
     now = clock.now()
-    draft = Ticket(**clean, created_by=actor, created_at=now, updated_at=now)
+    draft = Ticket(**clean, created_by=actor, created_at=now, updated_at=now,
+                   query_code=f"{secrets.randbelow(10**6):06d}")
     draft.answered_at_intake = bool(answer)  # observers need not prepare a dispatch for it
     prepared = lifecycle.prepare(draft, actor)  # may set fields of the draft (the 重复来电 link)
     ticket = _register(actor, draft, prepared, answer, article)

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("todo/", views.todo, name="todo"),
     path("intake/", views.intake, name="intake"),
     path("dispatch/", views.dispatch_queue, name="dispatch_queue"),
     path("inbox/", views.inbox, name="inbox"),

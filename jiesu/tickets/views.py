@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from jiesu.core import clock
 from jiesu.core.errors import NotFound, ServiceError
-from jiesu.directory.models import Category, Department, Region
-from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.models import Category, Department, Region, Role
+from jiesu.directory.permissions import department_of, has_perm, roles_of
 from jiesu.directory.services import subtree_ids, suggest_department
 from jiesu.hotspots import services as hotspots
 from jiesu.knowledge import cases
@@ -23,7 +23,7 @@ from jiesu.routing.models import Prediction
 from jiesu.routing.services import threshold as routing_threshold
 from jiesu.sla.services import Status as SlaStatus
 
-from . import access, services
+from . import access, services, worklists
 from .models import (
     Attachment,
     CallbackStatus,
@@ -75,6 +75,8 @@ def caller_history(request):
 @login_required
 def home(request):
     user = request.user
+    if worklists.has_page(user):
+        return redirect("todo")
     for perm, target in (
         ("ticket.dispatch", "dispatch_queue"),
         ("ticket.create", "intake"),
@@ -218,9 +220,32 @@ def ticket_list(request):
             "departments": Department.objects.filter(active=True),
             "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent"),
             "regions": Region.objects.all(),
+            "todo": worklists.BY_CODE.get(ticket_filter.todo),
+            "sla_label": SlaStatus.LABELS.get(ticket_filter.sla, ""),
             **_choices_context(),
         },
     )
+
+
+@login_required
+def todo(request):
+    """我的待办: the reader's worklists with their counts, each a link to exactly its tickets."""
+    user = request.user
+    found = worklists.counts(user)
+    sections = {}
+    for w in worklists.worklists_for(user):
+        row = {"list": w, "count": found.get(w.code, 0),
+               "splits": [(s, SlaStatus.LABELS[s], found.get(f"{w.code}.{s}", 0)) for s in worklists.SPLITS]
+               if w.split else []}
+        sections.setdefault(Role(w.role).label, []).append(row)
+    return render(request, "tickets/todo.html", {
+        "sections": [{"role": role, "rows": rows, "split": any(r["splits"] for r in rows)}
+                     for role, rows in sections.items()],
+        "overdue_units": worklists.overdue_by_unit(user),
+        "below_target": worklists.units_below_target(user),
+        "badge": worklists.badge(user, found),
+        "is_leader": Role.LEADER in roles_of(user),
+    })
 
 
 @login_required

@@ -12,7 +12,7 @@ from jiesu.tickets.workflow import Action, State
 
 def test_the_observers_and_their_order_are_the_documented_ones():
     assert [(o.name, o.order) for o in lifecycle.observers()] == [
-        ("kpi", 10), ("hotspots", 20), ("routing", 30), ("knowledge", 40)]
+        ("kpi", 10), ("hotspots", 20), ("routing", 30), ("knowledge", 40), ("notifications", 50)]
 
 
 def test_the_ticket_services_call_no_observer_by_name():
@@ -21,7 +21,7 @@ def test_the_ticket_services_call_no_observer_by_name():
     imported |= {f"{node.module}.{a.name}" for node in ast.walk(source) if isinstance(node, ast.ImportFrom)
                  for a in node.names if node.module}
     assert not {m for m in imported if m.startswith(("jiesu.hotspots", "jiesu.routing", "jiesu.kpi",
-                                                     "jiesu.knowledge.cases"))}
+                                                     "jiesu.knowledge.cases", "jiesu.notifications"))}
 
 
 @pytest.fixture

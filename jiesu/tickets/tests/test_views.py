@@ -39,11 +39,10 @@ def test_anonymous_is_sent_to_login(db):
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
 
 
-def test_home_sends_each_role_to_its_workbench(world):
-    assert _client(world.dispatcher).get("/").url == "/dispatch/"
-    assert _client(world.operator).get("/").url == "/intake/"
-    assert _client(world.handler_a).get("/").url == "/inbox/"
-    assert _client(world.supervisor).get("/").url == "/tickets/"
+def test_home_is_my_worklists_for_every_role_that_has_them(world):
+    for who in ("dispatcher", "operator", "handler_a", "supervisor"):
+        assert _client(getattr(world, who)).get("/").url == "/todo/", who
+    assert _client(world.admin).get("/").url == "/tickets/"
 
 
 def test_intake_shows_field_errors_and_writes_nothing(world):

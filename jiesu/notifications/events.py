@@ -1,0 +1,188 @@
+"""Who is told what: the notifications app's observer on the ticket lifecycle (tickets/lifecycle.py, order 50).
+
+    派单, 智能派单               → handlers of the receiving unit
+    下派                         → handlers of the sub-unit
+    退单                         → dispatchers
+    申请延期                     → those who decide extensions (dispatchers, supervisors)
+    批准/驳回延期                → the handler who asked
+    重办, 督办                   → handlers of the unit that holds the ticket
+    并单                         → handlers of the unit handling the 母单 (the 子单 is now theirs too)
+    回访不满意                   → supervisors (they decide on 重办)
+    临期提醒, 超期, 催办 (sweep) → handlers of the unit; for the 回访 clock, the operator who registered it
+    升级督办 (sweep)             → handlers of the unit, leaders of the unit and the units above it, supervisors
+    答复 (and each 子单's)        → the caller, by SMS
+    登记                         → the caller's 受理回执, by SMS
+
+The person who acted is never told of their own action. tests/test_matrix.py checks each row against every user
+of a small organisation.
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from jiesu.directory.models import Role
+from jiesu.directory.snapshot import directory
+from jiesu.tickets.lifecycle import Alert, Observer
+from jiesu.tickets.models import ExtensionRequest, ReplyResult, Satisfaction, Ticket, Urgency
+from jiesu.tickets.workflow import Action
+
+from .models import Delivery, Event
+from .services import Notice, caller_sms, notify, recipients, role_q
+
+
+def _due(value) -> str:
+    return timezone.localtime(value).strftime("%m月%d日 %H:%M") if value else "规定时限"
+
+
+def _facts(ticket, department=None) -> dict:
+    d = directory()
+    category = d.categories.get(ticket.category_id)
+    department = department or d.departments.get(ticket.department_id)
+    return {"number": ticket.number, "category": category.name if category else "未分类",
+            "department": department.name if department else "承办单位"}
+
+
+def _upward(department_id) -> list[int]:
+    """The unit and the units above it."""
+    d, out = directory(), []
+    while department_id is not None and department_id not in out:
+        out.append(department_id)
+        unit = d.departments.get(department_id)
+        department_id = unit.parent_id if unit else None
+    return out
+
+
+def _notice(event, ticket, staff_q, actor, **data) -> Notice:
+    note = data.pop("note", "")
+    return Notice(event=event, ticket_id=ticket.pk, number=ticket.number, data={**_facts(ticket), **data}, note=note,
+                  urgent=ticket.urgency == Urgency.CRITICAL,
+                  recipients=recipients(event, staff_q, exclude=getattr(actor, "pk", None)))
+
+
+def _handlers(ticket):
+    return role_q(Role.HANDLER, [ticket.department_id]) if ticket.department_id else None
+
+
+def created(ticket, prepared, actor):
+    if getattr(ticket, "answered_at_intake", False):  # answered on the phone: nothing to follow
+        return None
+    receipt = caller_sms(ticket, "receipt", {"query_code": ticket.query_code}, urgent=True)
+    if receipt is not None:  # the caller has just called: the receipt is not held for the quiet hours
+        Delivery.objects.bulk_create([receipt])
+    return None
+
+
+def moved(ticket, transition, before, actor) -> None:
+    action = transition.action
+    notices, messages = [], []
+    if action in (Action.DISPATCH, Action.SUBDISPATCH, Action.REDO, Action.SUPERVISE):
+        event = {Action.DISPATCH: Event.DISPATCH, Action.SUBDISPATCH: Event.SUBDISPATCH, Action.REDO: Event.REDO,
+                 Action.SUPERVISE: Event.SUPERVISE}[action]
+        due = ticket.sign_due_at if action in (Action.DISPATCH, Action.SUBDISPATCH) else ticket.reply_due_at
+        last_event = _last_event(ticket, action) if action in (Action.REDO, Action.SUPERVISE) else None
+        if ticket.department_id:
+            notices.append(_notice(event, ticket, _handlers(ticket), actor, due=_due(due),
+                                   note=last_event.note if last_event else ""))
+    elif action == Action.RETURN:
+        last_event = _last_event(ticket, action)
+        unit = directory().departments.get(last_event.department_id) if last_event else None
+        notices.append(_notice(Event.RETURN, ticket, role_q(Role.DISPATCHER), actor,
+                               department=unit.name if unit else "承办单位", note=last_event.note if last_event else ""))
+    elif action == Action.REQUEST_EXTENSION:
+        request = ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+        notices.append(_notice(Event.EXTENSION_REQUEST, ticket, role_q(Role.DISPATCHER) | role_q(Role.SUPERVISOR),
+                               actor, due=_due(request.requested_due_at if request else None),
+                               note=request.reason if request else ""))
+    elif action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
+        request = (ticket.extensions.filter(status__in=[ExtensionRequest.Status.APPROVED,
+                                                        ExtensionRequest.Status.REJECTED])
+                   .order_by("-decided_at", "-id").first())
+        if request is not None:
+            decision = (f"已批准，答复期限延至{_due(request.requested_due_at)}" if action == Action.APPROVE_EXTENSION
+                        else "未获批准，请按原期限答复")
+            notices.append(_notice(Event.EXTENSION_DECIDED, ticket, Q(user_id=request.requested_by_id), actor,
+                                   decision=decision, note=request.decision_note))
+    elif action == Action.MERGE:  # the 子单 now follows its 母单: the unit handling the 母单 answers for it too
+        parent = Ticket.objects.filter(pk=ticket.merged_into_id).values("number", "department_id").first()
+        if parent and parent["department_id"]:
+            notices.append(_notice(Event.MERGE, ticket, role_q(Role.HANDLER, [parent["department_id"]]), actor,
+                                   parent=parent["number"]))
+    elif action == Action.CALLBACK and ticket.satisfaction == Satisfaction.UNSATISFIED:
+        notices.append(_notice(Event.UNSATISFIED, ticket, role_q(Role.SUPERVISOR), actor))
+    elif action in (Action.REPLY, Action.FOLLOW_REPLY):
+        gist = ReplyResult(ticket.reply_result).label if ticket.reply_result else "已答复"
+        text = " ".join(ticket.reply_text.split())
+        if text:
+            gist += "，" + (text if len(text) <= 60 else text[:58] + "…")
+        department = directory().departments.get(ticket.department_id)
+        message = caller_sms(ticket, "reply_notice", {"gist": gist,
+                                                      "department": department.name if department else "承办单位"})
+        if message is not None:
+            messages.append(message)
+    notify([n for n in notices if n.recipients])
+    if messages:
+        Delivery.objects.bulk_create(messages)
+
+
+def _last_event(ticket, action):
+    return ticket.events.filter(action=action).order_by("-id").first()
+
+
+ALERT_EVENTS = {"sla_warning": Event.SLA_WARNING, "sla_overdue": Event.SLA_OVERDUE, "urge": Event.URGE,
+                "escalate": Event.ESCALATE}
+
+
+def alerted(kind: str, alerts: list[Alert], now) -> None:
+    """The sweep's 临期/超期/催办/升级督办: a few queries for a whole batch (the tickets, then the people of all
+    their units)."""
+    from jiesu.sla.models import Clock
+
+    event = ALERT_EVENTS[kind]
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=[a.ticket_id for a in alerts])
+               .only("pk", "number", "category_id", "department_id", "urgency", "created_by_id")}
+    units = {a.department_id for a in alerts if a.department_id and a.clock != Clock.CALLBACK}
+    staff_q = role_q(Role.HANDLER, units)
+    creators = {t.created_by_id for t in tickets.values() if t.created_by_id}
+    callback = any(a.clock == Clock.CALLBACK for a in alerts)
+    if callback and creators:
+        staff_q |= Q(user_id__in=creators) & role_q(Role.OPERATOR)
+    if event == Event.ESCALATE:
+        upward = {u for a in alerts for u in _upward(a.department_id)}
+        staff_q |= role_q(Role.LEADER, upward) | role_q(Role.SUPERVISOR)
+    people = recipients(event, staff_q)
+    roles = _roles_by_user([p.user_id for p in people])
+    notices = []
+    for a in alerts:
+        ticket = tickets.get(a.ticket_id)
+        if ticket is None:
+            continue
+        told = []
+        for p in people:
+            unit, held = roles[p.user_id]
+            if a.clock == Clock.CALLBACK:
+                wanted = p.user_id == ticket.created_by_id and Role.OPERATOR in held
+            else:
+                wanted = Role.HANDLER in held and unit == a.department_id
+            if event == Event.ESCALATE:
+                wanted = wanted or Role.SUPERVISOR in held or (Role.LEADER in held
+                                                              and unit in _upward(a.department_id))
+            if wanted:
+                told.append(p)
+        if told:
+            notices.append(Notice(event=event, ticket_id=ticket.pk, number=ticket.number,
+                                  data={**_facts(ticket), "clock": Clock(a.clock).label, "due": _due(a.due_at)},
+                                  urgent=ticket.urgency == Urgency.CRITICAL, recipients=told))
+    notify(notices, now)
+
+
+def _roles_by_user(user_ids) -> dict[int, tuple[int, set]]:
+    from jiesu.directory.models import StaffRole
+
+    out: dict[int, tuple[int, set]] = {}
+    for user_id, department_id, role in StaffRole.objects.filter(staff__user_id__in=user_ids).values_list(
+            "staff__user_id", "staff__department_id", "role"):
+        out.setdefault(user_id, (department_id, set()))[1].add(role)
+    return out
+
+
+OBSERVER = Observer(name="notifications", order=50, created=created, moved=moved, alerted=alerted)

@@ -1,0 +1,185 @@
+"""我的待办: each role's worklists, counted in one query and listed through 工单查询 (`?todo=<code>`), so a count and
+the list behind its link are the same condition by construction.
+
+A worklist is a condition on tickets (a Q) for the roles it serves; counts and lists run inside the reader's
+visibility (tickets.access), and a unit's lists are its own tickets (what it can sign and answer). The supervisor's
+超期 by unit is one grouped query; the leader's units below target come from the KPI rollup.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+
+from jiesu.core import clock
+from jiesu.core.errors import ValidationFailed
+from jiesu.directory.models import Role
+from jiesu.directory.permissions import department_of, roles_of
+from jiesu.sla.services import Status
+from jiesu.sla.services import status_q as sla_status_q
+
+from .workflow import MERGEABLE_STATES, State
+
+SPLITS = (Status.NORMAL, Status.WARNING, Status.OVERDUE)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    code: str
+    label: str
+    role: str
+    help: str = ""
+    split: bool = False  # counted and listed 正常 / 临期 / 超期 too
+    own_unit: bool = False  # the reader's own unit's tickets
+    badge: bool = True  # counts toward the menu's 我的待办 badge
+
+
+R = Role
+WORKLISTS: list[Worklist] = [
+    Worklist("callback", "待回访", R.OPERATOR, "承办单位已答复，等待回访来电人", split=True),
+    Worklist("unsatisfied", "回访不满意待处理", R.OPERATOR, "近期回访不满意、尚未重办的工单", badge=False),
+    Worklist("dispatch", "待派单", R.DISPATCHER, "已登记、等待派往承办单位"),
+    Worklist("returned", "退单待处理", R.DISPATCHER, "承办单位退回，等待重新派单"),
+    Worklist("extension", "延期待审批", R.DISPATCHER, "承办单位申请延期，等待审批"),
+    Worklist("duplicate", "疑似重复待并单", R.DISPATCHER, "待派单中与在办工单疑似重复，可并单", badge=False),
+    Worklist("sign", "待签收", R.HANDLER, "已派至本单位，等待签收", split=True, own_unit=True),
+    Worklist("contact", "办理中（待联系诉求人）", R.HANDLER, "已签收，尚未联系诉求人", split=True, own_unit=True),
+    Worklist("reply", "待答复（已联系）", R.HANDLER, "已联系诉求人，等待答复", split=True, own_unit=True),
+    Worklist("supervised", "被催办/督办", R.HANDLER, "本单位在办工单中被催办或督办的", own_unit=True),
+    Worklist("escalated", "升级督办", R.SUPERVISOR, "超期已久、升级到督办员的在办工单"),
+    Worklist("redo_decision", "不满意待重办研判", R.SUPERVISOR, "近期回访不满意、尚未重办的工单", badge=False),
+]
+BY_CODE = {w.code: w for w in WORKLISTS}
+OPEN_HANDLING = [State.PENDING_SIGN, State.IN_PROGRESS]
+
+
+def _unsatisfied(now):
+    since = now - timedelta(days=settings.JIESU_UNSATISFIED_REVIEW_DAYS)
+    return Q(state=State.CLOSED, satisfaction="unsatisfied", callback_at__gte=since)
+
+
+def condition(w: Worklist, user, now) -> Q:
+    """The worklist's tickets (before the reader's visibility)."""
+    from jiesu.hotspots.models import DuplicateMatch
+
+    from .models import ExtensionRequest, TicketAssignment
+
+    unit = department_of(user)
+    mine = Q(department_id=unit.pk) if unit is not None else Q(pk__in=[])
+    match w.code:
+        case "callback":
+            return Q(state=State.PENDING_CALLBACK)
+        case "unsatisfied" | "redo_decision":
+            return _unsatisfied(now)
+        case "dispatch":
+            return Q(state=State.PENDING_DISPATCH)
+        case "returned":
+            return Q(state=State.PENDING_DISPATCH) & Q(Exists(TicketAssignment.objects.filter(ticket=OuterRef("pk"))))
+        case "extension":
+            return Q(state=State.IN_PROGRESS) & Q(Exists(ExtensionRequest.objects.filter(
+                ticket=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)))
+        case "duplicate":
+            return Q(state=State.PENDING_DISPATCH) & Q(Exists(DuplicateMatch.objects.filter(
+                ticket=OuterRef("pk"), other__state__in=list(MERGEABLE_STATES))))
+        case "sign":
+            return mine & Q(state=State.PENDING_SIGN)
+        case "contact":
+            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=True)
+        case "reply":
+            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=False)
+        case "supervised":
+            return mine & Q(state__in=OPEN_HANDLING, supervised=True)
+        case "escalated":
+            return Q(state__in=OPEN_HANDLING, escalated_at__isnull=False)
+    raise ValueError(w.code)
+
+
+def worklists_for(user) -> list[Worklist]:
+    roles = roles_of(user)
+    return [w for w in WORKLISTS if w.role in roles and (not w.own_unit or department_of(user) is not None)]
+
+
+def has_page(user) -> bool:
+    """Whether 我的待办 has anything for this reader (lists, or the leader's units below target)."""
+    return bool(worklists_for(user)) or Role.LEADER in roles_of(user)
+
+
+def q_for(user, code: str) -> Q:
+    """工单查询's `todo` filter: the worklist's condition, refused for a reader it does not serve. A split's link
+    adds `sla=warning` (the list's own time-limit filter: the same condition the count used)."""
+    w = BY_CODE.get(code)
+    if user is None or w is None or w not in worklists_for(user):
+        raise ValidationFailed({"todo": f"没有这个待办：{code}"})
+    return condition(w, user, clock.now())
+
+
+def counts(user) -> dict[str, int]:
+    """Every worklist's count for this reader, and each split's (`sign.warning`), in one query."""
+    from .models import Ticket
+
+    lists = worklists_for(user)
+    if not lists:
+        return {}
+    now = clock.now()
+    aggregates, parts = {}, []
+    for w in lists:
+        q = condition(w, user, now)
+        parts.append(q)
+        aggregates[w.code] = Count("pk", filter=q)
+        if w.split:
+            for s in SPLITS:
+                aggregates[f"{w.code}.{s}"] = Count("pk", filter=q & sla_status_q(s, now))
+    return Ticket.objects.visible_to(user).filter(reduce(or_, parts)).aggregate(**aggregates)
+
+
+def badge(user, found: dict[str, int] | None = None) -> int:
+    """The menu's number: what needs the reader now (lists marked `badge`; for split lists only 临期 and 超期,
+    except 待签收, which is all new work)."""
+    found = counts(user) if found is None else found
+    total = 0
+    for w in worklists_for(user):
+        if not w.badge:
+            continue
+        if w.split and w.code != "sign":
+            total += found.get(f"{w.code}.warning", 0) + found.get(f"{w.code}.overdue", 0)
+        else:
+            total += found.get(w.code, 0)
+    return total
+
+
+def overdue_by_unit(user) -> list[dict]:
+    """督办员: open tickets past a deadline, by the unit that holds them (one grouped query), most first."""
+    from jiesu.directory.snapshot import directory
+
+    from .models import Ticket
+
+    if Role.SUPERVISOR not in roles_of(user):
+        return []
+    rows = (Ticket.objects.visible_to(user).filter(sla_status_q(Status.OVERDUE, clock.now()))
+            .filter(department__isnull=False).values("department_id").annotate(n=Count("pk")).order_by("-n"))
+    units = directory().departments
+    return [{"department": units.get(r["department_id"]), "count": r["n"]} for r in rows
+            if units.get(r["department_id"]) is not None]
+
+
+def units_below_target(user) -> list[dict]:
+    """领导: this month's units whose rate is below its target (from the KPI rollup)."""
+    from jiesu.kpi import services as kpi
+    from jiesu.kpi.definitions import RATES, target
+
+    if Role.LEADER not in roles_of(user):
+        return []
+    filters = kpi.scoped(user, kpi.parse_filters({"period": "month"}))
+    out = []
+    for row in kpi.breakdown(filters, "department"):
+        below = []
+        for name, rate in RATES.items():
+            value, goal = row["rates"].get(name), target(name, row["member"])
+            if value is not None and goal is not None and value < goal:
+                below.append({"label": rate.label, "value": value, "target": goal})
+        if below:
+            out.append({"department": row["member"], "below": below, "filters": row["filters"]})
+    return out
