@@ -128,6 +128,7 @@ from jiesu.kpi.api import router as kpi_router  # noqa: E402
 from jiesu.notifications.api import router as notifications_router  # noqa: E402
 from jiesu.notifications.api import todo_router  # noqa: E402
 from jiesu.routing.api import router as routing_router  # noqa: E402
+from jiesu.tickets.api import calls_router  # noqa: E402
 from jiesu.tickets.api import router as tickets_router  # noqa: E402
 
 api.add_router("/tickets", tickets_router)
@@ -138,3 +139,4 @@ api.add_router("/hotspots", hotspots_router)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/todo", todo_router)
+api.add_router("/calls", calls_router)

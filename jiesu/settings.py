@@ -244,6 +244,9 @@ JIESU_QUIET_HOURS = os.environ.get("JIESU_QUIET_HOURS", "22:00-07:00").strip()
 JIESU_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("JIESU_NOTIFY_MAX_ATTEMPTS", "8"))
 JIESU_NOTIFY_BACKOFF_SECONDS = float(os.environ.get("JIESU_NOTIFY_BACKOFF_SECONDS", "30"))
 JIESU_NOTIFY_LEASE_SECONDS = float(os.environ.get("JIESU_NOTIFY_LEASE_SECONDS", "120"))
+# 来电弹屏: how often an open 来电登记 page asks for an announced call, and how long a call may wait to be shown.
+JIESU_CALL_POLL_MS = int(os.environ.get("JIESU_CALL_POLL_MS", "700"))
+JIESU_CALL_SHOW_SECONDS = int(os.environ.get("JIESU_CALL_SHOW_SECONDS", "120"))
 # 我的待办: how long a 回访不满意 ticket stays in the 重办 decision list.
 JIESU_UNSATISFIED_REVIEW_DAYS = int(os.environ.get("JIESU_UNSATISFIED_REVIEW_DAYS", "30"))
 # How often pages ask for the bell's and 我的待办's counts.

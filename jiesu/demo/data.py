@@ -169,6 +169,7 @@ ACCOUNTS = [
     ("duban", "督办员王科长", "supervisor", "MH12345"),
     ("admin", "系统管理员", "admin", "MH12345"),
     ("lingdao", "区政府分管领导", "leader", "MHZF"),
+    ("cti", "话务系统（CTI）", "telephony", "MH12345"),  # announces calls: `jiesu create-token cti`
 ]
 
 # One matter called in again and again over the last days (written for jiesu): the demo's 疑似重复, 重复来电 and

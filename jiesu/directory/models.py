@@ -147,6 +147,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
     LEADER = "leader", "领导"
     PARTNER = "partner", "合作方系统"
+    TELEPHONY = "telephony", "话务系统"  # the call centre's telephony (CTI): announces calls to operators
 
 
 class Staff(models.Model):

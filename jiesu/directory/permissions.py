@@ -47,6 +47,7 @@ CATALOGUE: dict[str, Permission] = {
         # the caller of a ticket it holds now (each view logged), unless the caller is 保密; leaders never need to.
         _p("ticket.view_caller", "查看来电人信息", R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.ADMIN),
         _p("ticket.audit_caller_views", "查看来电人信息查看记录", R.SUPERVISOR, R.ADMIN),
+        _p("call.announce", "推送来电弹屏", R.TELEPHONY),
         _p("directory.manage", "维护组织与分类", R.ADMIN),
         _p("kpi.view_all", "查看全部考核指标", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("kpi.view_department", "查看本单位考核指标", R.HANDLER),

@@ -13,7 +13,7 @@ from jiesu.core.schemas import InputSchema, choice, required
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
 
-from . import access, services
+from . import access, calls, services
 from .models import (
     Attachment,
     CallbackStatus,
@@ -347,3 +347,27 @@ def _register(action: Action, schema: type[Schema]) -> None:
 
 for _action in ACTION_FIELDS:
     _register(_action, _payload_schema(_action))
+
+
+# ---------------------------------------------------------------- 来电弹屏
+
+calls_router = Router(tags=["来电弹屏"])
+
+
+class IncomingCallIn(InputSchema):
+    phone: required(str) = None  # the caller's number as the switch sees it
+    agent: required(str) = None  # the operator's user name (坐席)
+
+
+class IncomingCallOut(Schema):
+    id: int
+    agent: str
+    phone: str
+    created_at: datetime
+
+
+@calls_router.post("/incoming", response={201: IncomingCallOut}, summary="话务系统推送来电：坐席的来电登记页弹出来电人历史")
+def incoming_call(request, payload: IncomingCallIn):
+    call = calls.announce(request.auth, phone=payload.phone, agent=payload.agent)
+    return Status(201, {"id": call.pk, "agent": call.agent.username, "phone": call.phone,
+                        "created_at": call.created_at})

@@ -366,3 +366,21 @@ class CallerDataView(models.Model):
 
     def __str__(self):
         return f"{self.user_id} 查看 {self.ticket_id} 来电人信息"
+
+
+class IncomingCall(models.Model):
+    """来电弹屏: the telephony system announced a call to an operator; their open 来电登记 page shows it once."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="坐席", on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField("来电号码", max_length=30)
+    created_at = models.DateTimeField("来电时间")
+    shown_at = models.DateTimeField("弹屏时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "来电弹屏"
+        verbose_name_plural = "来电弹屏"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agent", "created_at"])]
+
+    def __str__(self):
+        return f"{self.agent_id} {self.created_at:%H:%M:%S}"

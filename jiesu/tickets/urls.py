@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("todo/", views.todo, name="todo"),
     path("intake/", views.intake, name="intake"),
+    path("intake/incoming/", views.incoming_call, name="incoming_call"),
     path("dispatch/", views.dispatch_queue, name="dispatch_queue"),
     path("inbox/", views.inbox, name="inbox"),
     path("tickets/", views.ticket_list, name="ticket_list"),

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -23,7 +23,7 @@ from jiesu.routing.models import Prediction
 from jiesu.routing.services import threshold as routing_threshold
 from jiesu.sla.services import Status as SlaStatus
 
-from . import access, services, worklists
+from . import access, calls, services, worklists
 from .models import (
     Attachment,
     CallbackStatus,
@@ -73,6 +73,20 @@ def caller_history(request):
 
 
 @login_required
+def incoming_call(request):
+    """来电弹屏 (polled by 来电登记): the newest call announced to this operator, once; 204 when there is none."""
+    if not (has_perm(request.user, "ticket.create") and has_perm(request.user, "ticket.view_caller")):
+        raise Http404
+    call = calls.next_for(request.user)
+    if call is None:
+        return HttpResponse(status=204)
+    history = caller_history_of(request.user, call.phone)
+    latest = history.recent[0] if history and history.recent else None
+    return render(request, "tickets/_incoming_call.html", {
+        "call": call, "history": history, "name": latest.caller_name if latest else ""})
+
+
+@login_required
 def home(request):
     user = request.user
     if worklists.has_page(user):
@@ -100,8 +114,11 @@ def intake(request):
             errors = exc.fields
             _flash_error(request, exc)
         else:
-            state = "已即时办结" if ticket.state == State.CLOSED else "已登记，等待派单"
-            messages.success(request, f"工单 {ticket.number} {state}")
+            state = {State.CLOSED: "已即时办结", State.PENDING_DISPATCH: "已登记，等待派单"}.get(
+                ticket.state, f"已登记，已智能派单（{ticket.get_state_display()}）")
+            code = f"。查询码 {ticket.query_code}（请告知来电人，凭工单编号和查询码查询进度）" \
+                if ticket.query_code and ticket.state != State.CLOSED else ""
+            messages.success(request, f"工单 {ticket.number} {state}{code}")
             return redirect("ticket_detail", number=ticket.number)
     return render(
         request,
@@ -112,6 +129,8 @@ def intake(request):
             "regions": Region.objects.filter(level__gte=Region.Level.STREET).select_related("parent"),
             "categories": Category.objects.filter(active=True).select_related("parent__parent"),
             "can_instant_close": has_perm(request.user, "ticket.instant_close"),
+            "takes_calls": has_perm(request.user, "ticket.view_caller"),
+            "call_poll_ms": settings.JIESU_CALL_POLL_MS,
             **_choices_context(),
         },
     )

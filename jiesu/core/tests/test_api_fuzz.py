@@ -72,6 +72,7 @@ def fuzz_world(world):
     world.leader = make_staff(Role.LEADER, world.hotline, username="leader")
     # The role without the Open311 account: a partner's own key opens Open311 only.
     world.partner = make_staff(Role.PARTNER, world.hotline, username="partner")
+    world.telephony = make_staff(Role.TELEPHONY, world.hotline, username="telephony")
     partner, world.partner_key = open311.add_partner("江州市民App")
     ServiceAttribute.objects.create(category=world.category, code="when", description="发现时段",
                                     datatype="singlevaluelist", values=[{"key": "night", "name": "夜间"}])
@@ -110,6 +111,8 @@ def _api_hints(world) -> dict[str, list]:
         "region": ["110"],
         "regions": [["110"]],
         "caller_phone": ["13800138000"],
+        "phone": ["13800138000"],
+        "agent": ["operator"],
         "due_at": days,
         "valid_from": days,
         "valid_until": days,
@@ -219,7 +222,7 @@ def test_every_api_operation_as_every_role(in_process, fuzz_world):
     hints_for = {operation.label: _for_operation(operation, hints, world) for operation in operations}
     users = {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler_a,
              Role.SUPERVISOR: world.supervisor, Role.ADMIN: world.admin, Role.LEADER: world.leader,
-             Role.PARTNER: world.partner}
+             Role.PARTNER: world.partner, Role.TELEPHONY: world.telephony}
     assert set(users) == set(Role)
     tokens = {role: {"Authorization": f"Bearer {create_token(user=user, name='fuzz')[1]}"} for role, user in users.items()}
     refused = {"anonymous": {}, "open311 key": {"Authorization": f"Bearer {world.partner_key}"}}

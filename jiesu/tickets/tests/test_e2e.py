@@ -112,3 +112,42 @@ def test_call_to_close_in_the_browser(transactional_db, live_server, browser):
         assert step in timeline
     assert "已安排维修人员更换灯具" in page.inner_text("#reply")
     page.close()
+
+
+def test_an_announced_call_pops_up_on_the_operators_intake_page(transactional_db, live_server, browser):
+    import json
+    import time
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    from jiesu.core.tokens import create_token
+    from jiesu.directory.tests.factories import make_staff
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    earlier = world.new_ticket()
+    _, key = create_token(user=make_staff("telephony", world.hotline, username="cti"), name="CTI")
+
+    page = _login(browser, live_server, "operator")
+    page.goto(f"{live_server.url}/intake/")
+    assert page.locator("#incoming-call").inner_text() == ""
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/calls/incoming", method="POST",
+        data=json.dumps({"phone": "13800138000", "agent": "operator"}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    started = time.monotonic()
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+    popup = page.locator(".incoming-card")
+    expect(popup).to_be_visible(timeout=3_000)
+    shown_after = time.monotonic() - started
+    print(f"来电弹屏 shown {shown_after:.2f} s after the announcement")
+    assert shown_after < 2.0  # polled every 0.7 s: within a second but for a noisy machine
+    assert earlier.number in popup.inner_text() and "13800138000" in popup.inner_text()
+    page.screenshot(path=os.path.join(os.environ.get("JIESU_SHOTS", "/tmp"), "e2e-incoming-call.png"))
+    page.click("button.take-call")
+    expect(popup).to_have_count(0)
+    assert page.input_value("#f-caller_phone") == "13800138000" and page.input_value("#f-caller_name") == "张先生"
+    expect(page.locator("#caller-history-count")).to_contain_text("共有 1 次历史来电", timeout=5_000)
+    page.close()

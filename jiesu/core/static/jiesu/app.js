@@ -19,3 +19,25 @@ document.addEventListener("click", function (e) {
     form.requestSubmit();
   }
 });
+
+// 来电弹屏: 接听 fills the 来电登记 form with the caller's number (and the name of their latest call, if the field
+// is empty), which also loads the history panel; 忽略 closes the pop-up.
+document.addEventListener("click", function (e) {
+  var take = e.target.closest("button.take-call");
+  var dismiss = e.target.closest("button.dismiss-call");
+  if (!take && !dismiss) return;
+  var popup = document.getElementById("incoming-call");
+  if (take) {
+    var phone = document.getElementById("f-caller_phone");
+    var name = document.getElementById("f-caller_name");
+    if (phone) {
+      phone.value = take.dataset.phone;
+      phone.dispatchEvent(new Event("input", { bubbles: true }));
+      phone.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    if (name && !name.value && take.dataset.name) name.value = take.dataset.name;
+    var content = document.getElementById("f-content");
+    if (content) content.focus();
+  }
+  if (popup) popup.innerHTML = "";
+});
