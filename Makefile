@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
-.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates bench-cases
+.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates bench-cases bench-todo
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -29,6 +29,9 @@ bench: venv
 
 bench-sla: venv
 	bash scripts/bench-pg.sh benchmarks/sla_sweep.py
+
+bench-todo: venv
+	bash scripts/bench-pg.sh benchmarks/worklists_search.py $(ARGS)
 
 bench-kpi: venv
 	bash scripts/bench-pg.sh benchmarks/kpi.py $(ARGS)

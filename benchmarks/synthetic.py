@@ -23,6 +23,8 @@ def insert_tickets(special: dict[str, str], params: dict) -> float:
             values.append("NULL")
         elif field.get_internal_type() == "BooleanField":
             values.append("FALSE")
+        elif field.get_internal_type().endswith("IntegerField"):
+            values.append("0")
         else:
             values.append("''")
     started = time.perf_counter()

@@ -105,6 +105,13 @@ WSGI_APPLICATION = "jiesu.wsgi.application"
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'jiesu.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles any query its planner guesses is expensive: for the short queries of a worklist
+    # or a search page it spends half a second compiling what runs in milliseconds (benchmarks/worklists_search.py).
+    # JIESU_PG_OPTIONS sets the connection's options (empty: the server's own settings, e.g. behind pgbouncer).
+    _pg_options = os.environ.get("JIESU_PG_OPTIONS", "-c jit=off").strip()
+    if _pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = _pg_options
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions and WAL let concurrent writers queue instead of failing with "database is locked";
     # jiesu.core.sqlite queues them in order (a flock beside the database) instead of SQLite's sleep-and-retry.

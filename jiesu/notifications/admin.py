@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from jiesu.core.masking import mask_phone
 from jiesu.core.stamps import bump
@@ -42,14 +42,17 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     @admin.display(description="预览（示例数据）")
     def preview(self, obj):
         if not obj.pk:
-            return "保存后显示预览"
+            return "点“保存并继续编辑”后，这里显示用示例数据填入后的短信"
         text = templates.render(obj.text, templates.SAMPLE)
         return format_html("<div style='max-width:640px;white-space:pre-wrap'>{}</div><div class='help'>{} 字，"
                            "约 {} 条短信</div>", text, len(text), (len(text) + 66) // 67)
 
     @admin.display(description="内置文本")
     def default_text(self, obj):
-        return templates.DEFAULTS.get(obj.code, ("", ""))[1] if obj.pk else "选择模板并保存后显示"
+        if obj.pk:
+            return templates.DEFAULTS.get(obj.code, ("", ""))[1]
+        return format_html_join("", "<div style='margin-bottom:6px'><b>{}</b>：{}</div>",
+                                ((label, text) for label, text in templates.DEFAULTS.values()))
 
     @admin.display(description="可用占位符")
     def placeholders(self, obj):

@@ -158,6 +158,9 @@ class Ticket(models.Model):
     callback_due_at = models.DateTimeField("回访期限", null=True, blank=True, db_index=True)
     callback_warn_at = models.DateTimeField("回访临期时间", null=True, blank=True, db_index=True)
 
+    # Codes of the bigrams of the searchable text (tickets.search): 工单查询's index on PostgreSQL.
+    search_grams = models.TextField("检索索引", blank=True, default="", editable=False)
+
     reply_text = models.TextField("答复内容", blank=True)
     reply_result = models.CharField("办理结果", max_length=20, choices=ReplyResult.choices, blank=True)
     callback_status = models.CharField("回访情况", max_length=20, choices=CallbackStatus.choices, blank=True)

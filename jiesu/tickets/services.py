@@ -38,7 +38,7 @@ from jiesu.knowledge import services as knowledge
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
 
-from . import access, lifecycle
+from . import access, lifecycle, search
 from .models import (
     Attachment,
     CallbackStatus,
@@ -375,6 +375,7 @@ def _register(actor, draft, prepared, answer, article) -> Ticket:
     directory().attach(ticket, "region", "category", "department")
     ticket.answered_at_intake = draft.answered_at_intake
     ticket.number = next_number(ticket.created_at)
+    ticket.search_grams = search.document(ticket)
     before, _ = move(ticket, transition)
     inserts.insert(ticket)
     event = _record(ticket, transition, before, actor, at=ticket.created_at, data={"channel": ticket.channel})

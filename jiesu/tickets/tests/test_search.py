@@ -65,3 +65,29 @@ def test_the_list_page_searches_the_same_way(calls):
     assert "可查电话" in page
     client.force_login(world.handler_a)
     assert "可查电话" not in client.get("/tickets/").content.decode()
+
+
+def test_the_index_only_narrows(world, monkeypatch):
+    from django.db import connection
+
+    from jiesu.tickets import search
+    from jiesu.tickets.models import Ticket
+    from jiesu.tickets.queries import TicketFilter, apply_filter
+
+    t = world.new_ticket(content="幸福里小区3号楼前的路灯不亮，晚上很黑。", address="幸福里小区3号楼")
+    world.new_ticket(content="东湖路井盖缺失。", caller_phone="13912345678")
+    t.refresh_from_db()
+    assert search.code("幸福") in t.search_grams.split() and search.code("0013") not in t.search_grams.split()
+
+    def found(q):
+        return set(apply_filter(Ticket.objects.all(), TicketFilter(q=q), world.dispatcher).values_list("pk", flat=True))
+
+    queries = ["幸福里", "路灯 幸福里", "3号楼", "13800138000", "138-0013-8000", "8000", "5678", "灯", "井盖 幸福里",
+               t.number, "张先生", "不存在的词"]
+    indexed = {q: found(q) for q in queries}
+    assert indexed["幸福里"] == {t.pk} and indexed["井盖 幸福里"] == set() and indexed["5678"] != set()
+    monkeypatch.setattr(search, "narrowing", lambda forms: None)
+    assert indexed == {q: found(q) for q in queries}  # the index changed nothing but the speed
+    if connection.vendor == "postgresql":
+        monkeypatch.undo()
+        assert search.narrowing(["路灯"]) is not None and search.narrowing(["灯"]) is None
