@@ -108,7 +108,7 @@ def search_q(text: str, user=None) -> Q:
     number, title, content or address; for readers who may see callers (ticket.view_caller) also the caller's name,
     or the phone (the whole number, or its last four digits)."""
     callers = user is not None and has_perm(user, "ticket.view_caller")
-    condition = Q()
+    condition, terms = Q(), []
     for word in text.split()[:MAX_WORDS]:  # str.split() splits on the full-width space too
         match = Q(number=word) | Q(title__icontains=word) | Q(content__icontains=word) | Q(address__icontains=word)
         forms = [word]
@@ -120,9 +120,10 @@ def search_q(text: str, user=None) -> Q:
                 match |= (Q(caller_phone__endswith=digits) if len(digits) == 4
                           else Q(caller_phone__contains=phone) | Q(caller_phone__contains=digits))
                 forms += [phone, digits]
-        narrowed = search.narrowing(forms)  # PostgreSQL's index: a superset of the matches, never fewer
-        condition &= match if narrowed is None else narrowed & match
-    return condition
+        condition &= match
+        terms.append(search.term(forms))
+    narrowed = search.narrowing(terms)  # PostgreSQL's index: a superset of the matches, never fewer
+    return condition if narrowed is None else narrowed & condition
 
 
 

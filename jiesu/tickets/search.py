@@ -11,8 +11,7 @@ embedded default's size, scans. Codes are ASCII (`g` + a hash of the bigram), so
 import zlib
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Q, Value
 
 FIELDS = ("number", "title", "content", "address", "caller_name", "caller_phone")
 
@@ -36,22 +35,38 @@ def document(ticket) -> str:
     return " ".join(sorted(code(g) for g in found))
 
 
-def narrowing(forms: list[str]) -> Q | None:
-    """On PostgreSQL, the tickets that hold every bigram of at least one of these forms of a word (the word, or a
-    phone number's other spellings); None where nothing narrows (SQLite, or a form of one character)."""
-    if connection.vendor != "postgresql":
-        return None
+def term(forms: list[str]) -> str | None:
+    """The index query for one word: every bigram of at least one of its forms (the word, or a phone number's other
+    spellings); None when a form has no bigram (one character: it cannot narrow)."""
     alternatives = []
     for form in dict.fromkeys(forms):
         codes = sorted({code(g) for g in grams(form)})
         if not codes:
-            return None  # this form matches too widely to narrow
+            return None
         alternatives.append("(" + " & ".join(codes) + ")")
-    from .models import Ticket
+    return "(" + " | ".join(alternatives) + ")"
 
-    return Q(pk__in=RawSQL(
-        f"SELECT id FROM {Ticket._meta.db_table} WHERE {PG_VECTOR} @@ to_tsquery('simple', %s)",
-        [" | ".join(alternatives)]))
+
+class _Matches(Func):
+    """`to_tsvector('simple', <search_grams>) @@ to_tsquery('simple', %s)`: the GIN index's own expression, on the
+    query's own alias of the ticket table."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def as_sql(self, compiler, connection, **extra):
+        column, column_params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        return f"to_tsvector('simple', {column}) @@ to_tsquery('simple', {query})", [*column_params, *query_params]
+
+
+def narrowing(terms: list[str | None]) -> Q | None:
+    """On PostgreSQL, one index condition for all the words (those that can narrow); None where nothing narrows
+    (SQLite, or only one-character words)."""
+    terms = [t for t in terms if t]
+    if connection.vendor != "postgresql" or not terms:
+        return None
+    return Q(_Matches(F("search_grams"), Value(" & ".join(terms))))
 
 
 # The GIN index's expression (migration tickets 0008); queries must use the same.

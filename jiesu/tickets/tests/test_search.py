@@ -86,8 +86,9 @@ def test_the_index_only_narrows(world, monkeypatch):
                t.number, "张先生", "不存在的词"]
     indexed = {q: found(q) for q in queries}
     assert indexed["幸福里"] == {t.pk} and indexed["井盖 幸福里"] == set() and indexed["5678"] != set()
-    monkeypatch.setattr(search, "narrowing", lambda forms: None)
+    monkeypatch.setattr(search, "narrowing", lambda terms: None)
     assert indexed == {q: found(q) for q in queries}  # the index changed nothing but the speed
     if connection.vendor == "postgresql":
         monkeypatch.undo()
-        assert search.narrowing(["路灯"]) is not None and search.narrowing(["灯"]) is None
+        assert search.narrowing([search.term(["路灯"])]) is not None and search.term(["灯"]) is None
+        assert search.narrowing([search.term(["灯"])]) is None
