@@ -14,7 +14,7 @@ import os
 import sys
 from datetime import timedelta
 
-from synthetic import insert_tickets
+from synthetic import DEADLINES, insert_tickets
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -57,14 +57,7 @@ def main() -> None:
         "signed_at": f"CASE WHEN mod({g}, 10) = 0 THEN NULL ELSE %(now)s - interval '2 days' END",
         "replied_at": f"CASE WHEN mod({g}, 10) = 1 THEN %(now)s - interval '1 day' ELSE NULL END",
         # Reply deadlines spread from 200 h ago to 800 h ahead: 20% overdue (some past escalation), ~2.4% 临期.
-        "reply_due_at": f"%(now)s + (mod({g}, 1000) - 200) * interval '1 hour'",
-        "reply_warn_at": f"%(now)s + (mod({g}, 1000) - 224) * interval '1 hour'",
-        "contact_due_at": f"%(now)s + (mod({g}, 500) - 50) * interval '1 hour'",
-        "contact_warn_at": f"%(now)s + (mod({g}, 500) - 60) * interval '1 hour'",
-        "sign_due_at": f"%(now)s + (mod({g}, 100) - 10) * interval '1 hour'",
-        "sign_warn_at": f"%(now)s + (mod({g}, 100) - 11) * interval '1 hour'",
-        "callback_due_at": f"%(now)s + (mod({g}, 200) - 20) * interval '1 hour'",
-        "callback_warn_at": f"%(now)s + (mod({g}, 200) - 25) * interval '1 hour'",
+        **DEADLINES,
     }
     insert_seconds = insert_tickets(special, {"now": now, "n": args.tickets})
 

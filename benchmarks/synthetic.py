@@ -3,6 +3,19 @@ kpi.py and sla_sweep.py; not a benchmark itself)."""
 
 import time
 
+# Deadlines spread around %(now)s over the series value g: each clock has some tickets overdue (past escalation
+# for the reply clock), some 临期 and most running normally.
+DEADLINES = {
+    "reply_due_at": "%(now)s + (mod(g, 1000) - 200) * interval '1 hour'",
+    "reply_warn_at": "%(now)s + (mod(g, 1000) - 224) * interval '1 hour'",
+    "contact_due_at": "%(now)s + (mod(g, 500) - 50) * interval '1 hour'",
+    "contact_warn_at": "%(now)s + (mod(g, 500) - 60) * interval '1 hour'",
+    "sign_due_at": "%(now)s + (mod(g, 100) - 10) * interval '1 hour'",
+    "sign_warn_at": "%(now)s + (mod(g, 100) - 11) * interval '1 hour'",
+    "callback_due_at": "%(now)s + (mod(g, 200) - 20) * interval '1 hour'",
+    "callback_warn_at": "%(now)s + (mod(g, 200) - 25) * interval '1 hour'",
+}
+
 
 def insert_tickets(special: dict[str, str], params: dict) -> float:
     """Insert params["n"] tickets; `special` gives an SQL expression (over the series value `g` and the

@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-from synthetic import insert_tickets
+from synthetic import DEADLINES, insert_tickets
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -102,14 +102,7 @@ def main() -> None:
         "contacted_at": f"CASE WHEN mod({g}, 3) = 0 THEN NULL ELSE %(now)s - interval '1 day' END",
         "replied_at": f"CASE WHEN mod({g}, 20) = 1 THEN %(now)s - interval '1 day' ELSE NULL END",
         "supervised": f"mod({g}, 97) = 0",
-        "reply_due_at": f"%(now)s + (mod({g}, 1000) - 200) * interval '1 hour'",
-        "reply_warn_at": f"%(now)s + (mod({g}, 1000) - 224) * interval '1 hour'",
-        "contact_due_at": f"%(now)s + (mod({g}, 500) - 50) * interval '1 hour'",
-        "contact_warn_at": f"%(now)s + (mod({g}, 500) - 60) * interval '1 hour'",
-        "sign_due_at": f"%(now)s + (mod({g}, 100) - 10) * interval '1 hour'",
-        "sign_warn_at": f"%(now)s + (mod({g}, 100) - 11) * interval '1 hour'",
-        "callback_due_at": f"%(now)s + (mod({g}, 200) - 20) * interval '1 hour'",
-        "callback_warn_at": f"%(now)s + (mod({g}, 200) - 25) * interval '1 hour'",
+        **DEADLINES,
     }
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS tickets_ticket_search_grams")
@@ -141,7 +134,7 @@ def main() -> None:
     result = {"benchmark": "worklists_search", "database": "postgresql", "tickets": args.tickets, "units": UNITS,
               "insert_s": round(insert_s, 1), "index_s": round(index_s, 1), "counts": {}, "search": {}}
     if args.explain:
-        from django.db.models import Count, Q
+        from django.db.models import Q
 
         for name, user in people.items():
             lists = worklists.worklists_for(user)
