@@ -5,6 +5,7 @@ hotline asks, and 9999-12-31 + 1 day overflows. `Day` is the same rule for djang
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Annotated
 
@@ -28,8 +29,9 @@ _SERVICE_RE = re.compile(r"^(1\d{4}|9\d{4,5})$")
 
 
 def normalize_phone(value: str) -> str:
-    """Strip spaces and a +86 prefix; return the bare number."""
-    v = re.sub(r"[\s()（）]", "", value or "")
+    """Strip spaces and a +86 prefix; return the bare number. Full-width digits (１３８…, typed with a Chinese input
+    method) become ASCII digits."""
+    v = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", value or ""))
     if v.startswith("+86"):
         v = v[3:]
     elif v.startswith("0086"):

@@ -21,15 +21,21 @@ def announce(actor, *, phone: str, agent: str) -> IncomingCall:
     errors = {}
     number = normalize_phone(phone or "")
     digits = number.replace("-", "")
-    if not (digits.isdigit() and 7 <= len(digits) <= 15):
+    if not digits:
+        errors["phone"] = "请填写来电号码"
+    elif not (digits.isascii() and digits.isdigit() and 7 <= len(digits) <= 15):
         errors["phone"] = "来电号码格式不正确"
     else:
         number = as_registered(digits)
-    user = get_user_model().objects.filter(username=(agent or "").strip(), is_active=True).first()
-    if user is None:
-        errors["agent"] = f"坐席不存在：{agent}"
+    agent = (agent or "").strip() if isinstance(agent, str) else ""
+    shown = agent if len(agent) <= 30 else agent[:30] + "…"
+    user = get_user_model().objects.filter(username=agent, is_active=True).first() if agent else None
+    if not agent:
+        errors["agent"] = "请填写坐席（接听来电的话务员用户名）"
+    elif user is None:
+        errors["agent"] = f"坐席不存在：{shown}"
     elif not (has_perm(user, "ticket.create") and has_perm(user, "ticket.view_caller")):
-        errors["agent"] = f"坐席 {agent} 不是话务员，不能接听来电"
+        errors["agent"] = f"坐席 {shown} 不能登记来电（需要话务员或派单员）"
     if errors:
         raise ValidationFailed(errors)
     return IncomingCall.objects.create(agent=user, phone=number, created_at=clock.now())

@@ -141,7 +141,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     invalidated_at = models.DateTimeField("作废时间", null=True, blank=True)
     contacted_at = models.DateTimeField("首次联系诉求人时间", null=True, blank=True)
-    escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True)
+    escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True, db_index=True)
 
     # Time limits (jiesu.sla): each clock's deadline and the moment it turns 临期, stored when a clock starts.
     is_complex = models.BooleanField("复杂疑难", default=False)
@@ -178,6 +178,7 @@ class Ticket(models.Model):
             models.Index(fields=["state", "department"]),
             models.Index(fields=["created_at"]),
             models.Index(fields=["department", "created_at"]),
+            models.Index(fields=["satisfaction", "callback_at"]),  # 回访不满意 lists
         ]
 
     def __str__(self):

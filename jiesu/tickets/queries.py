@@ -109,7 +109,10 @@ def search_q(text: str, user=None) -> Q:
     or the phone (the whole number, or its last four digits)."""
     callers = user is not None and has_perm(user, "ticket.view_caller")
     condition, terms = Q(), []
-    for word in text.split()[:MAX_WORDS]:  # str.split() splits on the full-width space too
+    words = text.split()  # str.split() splits on the full-width space too
+    if len(words) > MAX_WORDS:
+        raise ValidationFailed({"q": f"关键词最多 {MAX_WORDS} 个（用空格分开），请减少后再查"})
+    for word in words:
         match = Q(number=word) | Q(title__icontains=word) | Q(content__icontains=word) | Q(address__icontains=word)
         forms = [word]
         if callers:

@@ -63,3 +63,13 @@ def test_a_call_for_another_operator_is_not_shown(world, cti):
     make_staff("operator", world.hotline, username="operator2")
     _announce(cti, phone="13800138000", agent="operator2")
     assert _page(world.operator).get("/intake/incoming/").status_code == 204
+
+
+def test_odd_input_is_refused_or_understood(world, cti):
+    full_width = _announce(cti, phone="１３８００１３８０００", agent="operator")
+    assert full_width.status_code == 201 and full_width.json()["phone"] == "13800138000"
+    assert _announce(cti, phone="١٣٨٠٠١٣٨٠٠٠", agent="operator").json()["fields"] == {"phone": "来电号码格式不正确"}
+    missing = _announce(cti, phone="13800138000").json()["fields"]
+    assert missing == {"agent": "请填写坐席（接听来电的话务员用户名）"}
+    long = _announce(cti, phone="13800138000", agent="x" * 5000).json()["fields"]["agent"]
+    assert len(long) < 60

@@ -92,3 +92,22 @@ def test_the_index_only_narrows(world, monkeypatch):
         monkeypatch.undo()
         assert search.narrowing([search.term(["路灯"])]) is not None and search.term(["灯"]) is None
         assert search.narrowing([search.term(["灯"])]) is None
+
+
+def test_too_many_words_are_refused_not_dropped(world):
+    from django.test import Client
+
+    c = Client()
+    c.force_login(world.dispatcher)
+    response = c.get("/api/v1/tickets", {"q": " ".join(["路灯"] * 8 + ["不存在"])})
+    assert response.status_code == 400 and "关键词最多 8 个" in response.json()["fields"]["q"]
+    assert c.get("/api/v1/tickets", {"q": " ".join(["路灯"] * 8)}).status_code == 200
+
+
+def test_full_width_digits_find_the_caller(world):
+    from jiesu.tickets.models import Ticket
+    from jiesu.tickets.queries import TicketFilter, apply_filter
+
+    t = world.new_ticket()
+    found = apply_filter(Ticket.objects.all(), TicketFilter(q="１３８００１３８０００"), world.dispatcher)
+    assert list(found) == [t]
