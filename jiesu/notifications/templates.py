@@ -1,9 +1,10 @@
 """Message texts: built-in defaults, overridable in the admin (MessageTemplate), and one renderer.
 
 Placeholders are `{name}` and nothing else (no attribute access, no formatting code): an admin edits the texts,
-and a template must never reach into the objects behind it. What a message carries is limited on purpose: a
-ticket's number, its category, the unit and the deadline — never the caller or the request's own words, because
-SMS, e-mail and webhooks leave the system (a unit opens the ticket for the rest, through the access rule).
+and a template must never reach into the objects behind it. What a staff message carries is limited on purpose:
+a ticket's number, its category, the unit and the deadline — never the caller or the request's own words, because
+SMS, e-mail and webhooks leave the system (a unit opens the ticket for the rest, through the access rule). A
+caller's own messages carry their number and 查询码, and the gist of the answer to them.
 """
 
 import re
