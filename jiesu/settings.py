@@ -227,6 +227,8 @@ JIESU_KNOWLEDGE_MISS_RETENTION_DAYS = int(os.environ.get("JIESU_KNOWLEDGE_MISS_R
 # Unset or empty: off (the default); `make demo` turns it on.
 
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
+# 派单台 preselects the router's department only from this probability on (0–1); below it the dispatcher chooses.
+JIESU_ROUTING_PRESELECT = float(os.environ.get("JIESU_ROUTING_PRESELECT", "0.5"))
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
 
 # Notifications (docs/notifications.md). The address pages are reached at, for links in SMS and e-mail.

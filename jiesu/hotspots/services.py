@@ -415,6 +415,13 @@ def registered(ticket, found: Lookup | None, actor) -> dict | None:
     return {"duplicates": [c for c in found.candidates if c.readable]}
 
 
+def has_open_duplicate(ticket) -> bool:
+    """Whether a stored 疑似重复 (at or above JIESU_DUPLICATE_FLAG) of the ticket can still take it as a 子单: then
+    a dispatcher should decide on 并单 before anyone dispatches it (智能派单 holds back)."""
+    return DuplicateMatch.objects.filter(ticket=ticket, score__gte=settings.JIESU_DUPLICATE_FLAG,
+                                         other__state__in=MERGEABLE_STATES).exists()
+
+
 def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:
     """Stored 疑似重复 of these tickets whose other ticket can still take a 子单 (for the dispatch queue)."""
     out: dict[int, list[DuplicateMatch]] = {}

@@ -262,6 +262,10 @@ def record(ticket, result: Route) -> Prediction | None:
     agrees = ticket.category_id is None or ticket.category_id == getattr(best.get("category"), "pk", None)
     if limit is None or result.department is None or result.confidence < limit or not agrees:
         return prediction
+    from jiesu.hotspots import services as hotspots
+
+    if hotspots.has_open_duplicate(ticket):  # 并单 first: a dispatcher decides (the 派单台 shows the match)
+        return prediction
     router = router_user()
     if router is None:
         return prediction

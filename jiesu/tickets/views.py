@@ -114,8 +114,7 @@ def intake(request):
             errors = exc.fields
             _flash_error(request, exc)
         else:
-            state = {State.CLOSED: "已即时办结", State.PENDING_DISPATCH: "已登记，等待派单"}.get(
-                ticket.state, f"已登记，已智能派单（{ticket.get_state_display()}）")
+            state = _registered_message(ticket)
             code = f"。查询码 {ticket.query_code}（请告知来电人，凭工单编号和查询码查询进度）" \
                 if ticket.query_code and ticket.state != State.CLOSED else ""
             messages.success(request, f"工单 {ticket.number} {state}{code}")
@@ -136,6 +135,24 @@ def intake(request):
     )
 
 
+def _registered_message(ticket) -> str:
+    """What the operator is told happened: closed, waiting for dispatch (and why 智能派单 held back), or where it
+    was sent on its own."""
+    if ticket.state == State.CLOSED:
+        return "已即时办结"
+    prediction = Prediction.objects.filter(ticket=ticket).select_related("department").order_by("-id").first()
+    if ticket.state == State.PENDING_DISPATCH:
+        limit = routing_threshold()
+        if (prediction and prediction.department and limit is not None and prediction.confidence >= limit
+                and hotspots.has_open_duplicate(ticket)):
+            return "已登记，有疑似重复的在办工单，未自动派单，等待派单员研判并单"
+        return "已登记，等待派单"
+    unit = ticket.department.name if ticket.department else "承办单位"
+    if prediction and prediction.source == Prediction.Source.AUTO:
+        return f"已登记，已自动派往 {unit}（置信度 {prediction.confidence:.0%}）"
+    return f"已登记，已派往 {unit}（{ticket.get_state_display()}）"
+
+
 @login_required
 def dispatch_queue(request):
     if not has_perm(request.user, "ticket.dispatch"):
@@ -147,12 +164,11 @@ def dispatch_queue(request):
         .order_by("created_at")[:200]
     )
     # One query for the latest 退单 of each ticket, and one routing look-up per (category, region) pair.
-    returns = {
-        e.ticket_id: e
-        for e in TicketEvent.objects.filter(ticket__in=tickets, action=Action.RETURN)
-        .select_related("department")
-        .order_by("id")
-    }
+    returns, returned_by = {}, {}
+    for e in TicketEvent.objects.filter(ticket__in=tickets, action=Action.RETURN).select_related("department") \
+            .order_by("id"):
+        returns[e.ticket_id] = e
+        returned_by.setdefault(e.ticket_id, set()).add(e.department_id)
     predictions = {
         p.ticket_id: p
         for p in Prediction.objects.filter(ticket__in=tickets).select_related("department").order_by("id")
@@ -164,10 +180,15 @@ def dispatch_queue(request):
         if key not in suggestions:
             suggestions[key] = suggest_department(ticket.category, ticket.region)
         ticket.prediction = predictions.get(ticket.pk)
-        # The operator's category decides; without one, the router's suggestion is preselected.
-        by_router = ticket.prediction.department if ticket.prediction else None
+        # The operator's category decides; without one, the router's suggestion is preselected only when it is
+        # sure enough (JIESU_ROUTING_PRESELECT); a unit that returned the ticket is never preselected again.
+        prediction = ticket.prediction
+        by_router = prediction.department if prediction and prediction.confidence >= settings.JIESU_ROUTING_PRESELECT \
+            else None
         ticket.suggested = suggestions[key] if ticket.category_id else (by_router or suggestions[key])
         ticket.returned = returns.get(ticket.pk)
+        if ticket.suggested is not None and ticket.suggested.pk in returned_by.get(ticket.pk, ()):
+            ticket.returned_suggestion, ticket.suggested = ticket.suggested, None
         ticket.matches = matches.get(ticket.pk, [])
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
     return render(

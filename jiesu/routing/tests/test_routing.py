@@ -16,6 +16,7 @@ from jiesu.routing import services
 from jiesu.routing.classifier import TextClassifier
 from jiesu.routing.models import Prediction, RoutingModel
 from jiesu.routing.text import is_judgeable, normalize
+from jiesu.tickets.models import Ticket
 
 BAD_INPUTS = ["", "   ", "！？。，……", "hello, my street light is broken", "😀😡🙏", "路" , "<p></p>&nbsp;"]
 
@@ -130,6 +131,7 @@ def test_auto_dispatch_threshold(routed_world, settings):
     assert prediction.department == world.dept_a and prediction.source == Prediction.Source.INTAKE
 
     settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = min(0.99, prediction.confidence)
+    world.act(ticket, "invalidate")  # no open 疑似重复 left to merge with
     ticket = world.new_ticket(kind="help", category="", content=text)
     assert ticket.state == "pending_sign" and ticket.department == world.dept_a
     dispatch = ticket.events.get(action="dispatch")
@@ -138,6 +140,46 @@ def test_auto_dispatch_threshold(routed_world, settings):
 
     settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = 1.01  # above any probability: off in effect
     assert world.new_ticket(kind="help", category="", content=text).state == "pending_dispatch"
+
+
+def test_auto_dispatch_holds_back_while_a_duplicate_is_open(routed_world, settings):
+    world = routed_world
+    text = "东湖路一段路灯已经一周不亮，晚上很黑，请求维修。"
+    first = world.new_ticket(kind="help", category="", content=text)
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = min(0.99, Prediction.objects.get(ticket=first).confidence)
+    client = Client()
+    client.force_login(world.operator)
+    response = client.post("/intake/", {"channel": "phone", "kind": "help", "content": text,
+                                        "caller_phone": "13800138000", "region": "110"}, follow=True)
+    again = Ticket.objects.exclude(pk=first.pk).get()
+    assert again.state == "pending_dispatch" and again.duplicate_matches.filter(other=first).exists()
+    assert "有疑似重复的在办工单，未自动派单" in response.content.decode()
+    world.act(first, "invalidate")
+    world.act(again, "invalidate")
+    settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = 0.0  # any department the router names
+    response = client.post("/intake/", {"channel": "phone", "kind": "help", "content": text,
+                                        "caller_phone": "13700137000", "region": "110"}, follow=True)
+    sent = Ticket.objects.order_by("-id").first()
+    assert sent.state == "pending_sign"  # the operator is told where it went, and how sure the router was
+    assert f"已自动派往 {sent.department.name}（置信度" in response.content.decode()
+
+
+def test_the_queue_never_preselects_a_unit_that_returned_the_ticket_or_a_weak_guess(routed_world, settings):
+    world = routed_world
+    ticket = world.new_ticket(kind="help", category="", content="东湖路一段路灯已经一周不亮，晚上很黑，请求维修。")
+    for action in ("dispatch", "sign", "return"):
+        ticket = world.act(ticket, action)
+    client = Client()
+    client.force_login(world.dispatcher)
+    row = client.get("/dispatch/").content.decode()
+    assert '<option value="A" selected>' not in row and "建议的甲委员会已退回此单，请另选承办单位" in row
+    fresh = world.new_ticket(kind="help", category="", content="幸福里3号楼前的路灯坏了一周。", caller_phone="13700137000")
+    confidence = Prediction.objects.get(ticket=fresh).confidence
+    settings.JIESU_ROUTING_PRESELECT = confidence + 0.01
+    page = client.get("/dispatch/").content.decode()
+    assert page.count('<option value="A" selected>') == 0
+    settings.JIESU_ROUTING_PRESELECT = confidence - 0.01
+    assert client.get("/dispatch/").content.decode().count('<option value="A" selected>') == 1
 
 
 def test_final_choice_is_recorded_and_accept_confident(routed_world):
