@@ -321,6 +321,7 @@ def accept_confident(actor, minimum: float) -> tuple[int, list[tuple[str, str]]]
     """Dispatch, as `actor`, every ticket waiting for dispatch whose latest prediction names a department
     with at least `minimum` confidence. Each ticket is its own transaction; refusals are reported."""
     from jiesu.core.errors import ServiceError
+    from jiesu.hotspots import services as hotspots
     from jiesu.tickets import services as tickets
     from jiesu.tickets.models import Ticket
     from jiesu.tickets.workflow import Action, State
@@ -330,6 +331,9 @@ def accept_confident(actor, minimum: float) -> tuple[int, list[tuple[str, str]]]
     for ticket in waiting:
         prediction = ticket.predictions.select_related("department", "category").order_by("-id").first()
         if prediction is None or prediction.department is None or prediction.confidence < minimum:
+            continue
+        if hotspots.has_open_duplicate(ticket):  # as 智能派单 does: 并单 is decided first
+            failed.append((ticket.number, "有疑似重复的在办工单，请先研判是否并单"))
             continue
         payload = {"department": prediction.department.code, "note": f"采纳智能派单建议（{prediction.confidence:.0%}）"}
         if prediction.category is not None and ticket.category_id is None:

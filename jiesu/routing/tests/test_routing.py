@@ -154,6 +154,10 @@ def test_auto_dispatch_holds_back_while_a_duplicate_is_open(routed_world, settin
     again = Ticket.objects.exclude(pk=first.pk).get()
     assert again.state == "pending_dispatch" and again.duplicate_matches.filter(other=first).exists()
     assert "有疑似重复的在办工单，未自动派单" in response.content.decode()
+    done, failed = services.accept_confident(world.dispatcher, 0.0)  # 一键派出 holds back the same way
+    assert (again.number, "有疑似重复的在办工单，请先研判是否并单") in failed
+    again.refresh_from_db()
+    assert again.state == "pending_dispatch"
     world.act(first, "invalidate")
     world.act(again, "invalidate")
     settings.JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = 0.0  # any department the router names
