@@ -228,6 +228,20 @@ def _assign(ticket, department, at) -> None:
 # ---------------------------------------------------------------- create
 
 
+def auto_title(content: str, limit: int = 30) -> str:
+    """The content's first sentence as a title: whole if it fits; else cut at the last full stop, or else comma,
+    within the limit (if that keeps half of it), or else at the limit, and marked "…" when anything was cut."""
+    line = content.strip().splitlines()[0].strip() if content.strip() else ""
+    if len(line) <= limit:
+        return line
+    head = line[:limit - 1]
+    for marks in ("。！？；!?;", "，、,"):
+        cut = max(head.rfind(m) for m in marks)
+        if cut >= limit // 2:
+            return head[:cut].rstrip() + "…"
+    return head + "…"
+
+
 def _validate_new_ticket(data: dict) -> dict:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
@@ -241,7 +255,7 @@ def _validate_new_ticket(data: dict) -> dict:
     _check_length(errors, "content", content, MAX_CONTENT)
     clean["content"] = content
     # Operators often skip the title on a call: the first line of the content stands in.
-    title = _text(data.get("title")) or (content.splitlines()[0][:30] if content else "")
+    title = _text(data.get("title")) or auto_title(content)
     _check_length(errors, "title", title, MAX_TITLE)
     clean["title"] = title
 

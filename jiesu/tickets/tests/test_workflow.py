@@ -232,3 +232,13 @@ def test_a_unit_the_ticket_left_no_longer_attaches(world):
     for actor in (world.handler_b, world.dispatcher, world.operator):  # assignee, centre, registrant
         services.perform(ticket.number, Action.ATTACH, actor=actor, file=SimpleUploadedFile("答复.pdf", b"%PDF"))
     assert ticket.attachments.count() == 3
+
+
+def test_auto_titles_end_at_a_sentence_or_say_they_were_cut():
+    from jiesu.tickets.services import auto_title
+
+    assert auto_title("路灯不亮。") == "路灯不亮。"
+    assert auto_title("幸福里小区3号楼前的路灯已经一周不亮，晚上很黑，老人出行不便，请尽快维修。") == \
+        "幸福里小区3号楼前的路灯已经一周不亮，晚上很黑…"
+    assert auto_title("一" * 40) == "一" * 29 + "…"
+    assert auto_title("第一行\n第二行") == "第一行" and auto_title("") == ""
