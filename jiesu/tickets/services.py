@@ -357,6 +357,8 @@ def create_ticket(*, actor, data: dict) -> Ticket:
     article = _text(data.get("article"))
     if article and not answer:
         raise ValidationFailed({"answer": "引用知识时请填写答复内容"})
+    if article and not clean["category"]:  # a 咨询 answered from the knowledge base still counts in its category
+        raise ValidationFailed({"category": "引用知识即时办结时请选择诉求分类"})
     if article:
         cited = knowledge.live_articles().filter(code=article).first()
         if cited is None:

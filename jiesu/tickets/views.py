@@ -190,6 +190,9 @@ def dispatch_queue(request):
         if ticket.suggested is not None and ticket.suggested.pk in returned_by.get(ticket.pk, ()):
             ticket.returned_suggestion, ticket.suggested = ticket.suggested, None
         ticket.matches = matches.get(ticket.pk, [])
+        # 疑似重复 in view; merely 相似 ones folded behind 更多相似, so the queue stays a list of tickets.
+        ticket.flagged = [m for m in ticket.matches if m.score >= settings.JIESU_DUPLICATE_FLAG]
+        ticket.similar = [m for m in ticket.matches if m.score < settings.JIESU_DUPLICATE_FLAG]
     departments = Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER)
     return render(
         request, "tickets/dispatch.html",

@@ -38,16 +38,23 @@ def test_instant_close_cites_the_article(world, kb):  # noqa: F811
     article = Article.objects.get(code=kb[0])
     ticket = tickets.create_ticket(actor=world.operator, data={
         "kind": "consult", "content": "自由职业怎么交社保", "caller_phone": "13800138000",
-        "answer": article.answer, "article": article.code})
+        "answer": article.answer, "article": article.code, "category": "0101"})
     assert ticket.state == State.CLOSED
     assert f"知识库 {article.code}《{article.title}》" in ticket.reply_text
     event = ticket.events.get(action=Action.INSTANT_CLOSE)
     assert event.data == {"article": article.code}
 
+    with pytest.raises(Exception) as excinfo:  # from the knowledge base, the category is required
+        tickets.create_ticket(actor=world.operator, data={
+            "kind": "consult", "content": "自由职业怎么交社保", "caller_phone": "13800138000",
+            "answer": article.answer, "article": article.code})
+    assert "category" in excinfo.value.fields
+
     services.withdraw(actor=world.supervisor, code=kb[1])
     with pytest.raises(Exception) as excinfo:
         tickets.create_ticket(actor=world.operator, data={
-            "kind": "consult", "content": "公积金", "caller_phone": "13800138000", "answer": "x", "article": kb[1]})
+            "kind": "consult", "content": "公积金", "caller_phone": "13800138000", "answer": "x", "article": kb[1],
+            "category": "0101"})
     assert "article" in excinfo.value.fields
 
 

@@ -27,10 +27,18 @@ def test_answer_a_consultation_from_the_knowledge_base(transactional_db, live_se
     page.fill("#f-content", "孩子刚出生，想问怎么参加医疗保险")
     page.wait_for_selector(f"#kb-suggestions .kb-hit[data-code='{version.article.code}']", timeout=10_000)
     page.click(f"#kb-suggestions .kb-close[data-code='{version.article.code}']")
+    # The answer is filled for the operator to read and edit; nothing is sent until 提交登记, with a category.
+    assert page.input_value("#f-answer").startswith("新生儿可在出生后三个月内") and "/intake/" in page.url
+    assert page.is_visible("#kb-close-hint")
+    page.fill("#f-answer", page.input_value("#f-answer") + "（已电话告知）")
+    page.click("text=提交登记")
+    assert "引用知识即时办结时请选择诉求分类" in page.inner_text("main")
+    page.select_option("#f-category", "0101")
+    page.click("text=提交登记")
     page.wait_for_url("**/tickets/*/")
     assert "已办结" in page.inner_text("#ticket-state")
 
     ticket = Ticket.objects.get(number=page.inner_text("h1 .num"))
     assert ticket.state == State.CLOSED and ticket.kind == "consult"
-    assert version.article.code in ticket.reply_text
+    assert version.article.code in ticket.reply_text and "（已电话告知）" in ticket.reply_text
     assert ticket.events.get(action=Action.INSTANT_CLOSE).data == {"article": version.article.code}

@@ -8,15 +8,20 @@ document.addEventListener("click", function (e) {
     if (category && pick.dataset.category) category.value = pick.dataset.category;
     return;
   }
-  // 知识库: 用此答复即时办结 registers the call as a 咨询 answered by the article.
+  // 知识库: 用此答复即时办结 fills the answer (a 咨询 citing the article) for the operator to read, edit and
+  // complete with a category; nothing is submitted until 提交登记.
   var close = e.target.closest("button.kb-close");
   if (close) {
     var form = document.getElementById("intake-form");
     if (!form) return;
     form.querySelector("#f-kind").value = "consult";
-    form.querySelector("#f-answer").value = close.dataset.answer;
+    var answer = form.querySelector("#f-answer");
+    answer.value = close.dataset.answer;
     form.querySelector("#f-article").value = close.dataset.code;
-    form.requestSubmit();
+    var hint = document.getElementById("kb-close-hint");
+    if (hint) hint.hidden = false;
+    answer.scrollIntoView({ block: "center" });
+    answer.focus();
   }
 });
 
