@@ -311,7 +311,10 @@ ACTION_FIELDS: dict[Action, dict[str, object]] = {
     Action.REQUEST_EXTENSION: {"reason": str, "due_at": str},  # a date or an ISO datetime
     Action.APPROVE_EXTENSION: {"note": str},
     Action.REJECT_EXTENSION: {"note": str},
-    Action.REPLY: {"reply_text": str, "result": choice(ReplyResult, labels=True)},
+    # contacted_method (and contacted_at, when it was earlier): the caller was reached before this answer and no 联系
+    # was recorded; it stops the 响应 clock as a 联系 does.
+    Action.REPLY: {"reply_text": str, "result": choice(ReplyResult, labels=True),
+                   "contacted_method": choice(ContactMethod, labels=True, blank=True), "contacted_at": str},
     Action.CALLBACK: {"status": choice(CallbackStatus, labels=True),
                       "satisfaction": choice(Satisfaction, labels=True), "resolved": bool, "note": str},
     Action.REDO: {"note": str},

@@ -540,6 +540,28 @@ def _decide_extension(ticket, actor, payload, now, *, approve: bool) -> Outcome:
     return Outcome(note=note, department=request.department, data=data)
 
 
+def _contacted_with_reply(ticket, payload, now, errors) -> dict | None:
+    """答复 with 已联系诉求人: the handler reached the caller (by `contacted_method`, at `contacted_at` or now) but
+    recorded no 联系; the first contact stops the 响应 clock, as a 联系 does."""
+    method = _text(payload.get("contacted_method"))
+    if not method:
+        return None
+    method = _choice(errors, "contacted_method", method, ContactMethod, "联系方式")
+    at = now
+    if not _blank(payload.get("contacted_at")):
+        parsed = parse_moment(_text(payload["contacted_at"]))
+        at = None if parsed is None else parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        earliest = ticket.signed_at or ticket.dispatched_at or ticket.created_at
+        if at is None:
+            errors["contacted_at"] = "联系时间格式不正确（例如 2026-11-27 15:30）"
+        elif not earliest <= at <= now:
+            errors["contacted_at"] = "联系时间须在签收之后、现在之前"
+    if errors or ticket.contacted_at is not None:
+        return None
+    ticket.contacted_at = at
+    return {"method": method, "at": at.isoformat()}
+
+
 def _reply(ticket, actor, payload, now) -> Outcome:
     errors: dict[str, str] = {}
     text = _text(payload["reply_text"])
@@ -547,11 +569,16 @@ def _reply(ticket, actor, payload, now) -> Outcome:
     result = _choice(errors, "result", payload["result"], ReplyResult, "办理结果")
     if errors:
         raise ValidationFailed(errors)
+    contacted = _contacted_with_reply(ticket, payload, now, errors)
+    if errors:
+        raise ValidationFailed(errors)
     _withdraw_pending_extension(ticket, actor, now, "工单已答复")
     ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, now
     sla.start_clocks(ticket, now, [Clock.CALLBACK])
     children = _reply_children(ticket, actor, now)
     data = {"result": result}
+    if contacted:
+        data["contacted"] = contacted
     if children:
         data["children"] = children
     return Outcome(note=text, department=ticket.department, data=data)

@@ -242,3 +242,31 @@ def test_auto_titles_end_at_a_sentence_or_say_they_were_cut():
         "幸福里小区3号楼前的路灯已经一周不亮，晚上很黑…"
     assert auto_title("一" * 40) == "一" * 29 + "…"
     assert auto_title("第一行\n第二行") == "第一行" and auto_title("") == ""
+
+
+def test_a_reply_can_say_the_caller_was_reached(world):
+    from datetime import timedelta
+
+    import pytest
+    from django.utils import timezone
+
+    from jiesu.core import clock
+    from jiesu.core.errors import ValidationFailed
+    from jiesu.kpi import services as kpi
+    from jiesu.tickets import services
+    from jiesu.tickets.workflow import Action, State
+
+    ticket = world.ticket_in(State.IN_PROGRESS)
+    assert ticket.contacted_at is None
+    future = timezone.localtime(clock.now() + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    with pytest.raises(ValidationFailed) as refused:
+        services.perform(ticket.number, Action.REPLY, actor=world.handler_a, reply_text="已修复", result="resolved",
+                         contacted_method="phone", contacted_at=future)
+    assert "contacted_at" in refused.value.fields
+    earlier = ticket.signed_at  # reached on signing: earlier than now, not before the unit had it
+    ticket = services.perform(ticket.number, Action.REPLY, actor=world.handler_a, reply_text="已修复",
+                              result="resolved", contacted_method="电话",
+                              contacted_at=timezone.localtime(earlier).strftime("%Y-%m-%d %H:%M:%S.%f"))
+    assert ticket.contacted_at == earlier < ticket.replied_at  # the 响应 clock stopped when the caller was reached
+    assert ticket.events.get(action=Action.REPLY).data["contacted"]["method"] == "phone"
+    assert kpi.verify() == []  # the rollup counted the response as the raw tickets do
