@@ -10,6 +10,7 @@ class Event(models.TextChoices):
 
     DISPATCH = "dispatch", "新派单"
     SUBDISPATCH = "subdispatch", "下派"
+    WITHDRAW = "withdraw", "撤回"
     SLA_WARNING = "sla_warning", "临期提醒"
     SLA_OVERDUE = "sla_overdue", "超期"
     URGE = "urge", "催办"

@@ -304,6 +304,7 @@ def upload_attachment(
 ACTION_FIELDS: dict[Action, dict[str, object]] = {
     Action.INSTANT_CLOSE: {"reply_text": str},
     Action.DISPATCH: {"department": str, "category": str, "is_complex": bool, "note": str},
+    Action.WITHDRAW: {"reason": str},  # 撤回 before the unit signed
     Action.SIGN: {"note": str},
     Action.SUBDISPATCH: {"department": str, "note": str},  # a sub-unit of the handling department
     Action.RETURN: {"reason": str},

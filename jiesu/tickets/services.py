@@ -466,6 +466,15 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     )
 
 
+def _withdraw(ticket, actor, payload, now) -> Outcome:
+    """撤回: the dispatcher takes a ticket back before the unit signed (sent to the wrong unit); it waits for
+    dispatch again, and the unit's clocks stop running with the state."""
+    withdrawn = ticket.department
+    ticket.department = None
+    ticket.signed_at = None
+    return Outcome(note=_note(payload, "reason"), department=withdrawn)
+
+
 def _sign(ticket, actor, payload, now) -> Outcome:
     ticket.signed_at = now
     return Outcome(note=_note(payload), department=ticket.department)
@@ -728,6 +737,7 @@ def _unmerge(ticket, actor, payload, now) -> Outcome:
 EFFECTS = {
     Action.INSTANT_CLOSE: _instant_close,
     Action.DISPATCH: _dispatch,
+    Action.WITHDRAW: _withdraw,
     Action.SIGN: _sign,
     Action.SUBDISPATCH: _subdispatch,
     Action.RETURN: _return,

@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     CREATE = "create", "登记"
     INSTANT_CLOSE = "instant_close", "即时办结"
     DISPATCH = "dispatch", "派单"
+    WITHDRAW = "withdraw", "撤回"
     SIGN = "sign", "签收"
     SUBDISPATCH = "subdispatch", "下派"
     RETURN = "return", "退单"
@@ -94,7 +95,10 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.CREATE, [], S.PENDING_DISPATCH, "ticket.create", required=["content"]),
         _t(Action.INSTANT_CLOSE, [S.PENDING_DISPATCH], S.CLOSED, "ticket.instant_close", Scope.CREATOR,
            ["reply_text"]),
-        _t(Action.DISPATCH, [S.PENDING_DISPATCH], S.PENDING_SIGN, "ticket.dispatch", required=["department"]),
+        # From 待签收 it is 改派: the dispatcher sends it elsewhere before the unit signed.
+        _t(Action.DISPATCH, [S.PENDING_DISPATCH, S.PENDING_SIGN], S.PENDING_SIGN, "ticket.dispatch",
+           required=["department"]),
+        _t(Action.WITHDRAW, [S.PENDING_SIGN], S.PENDING_DISPATCH, "ticket.dispatch", required=["reason"]),
         _t(Action.SIGN, [S.PENDING_SIGN], S.IN_PROGRESS, "ticket.sign", Scope.ASSIGNEE),
         _t(Action.SUBDISPATCH, [S.IN_PROGRESS], S.PENDING_SIGN, "ticket.subdispatch", Scope.ASSIGNEE,
            ["department"]),

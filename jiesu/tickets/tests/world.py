@@ -86,6 +86,7 @@ class World:
         return {
             Action.INSTANT_CLOSE: (self.operator, {"reply_text": "已在电话中解答"}),
             Action.DISPATCH: (self.dispatcher, {"department": "A"}),
+            Action.WITHDRAW: (self.dispatcher, {"reason": "派错单位，撤回重派"}),
             Action.SIGN: (self.handler_a, {}),
             Action.SUBDISPATCH: (self.handler_a, {"department": "A1"}),
             Action.RETURN: (self.handler_a, {"reason": "不属于本单位职责"}),
