@@ -444,6 +444,8 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     department = _department(payload["department"])
     if department.kind == Department.Kind.HOTLINE_CENTER:
         raise ValidationFailed({"department": "不能派给热线服务中心本身"})
+    if ticket.state == State.PENDING_SIGN and department.pk == ticket.department_id:
+        raise ValidationFailed({"department": "改派请选择另一个承办单位"})
     if not _blank(payload.get("category")):
         category = directory().category(_text(payload["category"]))
         if category is None:

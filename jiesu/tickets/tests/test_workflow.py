@@ -270,3 +270,24 @@ def test_a_reply_can_say_the_caller_was_reached(world):
     assert ticket.contacted_at == earlier < ticket.replied_at  # the 响应 clock stopped when the caller was reached
     assert ticket.events.get(action=Action.REPLY).data["contacted"]["method"] == "phone"
     assert kpi.verify() == []  # the rollup counted the response as the raw tickets do
+
+
+def test_withdraw_and_redispatch_before_signing(world):
+    import pytest
+
+    from jiesu.core.errors import Conflict, ValidationFailed
+    from jiesu.tickets import services
+    from jiesu.tickets.workflow import Action, State
+
+    ticket = world.ticket_in(State.PENDING_SIGN)
+    with pytest.raises(ValidationFailed):  # 改派 goes elsewhere
+        services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="A")
+    ticket = services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="B")
+    assert (ticket.state, ticket.department) == (State.PENDING_SIGN, world.dept_b)
+    ticket = services.perform(ticket.number, Action.WITHDRAW, actor=world.dispatcher, reason="派错了")
+    assert ticket.state == State.PENDING_DISPATCH and ticket.department is None
+    assert ticket.events.get(action=Action.WITHDRAW).department == world.dept_b
+    signed = world.ticket_in(State.IN_PROGRESS)
+    with pytest.raises(Conflict) as refused:  # once signed, only the unit's 退单 gives it back
+        services.perform(signed.number, Action.WITHDRAW, actor=world.dispatcher, reason="x")
+    assert refused.value.code == "transition_not_allowed"
