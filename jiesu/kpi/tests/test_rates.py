@@ -191,7 +191,7 @@ STEPS = st.lists(
     st.tuples(
         st.sampled_from([Action.DISPATCH, Action.SIGN, Action.CONTACT, Action.REPLY, Action.CALLBACK, Action.RETURN,
                          Action.REDO, Action.INVALIDATE, Action.SUBDISPATCH, Action.REQUEST_EXTENSION,
-                         Action.APPROVE_EXTENSION]),
+                         Action.APPROVE_EXTENSION, Action.WITHDRAW]),
         st.integers(min_value=1, max_value=60 * 24 * 12),  # minutes after the previous step
         st.sampled_from(["satisfied", "basic", "unsatisfied", "unreachable"]),
     ),
