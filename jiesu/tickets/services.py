@@ -444,8 +444,10 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     department = _department(payload["department"])
     if department.kind == Department.Kind.HOTLINE_CENTER:
         raise ValidationFailed({"department": "不能派给热线服务中心本身"})
-    if ticket.state == State.PENDING_SIGN and department.pk == ticket.department_id:
-        raise ValidationFailed({"department": "改派请选择另一个承办单位"})
+    if ticket.state == State.PENDING_SIGN:  # 改派
+        _check_dispatched_by_centre(ticket, "改派")
+        if department.pk == ticket.department_id:
+            raise ValidationFailed({"department": "改派请选择另一个承办单位"})
     if not _blank(payload.get("category")):
         category = directory().category(_text(payload["category"]))
         if category is None:
@@ -468,9 +470,18 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     )
 
 
+def _check_dispatched_by_centre(ticket, doing: str) -> None:
+    """撤回 and 改派 undo the centre's own 派单; a ticket a unit 下派'd to its sub-unit is that unit's to move."""
+    last = ticket.events.filter(to_state=State.PENDING_SIGN).order_by("-id").values_list("action", flat=True).first()
+    if last == Action.SUBDISPATCH:
+        raise Conflict(f"该工单由承办单位下派至下级单位，不能{doing}；如派错请由承办单位处理",
+                       code="subdispatched")
+
+
 def _withdraw(ticket, actor, payload, now) -> Outcome:
     """撤回: the dispatcher takes a ticket back before the unit signed (sent to the wrong unit); it waits for
     dispatch again, and the unit's clocks stop running with the state."""
+    _check_dispatched_by_centre(ticket, "撤回")
     withdrawn = ticket.department
     ticket.department = None
     ticket.signed_at = None

@@ -289,6 +289,11 @@ def test_withdraw_and_redispatch_before_signing(world):
     ticket = services.perform(ticket.number, Action.WITHDRAW, actor=world.dispatcher, reason="派错了")
     assert ticket.state == State.PENDING_DISPATCH and ticket.department is None
     assert ticket.events.get(action=Action.WITHDRAW).department == world.dept_b
+    sub = world.act(world.ticket_in(State.IN_PROGRESS), Action.SUBDISPATCH)  # A sent it to A1 itself
+    for action, payload in ((Action.WITHDRAW, {"reason": "x"}), (Action.DISPATCH, {"department": "B"})):
+        with pytest.raises(Conflict) as refused:
+            services.perform(sub.number, action, actor=world.dispatcher, **payload)
+        assert refused.value.code == "subdispatched"
     signed = world.ticket_in(State.IN_PROGRESS)
     with pytest.raises(Conflict) as refused:  # once signed, only the unit's 退单 gives it back
         services.perform(signed.number, Action.WITHDRAW, actor=world.dispatcher, reason="x")
