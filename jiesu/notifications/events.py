@@ -1,7 +1,7 @@
 """Who is told what: the notifications app's observer on the ticket lifecycle (tickets/lifecycle.py, order 50).
 
-    派单, 智能派单, 改派          → handlers of the receiving unit
-    撤回 (and 改派 before 签收)   → handlers of the unit it was taken from
+    派单, 智能派单               → handlers of the receiving unit
+    撤回                         → handlers of the unit it was taken from
     下派                         → handlers of the sub-unit
     退单                         → dispatchers
     申请延期                     → those who decide extensions (dispatchers, supervisors)
@@ -73,20 +73,15 @@ def created(ticket, prepared, actor):
     return None
 
 
-def before_move(ticket, action):
-    return ticket.state, ticket.department_id  # 撤回 and 改派 tell the unit the ticket was taken from
-
-
 def moved(ticket, transition, before, actor) -> None:
     action = transition.action
     notices, messages = [], []
-    state_before, unit_before = before or ("", None)
-    if (action == Action.WITHDRAW or (action == Action.DISPATCH and state_before == "pending_sign")) \
-            and unit_before and unit_before != ticket.department_id:
-        unit = directory().departments.get(unit_before)
-        reason = _last_event(ticket, action).note if action == Action.WITHDRAW else ""
-        notices.append(_notice(Event.WITHDRAW, ticket, role_q(Role.HANDLER, [unit_before]), actor,
-                               department=unit.name if unit else "承办单位", note=reason))
+    if action == Action.WITHDRAW:  # the unit it was taken from (the history entry names it)
+        last_event = _last_event(ticket, action)
+        if last_event is not None and last_event.department_id:
+            unit = directory().departments.get(last_event.department_id)
+            notices.append(_notice(Event.WITHDRAW, ticket, role_q(Role.HANDLER, [last_event.department_id]), actor,
+                                   department=unit.name if unit else "承办单位", note=last_event.note))
     if action in (Action.DISPATCH, Action.SUBDISPATCH, Action.REDO, Action.SUPERVISE):
         event = {Action.DISPATCH: Event.DISPATCH, Action.SUBDISPATCH: Event.SUBDISPATCH, Action.REDO: Event.REDO,
                  Action.SUPERVISE: Event.SUPERVISE}[action]
@@ -197,5 +192,4 @@ def _roles_by_user(user_ids) -> dict[int, tuple[int, set]]:
     return out
 
 
-OBSERVER = Observer(name="notifications", order=50, created=created, before_move=before_move, moved=moved,
-                    alerted=alerted)
+OBSERVER = Observer(name="notifications", order=50, created=created, moved=moved, alerted=alerted)

@@ -444,10 +444,6 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
     department = _department(payload["department"])
     if department.kind == Department.Kind.HOTLINE_CENTER:
         raise ValidationFailed({"department": "不能派给热线服务中心本身"})
-    if ticket.state == State.PENDING_SIGN:  # 改派
-        _check_dispatched_by_centre(ticket, "改派")
-        if department.pk == ticket.department_id:
-            raise ValidationFailed({"department": "改派请选择另一个承办单位"})
     if not _blank(payload.get("category")):
         category = directory().category(_text(payload["category"]))
         if category is None:
@@ -471,7 +467,7 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
 
 
 def _check_dispatched_by_centre(ticket, doing: str) -> None:
-    """撤回 and 改派 undo the centre's own 派单; a ticket a unit 下派'd to its sub-unit is that unit's to move."""
+    """撤回 undoes the centre's own 派单; a ticket a unit 下派'd to its sub-unit is that unit's to move."""
     last = ticket.events.filter(to_state=State.PENDING_SIGN).order_by("-id").values_list("action", flat=True).first()
     if last == Action.SUBDISPATCH:
         raise Conflict(f"该工单由承办单位下派至下级单位，不能{doing}；如派错请由承办单位处理",

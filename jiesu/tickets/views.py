@@ -323,9 +323,7 @@ def ticket_detail(request, number):
             "extensions": ticket.extensions.select_related("requested_by", "decided_by"),
             "actions": actions,
             "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
-            # 改派 (before 签收) goes elsewhere: nothing preselected then.
-            "suggested": None if ticket.state == State.PENDING_SIGN else suggest_department(ticket.category,
-                                                                                          ticket.region),
+            "suggested": suggest_department(ticket.category, ticket.region),
             "sub_units": sub_units,
             "attachment_purposes": Attachment.Purpose.choices,
             "prediction": ticket.predictions.select_related("department", "final_department").order_by("-id").first(),

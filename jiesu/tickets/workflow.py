@@ -95,9 +95,9 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.CREATE, [], S.PENDING_DISPATCH, "ticket.create", required=["content"]),
         _t(Action.INSTANT_CLOSE, [S.PENDING_DISPATCH], S.CLOSED, "ticket.instant_close", Scope.CREATOR,
            ["reply_text"]),
-        # From 待签收 it is 改派: the dispatcher sends it elsewhere before the unit signed.
-        _t(Action.DISPATCH, [S.PENDING_DISPATCH, S.PENDING_SIGN], S.PENDING_SIGN, "ticket.dispatch",
-           required=["department"]),
+        _t(Action.DISPATCH, [S.PENDING_DISPATCH], S.PENDING_SIGN, "ticket.dispatch", required=["department"]),
+        # 撤回 before the unit signed (sent to the wrong unit); 改派 is 撤回 then 派单. A second dispatcher's 派单 of
+        # a ticket already sent stays a 409, never a silent 改派.
         _t(Action.WITHDRAW, [S.PENDING_SIGN], S.PENDING_DISPATCH, "ticket.dispatch", required=["reason"]),
         _t(Action.SIGN, [S.PENDING_SIGN], S.IN_PROGRESS, "ticket.sign", Scope.ASSIGNEE),
         _t(Action.SUBDISPATCH, [S.IN_PROGRESS], S.PENDING_SIGN, "ticket.subdispatch", Scope.ASSIGNEE,

@@ -30,9 +30,7 @@ def test_allowed_transition_moves_and_records_one_event(world, state, action):
     ticket = _prepare(world, state, action)
     events_before = ticket.events.count()
 
-    # 派单 from 待签收 is 改派: to another unit than the one it waits at.
-    ticket = world.act(ticket, action, **({"department": "B"} if (state, action) == (State.PENDING_SIGN,
-                                                                                   Action.DISPATCH) else {}))
+    ticket = world.act(ticket, action)
 
     expected = TRANSITIONS[action].target or state
     assert ticket.state == expected
@@ -274,26 +272,26 @@ def test_a_reply_can_say_the_caller_was_reached(world):
     assert kpi.verify() == []  # the rollup counted the response as the raw tickets do
 
 
-def test_withdraw_and_redispatch_before_signing(world):
+def test_withdraw_then_dispatch_elsewhere_before_signing(world):
     import pytest
 
-    from jiesu.core.errors import Conflict, ValidationFailed
+    from jiesu.core.errors import Conflict
     from jiesu.tickets import services
     from jiesu.tickets.workflow import Action, State
 
     ticket = world.ticket_in(State.PENDING_SIGN)
-    with pytest.raises(ValidationFailed):  # 改派 goes elsewhere
-        services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="A")
-    ticket = services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="B")
-    assert (ticket.state, ticket.department) == (State.PENDING_SIGN, world.dept_b)
+    with pytest.raises(Conflict) as refused:  # a second 派单 is a 409, never a silent 改派
+        services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="B")
+    assert refused.value.code == "transition_not_allowed"
     ticket = services.perform(ticket.number, Action.WITHDRAW, actor=world.dispatcher, reason="派错了")
     assert ticket.state == State.PENDING_DISPATCH and ticket.department is None
-    assert ticket.events.get(action=Action.WITHDRAW).department == world.dept_b
+    assert ticket.events.get(action=Action.WITHDRAW).department == world.dept_a
+    ticket = services.perform(ticket.number, Action.DISPATCH, actor=world.dispatcher, department="B")  # 改派
+    assert (ticket.state, ticket.department) == (State.PENDING_SIGN, world.dept_b)
     sub = world.act(world.ticket_in(State.IN_PROGRESS), Action.SUBDISPATCH)  # A sent it to A1 itself
-    for action, payload in ((Action.WITHDRAW, {"reason": "x"}), (Action.DISPATCH, {"department": "B"})):
-        with pytest.raises(Conflict) as refused:
-            services.perform(sub.number, action, actor=world.dispatcher, **payload)
-        assert refused.value.code == "subdispatched"
+    with pytest.raises(Conflict) as refused:
+        services.perform(sub.number, Action.WITHDRAW, actor=world.dispatcher, reason="x")
+    assert refused.value.code == "subdispatched"
     signed = world.ticket_in(State.IN_PROGRESS)
     with pytest.raises(Conflict) as refused:  # once signed, only the unit's 退单 gives it back
         services.perform(signed.number, Action.WITHDRAW, actor=world.dispatcher, reason="x")
