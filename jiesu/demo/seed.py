@@ -16,7 +16,7 @@ from jiesu.hotspots import services as hotspots
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
 from jiesu.tickets import services
-from jiesu.tickets.models import Ticket
+from jiesu.tickets.models import ReplyReviewRule, Ticket
 from jiesu.tickets.workflow import Action, State
 
 from . import data
@@ -106,6 +106,8 @@ def seed_directory() -> dict:
         if department.kind != Department.Kind.HOTLINE_CENTER and department.pk not in handlers:
             handlers[department.pk] = _account(f"cb_{code.lower()}", f"{department.name}承办人", Role.HANDLER,
                                                department)
+    # 答复审核: the centre reads the market regulator's answers (food-safety complaints) before the callback.
+    ReplyReviewRule.objects.create(department=Department.objects.get(code="MHSJJ"))
     return {"accounts": accounts, "handlers": handlers}
 
 
@@ -222,7 +224,9 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
                 wrong = Department.objects.get(code=rng.choice(["MHZJW", "MHSJJ", "MHJTW"]))
                 if wrong.pk != department.pk:
                     act(Action.DISPATCH, dispatcher, department=wrong.code, category=category.code)
-                    act(Action.RETURN, handlers[wrong.pk], reason="该事项不属于我单位职责，请改派")
+                    act(Action.RETURN, handlers[wrong.pk], reason_category="not_ours",
+                        reason="该事项不属于我单位职责，请改派")
+                    act(Action.APPROVE_RETURN, dispatcher, within_hours=2, note="同意退单，另行派单")
             act(Action.DISPATCH, dispatcher, department=department.code, category=category.code)
         if goal < 0.2:
             return
@@ -249,7 +253,13 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
         if goal < 0.4:
             return
         result = rng.choices(list(data.REPLIES), [60, 15, 12, 8, 5])[0]
-        act(Action.REPLY, handler, reply_text=data.REPLIES[result], result=result)
+        if services.review_rule(ticket) is not None:  # 答复审核: the centre reads it before the callback
+            act(Action.SUBMIT_REPLY, handler, reply_text=data.REPLIES[result], result=result)
+            if goal < 0.45:
+                return
+            act(Action.APPROVE_REPLY, dispatcher, within_hours=4, note="答复规范，同意转回访")
+        else:
+            act(Action.REPLY, handler, reply_text=data.REPLIES[result], result=result)
         if goal < 0.55:
             return
         reached = rng.random() < 0.9

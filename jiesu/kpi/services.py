@@ -489,7 +489,9 @@ def routing_quality(filters: Filters) -> dict:
     decided = predictions.filter(department__isnull=False, final_department__isnull=False)
     if departments is not None:
         decided = decided.filter(final_department_id__in=departments)
-    returns = TicketEvent.objects.filter(ticket_q, action=Action.RETURN, created_at__gte=low, created_at__lt=high)
+    # Upheld 退单 only: a rejected one means the route was right.
+    returns = TicketEvent.objects.filter(ticket_q, action=Action.APPROVE_RETURN, created_at__gte=low,
+                                         created_at__lt=high)
     if departments is not None:
         returns = returns.filter(department_id__in=departments)
     suggested_here = Prediction.objects.filter(ticket_id=OuterRef("ticket_id"), department_id=OuterRef("department_id"))

@@ -3,7 +3,10 @@
     派单, 智能派单               → handlers of the receiving unit
     撤回                         → handlers of the unit it was taken from
     下派                         → handlers of the sub-unit
-    退单                         → dispatchers
+    退单 (a request: 退单审核)    → dispatchers
+    同意/驳回退单                → the handler who asked
+    提交答复审核                 → those who review answers (dispatchers, supervisors)
+    答复审核通过/退回            → the handler who submitted it (and, once through, the caller by SMS)
     申请延期                     → those who decide extensions (dispatchers, supervisors)
     批准/驳回延期                → the handler who asked
     重办, 督办                   → handlers of the unit that holds the ticket
@@ -24,7 +27,16 @@ from django.utils import timezone
 from jiesu.directory.models import Role
 from jiesu.directory.snapshot import directory
 from jiesu.tickets.lifecycle import Alert, Observer
-from jiesu.tickets.models import ExtensionRequest, ReplyResult, Satisfaction, Ticket, Urgency
+from jiesu.tickets.models import (
+    ExtensionRequest,
+    ReplyResult,
+    ReplyReview,
+    ReturnReason,
+    ReturnRequest,
+    Satisfaction,
+    Ticket,
+    Urgency,
+)
 from jiesu.tickets.workflow import Action
 
 from .models import Delivery, Event
@@ -91,10 +103,29 @@ def moved(ticket, transition, before, actor) -> None:
             notices.append(_notice(event, ticket, _handlers(ticket), actor, due=_due(due),
                                    note=last_event.note if last_event else ""))
     elif action == Action.RETURN:
-        last_event = _last_event(ticket, action)
-        unit = directory().departments.get(last_event.department_id) if last_event else None
+        request = ticket.return_requests.filter(status=ReturnRequest.Status.PENDING).first()
+        unit = directory().departments.get(request.department_id) if request else None
         notices.append(_notice(Event.RETURN, ticket, role_q(Role.DISPATCHER), actor,
-                               department=unit.name if unit else "承办单位", note=last_event.note if last_event else ""))
+                               department=unit.name if unit else "承办单位",
+                               reason=ReturnReason(request.reason_category).label if request else "",
+                               note=request.reason if request else ""))
+    elif action in (Action.APPROVE_RETURN, Action.REJECT_RETURN):
+        request = (ticket.return_requests.filter(status__in=[ReturnRequest.Status.APPROVED,
+                                                             ReturnRequest.Status.REJECTED])
+                   .order_by("-decided_at", "-id").first())
+        if request is not None:
+            decision = "已同意，工单将另行派单" if action == Action.APPROVE_RETURN else "未获同意，请继续办理"
+            notices.append(_notice(Event.RETURN_DECIDED, ticket, Q(user_id=request.requested_by_id), actor,
+                                   decision=decision, note=request.decision_note))
+    elif action == Action.SUBMIT_REPLY:
+        unit = directory().departments.get(ticket.department_id)
+        notices.append(_notice(Event.REPLY_REVIEW, ticket, role_q(Role.DISPATCHER) | role_q(Role.SUPERVISOR), actor,
+                               department=unit.name if unit else "承办单位"))
+    elif action == Action.REJECT_REPLY:
+        review = ticket.reply_reviews.filter(status=ReplyReview.Status.REJECTED).order_by("-decided_at", "-id").first()
+        if review is not None:
+            notices.append(_notice(Event.REPLY_REVIEWED, ticket, Q(user_id=review.submitted_by_id), actor,
+                                   decision="被退回，请修改后重新提交", note=review.decision_note))
     elif action == Action.REQUEST_EXTENSION:
         request = ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
         notices.append(_notice(Event.EXTENSION_REQUEST, ticket, role_q(Role.DISPATCHER) | role_q(Role.SUPERVISOR),
@@ -116,7 +147,13 @@ def moved(ticket, transition, before, actor) -> None:
                                    parent=parent["number"]))
     elif action == Action.CALLBACK and ticket.satisfaction == Satisfaction.UNSATISFIED:
         notices.append(_notice(Event.UNSATISFIED, ticket, role_q(Role.SUPERVISOR), actor))
-    elif action in (Action.REPLY, Action.FOLLOW_REPLY):
+    elif action in (Action.REPLY, Action.FOLLOW_REPLY, Action.APPROVE_REPLY):
+        if action == Action.APPROVE_REPLY:
+            review = (ticket.reply_reviews.filter(status=ReplyReview.Status.APPROVED)
+                      .order_by("-decided_at", "-id").first())
+            if review is not None:
+                notices.append(_notice(Event.REPLY_REVIEWED, ticket, Q(user_id=review.submitted_by_id), actor,
+                                       decision="已通过，转入回访", note=review.decision_note))
         gist = ReplyResult(ticket.reply_result).label if ticket.reply_result else "已答复"
         text = " ".join(ticket.reply_text.split())
         if text:

@@ -14,9 +14,12 @@ from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
 from jiesu.directory.snapshot import directory
 
-from .workflow import Scope, State, Transition
+from .workflow import Action, Scope, State, Transition
 
 INTAKE_STATES = (State.PENDING_DISPATCH, State.PENDING_CALLBACK)  # what 话务员 see besides what they registered
+_UNIT_WORK = frozenset({Action.SIGN, Action.SUBDISPATCH, Action.RETURN, Action.REQUEST_EXTENSION, Action.REPLY,
+                        Action.SUBMIT_REPLY})
+_GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPROVE_REPLY, Action.REJECT_REPLY}
 
 
 def visibility(user) -> Q | None:
@@ -99,9 +102,31 @@ def actions_for(user, ticket) -> list[Transition]:
     """The transitions this user may take on this ticket now (what the UI offers)."""
     from .workflow import TRANSITIONS
 
-    return [
-        t for t in TRANSITIONS.values() if t.manual and ticket.state in t.sources and can_act(user, ticket, t)
-    ]
+    offered = [t for t in TRANSITIONS.values() if t.manual and ticket.state in t.sources and can_act(user, ticket, t)]
+    codes = {t.action for t in offered}
+    if codes & _GATED:
+        drop = _not_now(ticket, codes)
+        offered = [t for t in offered if t.action not in drop]
+    return offered
+
+
+def _not_now(ticket, codes) -> set:
+    """Actions the state allows that the ticket's open requests do not: while a 退单 or an answer waits for the
+    centre the unit only contacts the caller; a decision needs something to decide; 答复 or 提交答复审核, as the
+    答复审核 rules say (the service refuses the other with a 409)."""
+    from .services import pending_facts, review_rule
+
+    waiting_return, waiting_review, any_rule = pending_facts(ticket)
+    drop = set()
+    if waiting_return or waiting_review:
+        drop |= _UNIT_WORK
+    if not waiting_return:
+        drop |= {Action.APPROVE_RETURN, Action.REJECT_RETURN}
+    if not waiting_review:
+        drop |= {Action.APPROVE_REPLY, Action.REJECT_REPLY}
+    if codes & {Action.REPLY, Action.SUBMIT_REPLY}:
+        drop.add(Action.REPLY if review_rule(ticket, any_rule=any_rule) is not None else Action.SUBMIT_REPLY)
+    return drop
 
 
 def visible_ids(user, ids) -> set[int]:

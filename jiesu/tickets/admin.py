@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Attachment, ExtensionRequest, Ticket, TicketEvent
+from .models import Attachment, ExtensionRequest, ReplyReviewRule, Ticket, TicketEvent
 
 
 class ReadOnlyMixin:
@@ -44,3 +44,12 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ["number", "title", "content"]
     list_select_related = ["department"]
     inlines = [EventInline, ExtensionInline, AttachmentInline]
+
+
+@admin.register(ReplyReviewRule)
+class ReplyReviewRuleAdmin(admin.ModelAdmin):
+    """答复审核规则: which answers the hotline centre reads before they go to callback (by category or unit)."""
+
+    list_display = ["__str__", "category", "department", "sendback_counts_as_redo", "active"]
+    list_filter = ["active", "sendback_counts_as_redo"]
+    autocomplete_fields = ["category", "department"]

@@ -22,6 +22,7 @@ from .models import (
     InvalidReason,
     Kind,
     ReplyResult,
+    ReturnReason,
     Satisfaction,
     Ticket,
     Urgency,
@@ -307,7 +308,10 @@ ACTION_FIELDS: dict[Action, dict[str, object]] = {
     Action.WITHDRAW: {"reason": str},  # 撤回 before the unit signed
     Action.SIGN: {"note": str},
     Action.SUBDISPATCH: {"department": str, "note": str},  # a sub-unit of the handling department
-    Action.RETURN: {"reason": str},
+    # 退单 asks; the dispatcher decides (退单审核). Evidence: upload it with purpose 退单依据 (…/attachments).
+    Action.RETURN: {"reason_category": choice(ReturnReason, labels=True), "reason": str},
+    Action.APPROVE_RETURN: {"note": str},
+    Action.REJECT_RETURN: {"note": str},
     Action.CONTACT: {"method": choice(ContactMethod, labels=True), "note": str},
     Action.REQUEST_EXTENSION: {"reason": str, "due_at": str},  # a date or an ISO datetime
     Action.APPROVE_EXTENSION: {"note": str},
@@ -316,6 +320,11 @@ ACTION_FIELDS: dict[Action, dict[str, object]] = {
     # was recorded; it stops the 响应 clock as a 联系 does.
     Action.REPLY: {"reply_text": str, "result": choice(ReplyResult, labels=True),
                    "contacted_method": choice(ContactMethod, labels=True, blank=True), "contacted_at": str},
+    # 答复审核, where a rule applies (otherwise 答复): the same fields, then the centre approves or sends it back.
+    Action.SUBMIT_REPLY: {"reply_text": str, "result": choice(ReplyResult, labels=True),
+                          "contacted_method": choice(ContactMethod, labels=True, blank=True), "contacted_at": str},
+    Action.APPROVE_REPLY: {"note": str},
+    Action.REJECT_REPLY: {"note": str},
     Action.CALLBACK: {"status": choice(CallbackStatus, labels=True),
                       "satisfaction": choice(Satisfaction, labels=True), "resolved": bool, "note": str},
     Action.REDO: {"note": str},

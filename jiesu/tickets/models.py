@@ -193,6 +193,14 @@ class Ticket(models.Model):
     def pending_extension(self):
         return self.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
 
+    @property
+    def pending_return(self):
+        return self.return_requests.filter(status=ReturnRequest.Status.PENDING).select_related("evidence").first()
+
+    @property
+    def pending_review(self):
+        return self.reply_reviews.filter(status=ReplyReview.Status.PENDING).first()
+
 
 class TicketAssignment(models.Model):
     """Every department a ticket was ever sent to; department staff keep seeing tickets they once held."""
@@ -246,6 +254,115 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} 延期至 {self.requested_due_at:%Y-%m-%d}（{self.get_status_display()}）"
+
+
+class ReturnReason(models.TextChoices):
+    NOT_OURS = "not_ours", "非本单位职责"
+    UNREACHABLE = "unreachable", "信息不全无法联系"
+    WRONG_AREA = "wrong_area", "属地不符"
+    OTHER = "other", "其他"
+
+
+class ReturnRequest(models.Model):
+    """退单审核: a unit asks to give a ticket back; the dispatcher upholds it (the ticket waits for dispatch again)
+    or rejects it (the ticket stays with the unit, its clocks running). While it waits the unit cannot act on
+    the ticket except to contact the caller."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已同意"
+        REJECTED = "rejected", "已驳回"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="return_requests")
+    department = models.ForeignKey(Department, verbose_name="退单单位", on_delete=models.PROTECT, related_name="+")
+    reason_category = models.CharField("退单原因", max_length=20, choices=ReturnReason.choices)
+    reason = models.TextField("退单说明")
+    evidence = models.ForeignKey("Attachment", verbose_name="退单依据", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "退单申请"
+        verbose_name_plural = "退单申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="pending"), name="uniq_pending_return")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} 退单（{self.get_status_display()}）"
+
+
+class ReplyReviewRule(models.Model):
+    """答复审核: answers to tickets of these categories, or handled by these units (each with everything below
+    it), are reviewed by the hotline centre before they go to callback. No rule: answers go straight on."""
+
+    category = models.ForeignKey(Category, verbose_name="诉求分类（含下级）", null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, verbose_name="承办单位（含下级）", null=True, blank=True,
+                                   on_delete=models.CASCADE, related_name="+")
+    # Sent back with a note: by default the unit's reply limit keeps running; with this, the send-back is a 重办
+    # for the unit (a fresh reply limit, and it counts in the unit's 重办 figures — docs/kpi.md).
+    sendback_counts_as_redo = models.BooleanField("退回视为重办", default=False)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "答复审核规则"
+        verbose_name_plural = "答复审核规则"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(category__isnull=False) | models.Q(department__isnull=False),
+                                   name="reply_review_rule_scope")
+        ]
+
+    def __str__(self):
+        scope = [str(x) for x in (self.category, self.department) if x is not None]
+        return "答复审核：" + "、".join(scope)
+
+
+class ReplyReview(models.Model):
+    """An answer waiting for the centre's review. Approved, it becomes the ticket's answer, dated when the unit
+    submitted it; sent back, the unit answers again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        REJECTED = "rejected", "已退回"
+        WITHDRAWN = "withdrawn", "已撤销"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reply_reviews")
+    department = models.ForeignKey(Department, verbose_name="答复单位", on_delete=models.PROTECT, related_name="+")
+    reply_text = models.TextField("答复内容")
+    reply_result = models.CharField("办理结果", max_length=20, choices=ReplyResult.choices)
+    contacted = models.JSONField("已联系诉求人", default=dict, blank=True)
+    counts_as_redo = models.BooleanField("退回视为重办", default=False)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "答复审核"
+        verbose_name_plural = "答复审核"
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="pending"),
+                                    name="uniq_pending_reply_review")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} 答复审核（{self.get_status_display()}）"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -322,6 +439,7 @@ class Attachment(models.Model):
     class Purpose(models.TextChoices):
         REQUEST = "request", "诉求材料"
         REPLY = "reply", "答复材料"
+        RETURN = "return", "退单依据"
         OTHER = "other", "其他"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from jiesu.core import clock, inserts
@@ -48,6 +48,10 @@ from .models import (
     InvalidReason,
     Kind,
     ReplyResult,
+    ReplyReview,
+    ReplyReviewRule,
+    ReturnReason,
+    ReturnRequest,
     Satisfaction,
     Ticket,
     TicketAssignment,
@@ -422,6 +426,52 @@ def _withdraw_pending_extension(ticket, actor, now, why: str) -> None:
     )
 
 
+def _close_pending(ticket, actor, now, why: str) -> None:
+    """The ticket leaves the unit (撤回, 作废): whatever it asked for and is still waiting for is moot."""
+    _withdraw_pending_extension(ticket, actor, now, why)
+    for model in (ReturnRequest, ReplyReview):
+        model.objects.filter(ticket=ticket, status=model.Status.PENDING).update(
+            status=model.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why)
+
+
+def pending_facts(ticket) -> tuple[bool, bool, bool]:
+    """(a 退单 waits for review, an answer waits for review, any 答复审核 rule is active), in one query."""
+    return Ticket.objects.filter(pk=ticket.pk).values_list(
+        Exists(ReturnRequest.objects.filter(ticket=ticket, status=ReturnRequest.Status.PENDING)),
+        Exists(ReplyReview.objects.filter(ticket=ticket, status=ReplyReview.Status.PENDING)),
+        Exists(ReplyReviewRule.objects.filter(active=True)),
+    ).get()
+
+
+def _check_nothing_pending(ticket, doing: str) -> bool:
+    """A unit waiting for the centre's decision on its 退单 or its answer does not act on the ticket meanwhile.
+    Returns whether any 答复审核 rule is active (asked in the same query)."""
+    waiting_return, waiting_review, any_rule = pending_facts(ticket)
+    if waiting_return:
+        raise Conflict(f"退单申请正在审核，暂不能{doing}", code="return_pending")
+    if waiting_review:
+        raise Conflict(f"答复正在审核，暂不能{doing}", code="review_pending")
+    return any_rule
+
+
+def review_rule(ticket, *, any_rule: bool = True) -> ReplyReviewRule | None:
+    """The 答复审核 rule that applies to this ticket's answer: its category or handling unit, or one above."""
+    rules = list(ReplyReviewRule.objects.filter(active=True)) if any_rule else []
+    if not rules:
+        return None
+    tree = directory()
+    lineage: set[tuple[str, int]] = set()
+    for kind, table, pk in (("c", tree.categories, ticket.category_id), ("d", tree.departments, ticket.department_id)):
+        node = table.get(pk)
+        while node is not None:
+            lineage.add((kind, node.pk))
+            node = node.parent
+    for rule in rules:
+        if ("c", rule.category_id) in lineage or ("d", rule.department_id) in lineage:
+            return rule
+    return None
+
+
 def _check_no_children(ticket, doing: str) -> None:
     if ticket.merged_children.filter(state=State.MERGED).exists():
         raise Conflict(f"该工单有并入的子单，请先撤销并单再{doing}", code="has_merged_children")
@@ -478,6 +528,7 @@ def _withdraw(ticket, actor, payload, now) -> Outcome:
     """撤回: the dispatcher takes a ticket back before the unit signed (sent to the wrong unit); it waits for
     dispatch again, and the unit's clocks stop running with the state."""
     _check_dispatched_by_centre(ticket, "撤回")
+    _close_pending(ticket, actor, now, "派单员已撤回工单")
     withdrawn = ticket.department
     ticket.department = None
     ticket.signed_at = None
@@ -485,6 +536,7 @@ def _withdraw(ticket, actor, payload, now) -> Outcome:
 
 
 def _sign(ticket, actor, payload, now) -> Outcome:
+    _check_nothing_pending(ticket, "签收")
     ticket.signed_at = now
     return Outcome(note=_note(payload), department=ticket.department)
 
@@ -493,6 +545,7 @@ def _subdispatch(ticket, actor, payload, now) -> Outcome:
     department = _department(payload["department"])
     if not is_descendant(department, ticket.department):
         raise ValidationFailed({"department": f"只能下派给本单位的下级单位，“{department.name}”不是"})
+    _check_nothing_pending(ticket, "下派")
     _withdraw_pending_extension(ticket, actor, now, "工单已下派")
     _assign(ticket, department, now)
     # 下派 restarts only the sign clock: the reply and contact deadlines promised to the caller stand.
@@ -501,12 +554,41 @@ def _subdispatch(ticket, actor, payload, now) -> Outcome:
 
 
 def _return(ticket, actor, payload, now) -> Outcome:
-    reason = _note(payload, "reason")
-    returning = ticket.department
-    _withdraw_pending_extension(ticket, actor, now, "工单已退回")
-    ticket.department = None
-    ticket.signed_at = None
-    return Outcome(note=reason, department=returning)
+    """退单: the unit asks to give the ticket back, with a reason category, a note and optionally evidence. The
+    ticket stays with it, clocks running, until the dispatcher decides (退单审核)."""
+    errors: dict[str, str] = {}
+    category = _choice(errors, "reason_category", payload["reason_category"], ReturnReason, "退单原因")
+    reason = _text(payload["reason"])
+    _check_length(errors, "reason", reason, MAX_NOTE)
+    upload = payload.get("file")
+    if upload is not None:
+        _check_upload(errors, upload)
+    if errors:
+        raise ValidationFailed(errors)
+    _check_nothing_pending(ticket, "再次退单")
+    evidence = _store_upload(ticket, actor, upload, Attachment.Purpose.RETURN, now) if upload is not None else None
+    ReturnRequest.objects.create(ticket=ticket, department=ticket.department, reason_category=category, reason=reason,
+                                 evidence=evidence, requested_by=actor, requested_at=now)
+    data = {"reason_category": category}
+    if evidence is not None:
+        data["attachment_id"] = evidence.pk
+    return Outcome(note=reason, department=ticket.department, data=data)
+
+
+def _decide_return(ticket, actor, payload, now, *, approve: bool) -> Outcome:
+    request = ticket.return_requests.select_for_update().filter(status=ReturnRequest.Status.PENDING).first()
+    if request is None:
+        raise Conflict("没有待审核的退单申请", code="no_pending_return")
+    note = _note(payload)
+    request.status = ReturnRequest.Status.APPROVED if approve else ReturnRequest.Status.REJECTED
+    request.decided_by, request.decided_at, request.decision_note = actor, now, note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:  # upheld: the ticket waits for dispatch again and the unit is not charged with it (docs/kpi.md)
+        _withdraw_pending_extension(ticket, actor, now, "工单已退回")
+        ticket.department = None
+        ticket.signed_at = None
+    # rejected: the unit goes on with it, its clocks never stopped
+    return Outcome(note=note, department=request.department, data={"reason_category": request.reason_category})
 
 
 def _contact(ticket, actor, payload, now) -> Outcome:
@@ -531,6 +613,7 @@ def _request_extension(ticket, actor, payload, now) -> Outcome:
         raise ValidationFailed({"due_at": "延期日期必须晚于当前答复期限"})
     if ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
         raise Conflict("已有待审批的延期申请", code="extension_pending")
+    _check_nothing_pending(ticket, "申请延期")
     ExtensionRequest.objects.create(
         ticket=ticket,
         department=ticket.department,
@@ -580,7 +663,8 @@ def _contacted_with_reply(ticket, payload, now, errors) -> dict | None:
     return {"method": method, "at": at.isoformat()}
 
 
-def _reply(ticket, actor, payload, now) -> Outcome:
+def _answer(ticket, payload, now) -> tuple[str, str, dict | None]:
+    """The answer's text, result and 已联系诉求人 (checked; the first contact stops the 响应 clock)."""
     errors: dict[str, str] = {}
     text = _text(payload["reply_text"])
     _check_length(errors, "reply_text", text, MAX_REPLY)
@@ -590,8 +674,13 @@ def _reply(ticket, actor, payload, now) -> Outcome:
     contacted = _contacted_with_reply(ticket, payload, now, errors)
     if errors:
         raise ValidationFailed(errors)
+    return text, result, contacted
+
+
+def _replied(ticket, actor, text, result, contacted, at, now) -> dict:
+    """The answer becomes the ticket's (dated `at`, when the unit gave it): the callback clock starts, 子单 follow."""
     _withdraw_pending_extension(ticket, actor, now, "工单已答复")
-    ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, now
+    ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, at
     sla.start_clocks(ticket, now, [Clock.CALLBACK])
     children = _reply_children(ticket, actor, now)
     data = {"result": result}
@@ -599,7 +688,50 @@ def _reply(ticket, actor, payload, now) -> Outcome:
         data["contacted"] = contacted
     if children:
         data["children"] = children
+    return data
+
+
+def _reply(ticket, actor, payload, now) -> Outcome:
+    any_rule = _check_nothing_pending(ticket, "答复")
+    if review_rule(ticket, any_rule=any_rule) is not None:
+        raise Conflict("该工单的答复须经热线中心审核，请提交答复审核", code="review_required")
+    text, result, contacted = _answer(ticket, payload, now)
+    return Outcome(note=text, department=ticket.department,
+                   data=_replied(ticket, actor, text, result, contacted, now, now))
+
+
+def _submit_reply(ticket, actor, payload, now) -> Outcome:
+    """答复审核: the answer waits for the centre. The 响应 contact it reports counts now; the answer counts (for the
+    unit's 按期办结) from now, if the centre lets it through."""
+    rule = review_rule(ticket, any_rule=_check_nothing_pending(ticket, "提交答复"))
+    if rule is None:
+        raise Conflict("该工单的答复无需审核，请直接答复", code="review_not_required")
+    text, result, contacted = _answer(ticket, payload, now)
+    ReplyReview.objects.create(ticket=ticket, department=ticket.department, reply_text=text, reply_result=result,
+                               contacted=contacted or {}, counts_as_redo=rule.sendback_counts_as_redo,
+                               submitted_by=actor, submitted_at=now)
+    data = {"result": result}
+    if contacted:
+        data["contacted"] = contacted
     return Outcome(note=text, department=ticket.department, data=data)
+
+
+def _decide_reply(ticket, actor, payload, now, *, approve: bool) -> Outcome:
+    review = ticket.reply_reviews.select_for_update().filter(status=ReplyReview.Status.PENDING).first()
+    if review is None:
+        raise Conflict("没有待审核的答复", code="no_pending_review")
+    note = _note(payload)
+    review.status = ReplyReview.Status.APPROVED if approve else ReplyReview.Status.REJECTED
+    review.decided_by, review.decided_at, review.decision_note = actor, now, note
+    review.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if approve:
+        data = _replied(ticket, actor, review.reply_text, review.reply_result, review.contacted or None,
+                        review.submitted_at, now)
+        return Outcome(note=note, department=review.department, data=data)
+    data = {"redo": review.counts_as_redo}
+    if review.counts_as_redo:  # the rule makes the send-back a 重办: a fresh reply limit, as 重办 gives
+        sla.start_clocks(ticket, now, [Clock.REPLY])
+    return Outcome(note=note, department=review.department, data=data)
 
 
 def _reply_children(parent, actor, now) -> list[str]:
@@ -669,22 +801,19 @@ def _invalidate(ticket, actor, payload, now) -> Outcome:
     if errors:
         raise ValidationFailed(errors)
     _check_no_children(ticket, "作废")
-    _withdraw_pending_extension(ticket, actor, now, "工单已作废")
+    _close_pending(ticket, actor, now, "工单已作废")
     ticket.invalid_reason = reason
     ticket.invalidated_at = now
     return Outcome(note=_note(payload), data={"reason": reason})
 
 
-def _attach(ticket, actor, payload, now) -> Outcome:
-    upload = payload.get("file")
-    if upload is None:
-        raise ValidationFailed({"file": "请选择要上传的文件"})
+def _check_upload(errors: dict, upload) -> None:
+    """Check an uploaded file's name, type and size; the stored file carries the checked name."""
     name = os.path.basename(_text(getattr(upload, "name", "")).replace("\\", "/"))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if len(name) > 200:  # shortened before the extension, so the name kept is the name checked
         name = name[: 199 - len(extension)] + "." + extension if extension else name[:200]
     upload.name = name  # the stored file carries the checked name, never the one sent
-    errors: dict[str, str] = {}
     if extension not in settings.JIESU_ATTACHMENT_EXTENSIONS:
         allowed = "、".join(settings.JIESU_ATTACHMENT_EXTENSIONS)
         errors["file"] = f"不支持的文件类型“{extension or '无扩展名'}”，允许：{allowed}"
@@ -692,21 +821,34 @@ def _attach(ticket, actor, payload, now) -> Outcome:
         errors["file"] = "文件为空"
     elif upload.size > settings.JIESU_ATTACHMENT_MAX_BYTES:
         errors["file"] = f"文件过大（上限 {settings.JIESU_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB）"
+
+
+def _store_upload(ticket, actor, upload, purpose, now) -> Attachment:
+    return Attachment.objects.create(
+        ticket=ticket,
+        purpose=purpose,
+        file=upload,
+        name=upload.name,
+        size=upload.size,
+        content_type=mimetypes.guess_type(upload.name)[0] or "application/octet-stream",
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+
+
+def _attach(ticket, actor, payload, now) -> Outcome:
+    upload = payload.get("file")
+    if upload is None:
+        raise ValidationFailed({"file": "请选择要上传的文件"})
+    errors: dict[str, str] = {}
+    _check_upload(errors, upload)
     purpose = _choice(errors, "purpose", payload.get("purpose") or Attachment.Purpose.REQUEST, Attachment.Purpose,
                       "附件用途")
     if errors:
         raise ValidationFailed(errors)
-    attachment = Attachment.objects.create(
-        ticket=ticket,
-        purpose=purpose,
-        file=upload,
-        name=name,
-        size=upload.size,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-        uploaded_by=actor,
-        uploaded_at=now,
-    )
-    return Outcome(note=name, data={"attachment_id": attachment.pk, "size": attachment.size, "purpose": purpose})
+    attachment = _store_upload(ticket, actor, upload, purpose, now)
+    return Outcome(note=attachment.name,
+                   data={"attachment_id": attachment.pk, "size": attachment.size, "purpose": purpose})
 
 
 def _link_event(ticket, event: LinkEvent, actor, now, note: str, data: dict) -> None:
@@ -750,11 +892,16 @@ EFFECTS = {
     Action.SIGN: _sign,
     Action.SUBDISPATCH: _subdispatch,
     Action.RETURN: _return,
+    Action.APPROVE_RETURN: lambda t, a, p, n: _decide_return(t, a, p, n, approve=True),
+    Action.REJECT_RETURN: lambda t, a, p, n: _decide_return(t, a, p, n, approve=False),
     Action.CONTACT: _contact,
     Action.REQUEST_EXTENSION: _request_extension,
     Action.APPROVE_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=True),
     Action.REJECT_EXTENSION: lambda t, a, p, n: _decide_extension(t, a, p, n, approve=False),
     Action.REPLY: _reply,
+    Action.SUBMIT_REPLY: _submit_reply,
+    Action.APPROVE_REPLY: lambda t, a, p, n: _decide_reply(t, a, p, n, approve=True),
+    Action.REJECT_REPLY: lambda t, a, p, n: _decide_reply(t, a, p, n, approve=False),
     Action.CALLBACK: _callback,
     Action.REDO: _redo,
     Action.SUPERVISE: _supervise,
@@ -773,9 +920,9 @@ def _lock(actor, number: str, action: Action, payload: dict) -> Ticket:
     """Lock the ticket, and the 母单 or 子单 the action will also change, in one order (by id) and one statement,
     so that two actions on the same pair (A into B while B into A, an unmerge while the 母单 answers) wait for
     each other instead of deadlocking."""
-    if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY):
+    if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY, Action.APPROVE_REPLY):
         return access.access_ticket(actor, number, for_update=True)
-    if action == Action.REPLY:  # the ticket and its 子单, found and locked in one statement (no join: PostgreSQL
+    if action in (Action.REPLY, Action.APPROVE_REPLY):  # the ticket and its 子单, found and locked in one statement (no join: PostgreSQL
         # locks no row of an outer join's nullable side)
         this = Ticket.objects.filter(number=number).values("pk")
         rows = Ticket.objects.filter(Q(number=number) | Q(merged_into_id__in=this, state=State.MERGED))

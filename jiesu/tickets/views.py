@@ -33,6 +33,9 @@ from .models import (
     InvalidReason,
     Kind,
     ReplyResult,
+    ReplyReview,
+    ReturnReason,
+    ReturnRequest,
     Satisfaction,
     Ticket,
     TicketEvent,
@@ -58,6 +61,7 @@ def _choices_context() -> dict:
         "satisfactions": Satisfaction.choices,
         "invalid_reasons": InvalidReason.choices,
         "contact_methods": ContactMethod.choices,
+        "return_reasons": ReturnReason.choices,
         "sla_statuses": list(SlaStatus.LABELS.items()),
     }
 
@@ -163,12 +167,12 @@ def dispatch_queue(request):
         .select_related("category__parent__parent", "region", "repeat_of")
         .order_by("created_at")[:200]
     )
-    # One query for the latest 退单 of each ticket, and one routing look-up per (category, region) pair.
+    # One query for the upheld 退单 of each ticket, and one routing look-up per (category, region) pair.
     returns, returned_by = {}, {}
-    for e in TicketEvent.objects.filter(ticket__in=tickets, action=Action.RETURN).select_related("department") \
-            .order_by("id"):
-        returns[e.ticket_id] = e
-        returned_by.setdefault(e.ticket_id, set()).add(e.department_id)
+    for r in ReturnRequest.objects.filter(ticket__in=tickets, status=ReturnRequest.Status.APPROVED) \
+            .select_related("department").order_by("decided_at", "id"):
+        returns[r.ticket_id] = r
+        returned_by.setdefault(r.ticket_id, set()).add(r.department_id)
     predictions = {
         p.ticket_id: p
         for p in Prediction.objects.filter(ticket__in=tickets).select_related("department").order_by("id")
@@ -307,6 +311,11 @@ def ticket_detail(request, number):
     children = list(ticket.merged_children.order_by("id"))
     linked = access.visible_ids(request.user, [pk for pk in (ticket.merged_into_id, ticket.repeat_of_id,
                                                               *(c.pk for c in children)) if pk])
+    return_requests = list(ticket.return_requests.select_related("department", "evidence"))
+    # A unit whose 退单 was upheld is never preselected again (the dispatch queue does the same).
+    returned_by = {x.department_id for x in return_requests if x.status == ReturnRequest.Status.APPROVED}
+    suggested = suggest_department(ticket.category, ticket.region) if Action.DISPATCH in actions else None
+    reply_reviews = list(ticket.reply_reviews.select_related("department"))
     my_department = department_of(request.user)
     sub_units = []
     if Action.SUBDISPATCH in actions and my_department is not None:
@@ -321,9 +330,14 @@ def ticket_detail(request, number):
             "events": ticket.events.select_related("actor", "actor_department", "department"),
             "attachments": ticket.attachments.all(),
             "extensions": ticket.extensions.select_related("requested_by", "decided_by"),
+            "return_requests": return_requests,
+            "pending_return": next((x for x in return_requests if x.status == ReturnRequest.Status.PENDING), None),
+            "reply_reviews": reply_reviews,
+            "pending_review": next((x for x in reply_reviews if x.status == ReplyReview.Status.PENDING), None),
             "actions": actions,
             "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
-            "suggested": suggest_department(ticket.category, ticket.region),
+            "suggested": suggested if suggested and suggested.pk not in returned_by else None,
+            "returned_by": returned_by,
             "sub_units": sub_units,
             "attachment_purposes": Attachment.Purpose.choices,
             "prediction": ticket.predictions.select_related("department", "final_department").order_by("-id").first(),

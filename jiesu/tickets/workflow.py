@@ -29,11 +29,16 @@ class Action(models.TextChoices):
     SIGN = "sign", "签收"
     SUBDISPATCH = "subdispatch", "下派"
     RETURN = "return", "退单"
+    APPROVE_RETURN = "approve_return", "同意退单"
+    REJECT_RETURN = "reject_return", "驳回退单"
     CONTACT = "contact", "联系诉求人"
     REQUEST_EXTENSION = "request_extension", "申请延期"
     APPROVE_EXTENSION = "approve_extension", "批准延期"
     REJECT_EXTENSION = "reject_extension", "驳回延期"
     REPLY = "reply", "答复"
+    SUBMIT_REPLY = "submit_reply", "提交答复审核"
+    APPROVE_REPLY = "approve_reply", "答复审核通过"
+    REJECT_REPLY = "reject_reply", "答复退回"
     CALLBACK = "callback", "回访"
     REDO = "redo", "重办"
     SUPERVISE = "supervise", "督办"
@@ -83,6 +88,7 @@ class Transition:
 S = State
 OPEN = frozenset({S.PENDING_DISPATCH, S.PENDING_SIGN, S.IN_PROGRESS})
 ALL_BUT_INVALID = frozenset(set(S) - {S.INVALID})
+HELD = frozenset({S.PENDING_SIGN, S.IN_PROGRESS})  # with a unit
 
 
 def _t(action, sources, target, perm, scope=Scope.VISIBLE, required=(), manual=True):
@@ -102,8 +108,11 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.SIGN, [S.PENDING_SIGN], S.IN_PROGRESS, "ticket.sign", Scope.ASSIGNEE),
         _t(Action.SUBDISPATCH, [S.IN_PROGRESS], S.PENDING_SIGN, "ticket.subdispatch", Scope.ASSIGNEE,
            ["department"]),
-        _t(Action.RETURN, [S.PENDING_SIGN, S.IN_PROGRESS], S.PENDING_DISPATCH, "ticket.return", Scope.ASSIGNEE,
-           ["reason"]),
+        # 退单审核: the unit's 退单 is a request (reason category, note, evidence); the ticket stays with it, clocks
+        # running, until the dispatcher upholds it (back to 待派单) or rejects it (the unit goes on).
+        _t(Action.RETURN, HELD, None, "ticket.return", Scope.ASSIGNEE, ["reason_category", "reason"]),
+        _t(Action.APPROVE_RETURN, HELD, S.PENDING_DISPATCH, "return.decide"),
+        _t(Action.REJECT_RETURN, HELD, None, "return.decide", required=["note"]),
         _t(Action.CONTACT, [S.IN_PROGRESS], None, "ticket.contact", Scope.ASSIGNEE, ["method"]),
         _t(Action.REQUEST_EXTENSION, [S.IN_PROGRESS], None, "extension.request", Scope.ASSIGNEE,
            ["reason", "due_at"]),
@@ -111,6 +120,11 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.REJECT_EXTENSION, [S.IN_PROGRESS], None, "extension.decide", required=["note"]),
         _t(Action.REPLY, [S.IN_PROGRESS], S.PENDING_CALLBACK, "ticket.reply", Scope.ASSIGNEE,
            ["reply_text", "result"]),
+        # 答复审核 (where a ReplyReviewRule applies): the unit submits its answer, the centre lets it go to callback
+        # or sends it back with a note. Without a rule the unit's 答复 goes straight on.
+        _t(Action.SUBMIT_REPLY, [S.IN_PROGRESS], None, "ticket.reply", Scope.ASSIGNEE, ["reply_text", "result"]),
+        _t(Action.APPROVE_REPLY, [S.IN_PROGRESS], S.PENDING_CALLBACK, "reply.review"),
+        _t(Action.REJECT_REPLY, [S.IN_PROGRESS], None, "reply.review", required=["note"]),
         _t(Action.CALLBACK, [S.PENDING_CALLBACK], S.CLOSED, "ticket.callback", required=["status"]),
         _t(Action.REDO, [S.CLOSED], S.IN_PROGRESS, "ticket.redo", required=["note"]),
         _t(Action.SUPERVISE, OPEN | {S.PENDING_CALLBACK}, None, "ticket.supervise", required=["note"]),

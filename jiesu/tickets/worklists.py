@@ -41,13 +41,17 @@ WORKLISTS: list[Worklist] = [
     Worklist("callback", "待回访", R.OPERATOR, "承办单位已答复，等待回访来电人", split=True),
     Worklist("unsatisfied", "回访不满意待处理", R.OPERATOR, "近期回访不满意、尚未重办的工单", badge=False),
     Worklist("dispatch", "待派单", R.DISPATCHER, "已登记、等待派往承办单位"),
-    Worklist("returned", "退单待处理", R.DISPATCHER, "承办单位退回，等待重新派单"),
+    Worklist("return_review", "退单待审核", R.DISPATCHER, "承办单位申请退单，等待审核（同意或驳回）"),
+    Worklist("returned", "退单待重派", R.DISPATCHER, "退单已同意或已撤回，等待重新派单"),
+    Worklist("reply_review", "答复待审核", R.DISPATCHER, "按答复审核规则，承办单位的答复等待审核后转回访"),
     Worklist("extension", "延期待审批", R.DISPATCHER, "承办单位申请延期，等待审批"),
     Worklist("duplicate", "疑似重复待并单", R.DISPATCHER, "待派单中与在办工单疑似重复，可并单", badge=False),
     Worklist("sign", "待签收", R.HANDLER, "已派至本单位，等待签收", split=True, own_unit=True),
     Worklist("contact", "办理中（待联系诉求人）", R.HANDLER, "已签收，尚未联系诉求人", split=True, own_unit=True),
     Worklist("reply", "待答复（已联系）", R.HANDLER, "已联系诉求人，等待答复", split=True, own_unit=True),
     Worklist("supervised", "被催办/督办", R.HANDLER, "本单位在办工单中被催办或督办的", own_unit=True),
+    Worklist("awaiting", "待中心审核", R.HANDLER, "本单位的退单申请或答复正在等待热线中心审核", own_unit=True,
+             badge=False),
     Worklist("escalated", "升级督办", R.SUPERVISOR, "超期已久、升级到督办员的在办工单"),
     Worklist("redo_decision", "不满意待重办研判", R.SUPERVISOR, "近期回访不满意、尚未重办的工单", badge=False),
 ]
@@ -64,10 +68,14 @@ def condition(w: Worklist, user, now) -> Q:
     """The worklist's tickets (before the reader's visibility)."""
     from jiesu.hotspots.models import DuplicateMatch
 
-    from .models import ExtensionRequest, TicketAssignment
+    from .models import ExtensionRequest, ReplyReview, ReturnRequest, TicketAssignment
 
     unit = department_of(user)
     mine = Q(department_id=unit.pk) if unit is not None else Q(pk__in=[])
+    # Few tickets wait for the centre's decision on a 退单 or an answer: found from those requests.
+    returning = Q(pk__in=ReturnRequest.objects.filter(status=ReturnRequest.Status.PENDING).values("ticket_id"))
+    reviewing = Q(pk__in=ReplyReview.objects.filter(status=ReplyReview.Status.PENDING).values("ticket_id"))
+    waiting = returning | reviewing
     match w.code:
         case "callback":
             return Q(state=State.PENDING_CALLBACK)
@@ -83,12 +91,18 @@ def condition(w: Worklist, user, now) -> Q:
         case "duplicate":
             return Q(state=State.PENDING_DISPATCH) & Q(Exists(DuplicateMatch.objects.filter(
                 ticket=OuterRef("pk"), other__state__in=list(MERGEABLE_STATES))))
+        case "return_review":
+            return Q(state__in=OPEN_HANDLING) & returning
+        case "reply_review":
+            return Q(state=State.IN_PROGRESS) & reviewing
         case "sign":
-            return mine & Q(state=State.PENDING_SIGN)
+            return mine & Q(state=State.PENDING_SIGN) & ~waiting
         case "contact":
-            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=True)
+            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=True) & ~waiting
         case "reply":
-            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=False)
+            return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=False) & ~waiting
+        case "awaiting":
+            return mine & Q(state__in=OPEN_HANDLING) & waiting
         case "supervised":
             return mine & Q(state__in=OPEN_HANDLING, supervised=True)
         case "escalated":

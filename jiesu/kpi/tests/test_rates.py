@@ -70,7 +70,9 @@ def make_crafted(world):
     # 4: sent to B, which returned it (upheld: the dispatcher sent it on to A). Counts for A only.
     t = _dispatched(world, t0, department="B")
     with clock.frozen(t0 + MINUTE):
-        t = ticket_services.perform(t.number, Action.RETURN, actor=world.handler_b, reason="不属于本单位")
+        ticket_services.perform(t.number, Action.RETURN, actor=world.handler_b, reason_category="not_ours",
+                                reason="不属于本单位")
+        t = ticket_services.perform(t.number, Action.APPROVE_RETURN, actor=world.dispatcher)
     with clock.frozen(t0 + 2 * MINUTE):
         t = world.act(t, Action.DISPATCH, department="A")
     t = _do(world, t, Action.SIGN, t.sign_due_at - MINUTE)
@@ -191,7 +193,7 @@ STEPS = st.lists(
     st.tuples(
         st.sampled_from([Action.DISPATCH, Action.SIGN, Action.CONTACT, Action.REPLY, Action.CALLBACK, Action.RETURN,
                          Action.REDO, Action.INVALIDATE, Action.SUBDISPATCH, Action.REQUEST_EXTENSION,
-                         Action.APPROVE_EXTENSION, Action.WITHDRAW]),
+                         Action.APPROVE_EXTENSION, Action.WITHDRAW, Action.APPROVE_RETURN, Action.REJECT_RETURN]),
         st.integers(min_value=1, max_value=60 * 24 * 12),  # minutes after the previous step
         st.sampled_from(["satisfied", "basic", "unsatisfied", "unreachable"]),
     ),

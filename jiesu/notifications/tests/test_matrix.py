@@ -11,6 +11,7 @@ from jiesu.directory.tests.factories import make_staff
 from jiesu.notifications.models import Delivery, Notification
 from jiesu.sla import services as sla
 from jiesu.tickets import services
+from jiesu.tickets.models import ReplyReviewRule
 from jiesu.tickets.workflow import Action, State
 
 
@@ -54,6 +55,30 @@ def _scenarios(w):
             return w.act(t, Action.APPROVE_EXTENSION if approve else Action.REJECT_EXTENSION)
         return make, act
 
+    def after(first, then, *, review=False):
+        """`then` on a ticket in 办理中 once `first` was taken (a 退单 or an answer waiting for the centre)."""
+        def make():
+            if review:
+                w.review_answers_of()
+            return w.act(w.ticket_in(State.IN_PROGRESS), first)
+
+        def act(t):
+            t = w.act(t, then)
+            ReplyReviewRule.objects.all().delete()  # the scenarios share one database
+            return t
+        return make, act
+
+    def submit():
+        def make():
+            w.review_answers_of()
+            return w.ticket_in(State.IN_PROGRESS)
+
+        def act(t):
+            t = w.act(t, Action.SUBMIT_REPLY)
+            ReplyReviewRule.objects.all().delete()
+            return t
+        return make, act
+
     def merge():
         def make():
             parent = w.parent_ticket()
@@ -79,6 +104,12 @@ def _scenarios(w):
         "下派": (*acting(State.IN_PROGRESS, Action.SUBDISPATCH), "subdispatch", {"handler_a_sub"}),
         "撤回": (*acting(State.PENDING_SIGN, Action.WITHDRAW), "withdraw", {"handler_a"}),
         "退单": (*acting(State.IN_PROGRESS, Action.RETURN), "return", {"dispatcher"}),
+        "同意退单": (*after(Action.RETURN, Action.APPROVE_RETURN), "return_decided", {"handler_a"}),
+        "驳回退单": (*after(Action.RETURN, Action.REJECT_RETURN), "return_decided", {"handler_a"}),
+        "提交答复审核": (*submit(), "reply_review", {"dispatcher", "supervisor"}),
+        "答复审核通过": (*after(Action.SUBMIT_REPLY, Action.APPROVE_REPLY, review=True), "reply_reviewed",
+                   {"handler_a"}),
+        "答复退回": (*after(Action.SUBMIT_REPLY, Action.REJECT_REPLY, review=True), "reply_reviewed", {"handler_a"}),
         "申请延期": (*acting(State.IN_PROGRESS, Action.REQUEST_EXTENSION), "request_extension",
                    {"dispatcher", "supervisor"}),
         "批准延期": (*extension_decided(True), "extension_decided", {"handler_a"}),
@@ -109,7 +140,7 @@ def test_each_event_reaches_exactly_its_people(org):
             assert (user in told) == (user in expected), (name, user)
             checked += 1
         assert all(n.title.endswith(n.ticket.number) for n in Notification.objects.filter(event=event)), name
-    assert checked == 14 * 10
+    assert checked == 19 * 10
 
 
 def test_the_actor_is_not_told_of_their_own_action(org):

@@ -36,7 +36,9 @@ def matrix(world):
     returned = world.act(world.new_ticket(), Action.DISPATCH, department="B")
     from jiesu.tickets import services
 
-    tickets["returned_by_b"] = services.perform(returned.number, Action.RETURN, actor=world.handler_b, reason="非本单位职责")
+    services.perform(returned.number, Action.RETURN, actor=world.handler_b, reason_category="not_ours",
+                     reason="非本单位职责")
+    tickets["returned_by_b"] = services.perform(returned.number, Action.APPROVE_RETURN, actor=world.dispatcher)
     users = dict(world.users())
     users["operator2"] = make_staff("operator", world.hotline, username="operator2")
     nobody = UserFactory(username="nobody")

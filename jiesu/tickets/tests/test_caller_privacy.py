@@ -35,7 +35,7 @@ def test_the_holding_unit_sees_the_caller_and_each_view_is_logged(world):
 
 def test_a_unit_the_ticket_left_and_leaders_see_no_caller(world):
     ticket = world.ticket_in(State.IN_PROGRESS, caller_name=NAME, caller_phone=PHONE, content=CONTENT)
-    ticket = world.act(world.act(ticket, Action.RETURN), Action.DISPATCH, department="B")
+    ticket = world.act(world.give_back(ticket), Action.DISPATCH, department="B")
     leader = make_staff("leader", world.hotline, username="leader")
     for user in (world.handler_a, leader):
         page = _page(user, f"/tickets/{ticket.number}/")

@@ -151,3 +151,78 @@ def test_an_announced_call_pops_up_on_the_operators_intake_page(transactional_db
     assert page.input_value("#f-caller_phone") == "13800138000" and page.input_value("#f-caller_name") == "张先生"
     expect(page.locator("#caller-history-count")).to_contain_text("共有 1 次历史来电", timeout=5_000)
     page.close()
+
+
+def test_return_review_then_reassign_and_reply_review_in_the_browser(transactional_db, live_server, browser, tmp_path):
+    """退单 → 审核 → 改派, then 答复审核 → 回访, each step by its own role in the browser."""
+    from jiesu.tickets import services
+    from jiesu.tickets.models import ReplyReviewRule, Ticket
+    from jiesu.tickets.tests.world import World
+    from jiesu.tickets.workflow import Action
+
+    world = World.build()
+    ticket = world.act(world.new_ticket(kind="complaint"), Action.DISPATCH, department="A")
+    number = ticket.number
+    ReplyReviewRule.objects.create(department=world.dept_b)
+    evidence = tmp_path / "职责清单.pdf"
+    evidence.write_bytes(b"%PDF-1.4 duties")
+
+    # 承办人 of 甲 asks to return it, with a reason category and evidence; it waits for review.
+    page = _login(browser, live_server, "handler_a")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.click("text=申请退单")  # nothing chosen: the browser keeps the form (required fields)
+    assert page.inner_text("#ticket-state") == "待签收" and not page.locator("#pending-return").count()
+    page.select_option("#a-ret-cat", "not_ours")
+    page.fill("#a-ret", "路段属乙委员会养护")
+    page.set_input_files("#a-ret-file", str(evidence))
+    page.click("text=申请退单")
+    assert "退单申请待审核" in page.inner_text("#pending-return")
+    assert "职责清单.pdf" in page.inner_text("#pending-return")
+    assert page.inner_text("#ticket-state") == "待签收" and not page.locator("button:has-text('签收')").count()
+    page.close()
+
+    # 派单员 finds it under 我的待办 → 退单待审核, upholds it, and sends it to 乙 from the queue.
+    page = _login(browser, live_server, "dispatcher")
+    page.goto(f"{live_server.url}/todo/")
+    page.click("a:has-text('退单待审核')")
+    page.click(f"text={number}")
+    page.fill("#a-ret-note", "同意，改派乙委员会")
+    page.click("button:has-text('同意退单')")
+    assert page.inner_text("#ticket-state") == "待派单"
+    page.goto(f"{live_server.url}/dispatch/")
+    row = page.locator("tr", has_text=number)
+    assert "已被甲委员会退回（非本单位职责）" in row.inner_text()
+    assert row.locator("select[name=department]").input_value() != "A"  # never back to the unit that returned it
+    row.locator("select[name=department]").select_option("B")
+    row.locator("button", has_text="派单").click()
+    assert f"已派单：{number}" in page.inner_text(".messages")
+    page.close()
+    assert Ticket.objects.get(number=number).department == world.dept_b
+
+    # 承办人 of 乙 signs and answers: the answer goes to the centre first.
+    page = _login(browser, live_server, "handler_b")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.click("button:has-text('签收')")
+    assert "须经热线中心审核" in page.inner_text(".actions")
+    page.fill("#a-reply-text", "已安排养护队修复路灯。")
+    page.click("button:has-text('提交审核')")
+    assert page.inner_text("#ticket-state") == "办理中" and "答复待审核" in page.inner_text("#pending-review")
+    page.close()
+
+    # 督办员 sends it back once, then 乙 answers again and 派单员 lets it through to the callback.
+    page = _login(browser, live_server, "supervisor")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.click("button:has-text('退回修改')")
+    assert "请填写" in page.inner_text(".messages")  # a send-back says why
+    page.fill("#a-rv-note", "请写明修复时间")
+    page.click("button:has-text('退回修改')")
+    assert not page.locator("#pending-review").count()
+    page.close()
+    services.perform(number, Action.SUBMIT_REPLY, actor=world.handler_b, reply_text="已于今日下午修复路灯。",
+                     result="resolved")
+    page = _login(browser, live_server, "dispatcher")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.click("button:has-text('审核通过')")
+    assert page.inner_text("#ticket-state") == "待回访"
+    assert "已于今日下午修复路灯" in page.inner_text("#reply")
+    page.close()

@@ -95,7 +95,8 @@ def _unit_actions(world, ticket, unit: str, upto: str):
         return do(Action.SUBDISPATCH, world.handler_a, department="A1")
     ticket = do(Action.DISPATCH, world.dispatcher, department=unit)
     if upto == "returned":
-        return do(Action.RETURN, handler, reason="不属于本单位职责")
+        do(Action.RETURN, handler, reason_category="not_ours", reason="不属于本单位职责")
+        return do(Action.APPROVE_RETURN, world.dispatcher)
     if upto == "sign":
         return ticket
     ticket = do(Action.SIGN, handler)

@@ -19,8 +19,10 @@ from jiesu.tickets.models import Ticket
 # Registering: token, duplicate candidates (one query), then BEGIN, number, ticket, history, look-up keys,
 # 疑似重复, prediction, the caller's 受理回执 in the outbox, COMMIT. The answer is built from what was written.
 # 派单 tells the unit's handlers (who they are and how they want it: one query; the notifications: one insert; their
-# SMS and e-mails: one more when any); 答复 puts the caller's SMS in the outbox.
-LIMITS = {"create": 11, "dispatch": 16, "sign": 11, "reply": 16}
+# SMS and e-mails: one more when any); 答复 puts the caller's SMS in the outbox. 签收 and 答复 first ask, in one query,
+# whether a 退单 or an answer waits for the centre (and whether any 答复审核 rule is on); the answer of 签收 asks it
+# again for the actions it offers.
+LIMITS = {"create": 11, "dispatch": 16, "sign": 13, "reply": 17}
 
 TEXT = "幸福里小区3号楼前的路灯已经一周不亮，晚上很黑，老人出行不便，请尽快维修。"
 

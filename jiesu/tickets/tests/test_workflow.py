@@ -17,6 +17,12 @@ def _prepare(world, state, action):
     ticket = world.ticket_in(State(state))
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
         ticket = world.act(ticket, Action.REQUEST_EXTENSION)
+    if action in (Action.APPROVE_RETURN, Action.REJECT_RETURN):
+        ticket = world.act(ticket, Action.RETURN)
+    if action in (Action.SUBMIT_REPLY, Action.APPROVE_REPLY, Action.REJECT_REPLY):
+        world.review_answers_of()
+    if action in (Action.APPROVE_REPLY, Action.REJECT_REPLY):
+        ticket = world.act(ticket, Action.SUBMIT_REPLY)
     return ticket
 
 
@@ -126,10 +132,11 @@ def test_subdispatch_only_to_own_sub_units(world):
 
 def test_return_goes_back_to_dispatch_and_can_be_redispatched(world):
     ticket = world.ticket_in(State.PENDING_SIGN)
-    ticket = world.act(ticket, Action.RETURN)
+    ticket = world.give_back(ticket)
     assert ticket.state == State.PENDING_DISPATCH and ticket.department is None
-    event = ticket.events.order_by("-id").first()
-    assert event.department == world.dept_a and event.note == "不属于本单位职责"
+    asked, upheld = ticket.events.order_by("-id")[:2][::-1]
+    assert asked.action == Action.RETURN and asked.department == world.dept_a and asked.note == "不属于本单位职责"
+    assert upheld.action == Action.APPROVE_RETURN and upheld.department == world.dept_a
     ticket = world.act(ticket, Action.DISPATCH, department="B")
     assert ticket.department == world.dept_b
     # A returned ticket stays visible to the department that once held it.
@@ -224,7 +231,7 @@ def test_a_unit_the_ticket_left_no_longer_attaches(world):
     from jiesu.core.errors import PermissionDenied
 
     ticket = world.ticket_in(State.IN_PROGRESS)  # at department A
-    ticket = world.act(ticket, Action.RETURN)
+    ticket = world.give_back(ticket)
     ticket = world.act(ticket, Action.DISPATCH, department="B")
     with pytest.raises(PermissionDenied):
         services.perform(ticket.number, Action.ATTACH, actor=world.handler_a,

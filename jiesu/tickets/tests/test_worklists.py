@@ -30,7 +30,7 @@ def busy(world):
     w.act(progress, Action.CONTACT)
     w.act(w.ticket_in(State.IN_PROGRESS), Action.REQUEST_EXTENSION)
     w.act(w.ticket_in(State.IN_PROGRESS), Action.SUPERVISE)
-    w.act(w.ticket_in(State.IN_PROGRESS), Action.RETURN)
+    w.give_back(w.ticket_in(State.IN_PROGRESS))
     w.ticket_in(State.PENDING_CALLBACK)
     w.ticket_in(State.CLOSED)  # the world's callback is 不满意
     b = w.new_ticket()
@@ -44,8 +44,8 @@ def test_each_role_sees_its_lists(busy):
              for name in ("operator", "dispatcher", "handler_a", "supervisor", "admin")}
     assert codes == {
         "operator": ["callback", "unsatisfied"],
-        "dispatcher": ["dispatch", "returned", "extension", "duplicate"],
-        "handler_a": ["sign", "contact", "reply", "supervised"],
+        "dispatcher": ["dispatch", "return_review", "returned", "reply_review", "extension", "duplicate"],
+        "handler_a": ["sign", "contact", "reply", "supervised", "awaiting"],
         "supervisor": ["escalated", "redo_decision"],
         "admin": [],
     }

@@ -89,12 +89,17 @@ class World:
             Action.WITHDRAW: (self.dispatcher, {"reason": "派错单位，撤回重派"}),
             Action.SIGN: (self.handler_a, {}),
             Action.SUBDISPATCH: (self.handler_a, {"department": "A1"}),
-            Action.RETURN: (self.handler_a, {"reason": "不属于本单位职责"}),
+            Action.RETURN: (self.handler_a, {"reason_category": "not_ours", "reason": "不属于本单位职责"}),
+            Action.APPROVE_RETURN: (self.dispatcher, {"note": "同意退单"}),
+            Action.REJECT_RETURN: (self.dispatcher, {"note": "属于本单位职责，请继续办理"}),
             Action.CONTACT: (self.handler_a, {"method": "phone", "note": "已电话联系来电人"}),
             Action.REQUEST_EXTENSION: (self.handler_a, {"reason": "需要协调产权单位", "due_at": future}),
             Action.APPROVE_EXTENSION: (self.dispatcher, {"note": "同意"}),
             Action.REJECT_EXTENSION: (self.dispatcher, {"note": "理由不充分"}),
             Action.REPLY: (self.handler_a, {"reply_text": "已修复路灯", "result": "resolved"}),
+            Action.SUBMIT_REPLY: (self.handler_a, {"reply_text": "已修复路灯", "result": "resolved"}),
+            Action.APPROVE_REPLY: (self.dispatcher, {"note": "答复规范"}),
+            Action.REJECT_REPLY: (self.dispatcher, {"note": "答复过于简单，请说明维修时间"}),
             Action.CALLBACK: (
                 self.operator,
                 {"status": "reached", "satisfaction": "unsatisfied", "resolved": False},
@@ -122,6 +127,16 @@ class World:
         State.INVALID: [Action.INVALIDATE],
         State.MERGED: [Action.MERGE],
     }
+
+    def give_back(self, ticket):
+        """退单 and the dispatcher upholding it: the ticket waits for dispatch again."""
+        return self.act(self.act(ticket, Action.RETURN), Action.APPROVE_RETURN)
+
+    def review_answers_of(self, department=None):
+        """A 答复审核 rule for this unit (department A by default)."""
+        from jiesu.tickets.models import ReplyReviewRule
+
+        return ReplyReviewRule.objects.create(department=department or self.dept_a)
 
     def ticket_in(self, state: State, **data):
         ticket = self.new_ticket(**data)
