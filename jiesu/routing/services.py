@@ -317,31 +317,68 @@ def on_dispatched(ticket) -> None:
     )
 
 
-def accept_confident(actor, minimum: float) -> tuple[int, list[tuple[str, str]]]:
-    """Dispatch, as `actor`, every ticket waiting for dispatch whose latest prediction names a department
-    with at least `minimum` confidence. Each ticket is its own transaction; refusals are reported."""
-    from jiesu.core.errors import ServiceError
+@dataclass
+class PlannedDispatch:
+    """One row of 一键派出's confirmation: the ticket, where its prediction would send it, or why it is held back."""
+
+    number: str
+    title: str
+    department: object
+    category: object
+    confidence: float
+    held: str = ""
+
+
+def confident_plan(actor, minimum: float, numbers=None) -> list[PlannedDispatch]:
+    """What 一键派出 would do: every ticket waiting for dispatch (or only `numbers`) whose latest prediction names a
+    department with at least `minimum` confidence. Held back, with the reason: an open 疑似重复 (并单 is decided
+    first, as 智能派单 does) and a suggestion naming a unit whose 退单 of the ticket was upheld."""
     from jiesu.hotspots import services as hotspots
+    from jiesu.tickets.models import ReturnRequest, Ticket
+    from jiesu.tickets.workflow import State
+
+    waiting = Ticket.objects.visible_to(actor).filter(state=State.PENDING_DISPATCH).order_by("created_at", "id")
+    if numbers is not None:
+        waiting = waiting.filter(number__in=list(numbers))
+    latest = {}
+    for p in Prediction.objects.filter(ticket__in=waiting).select_related("department", "category").order_by("id"):
+        latest[p.ticket_id] = p
+    returned = set(ReturnRequest.objects.filter(ticket__in=waiting, status=ReturnRequest.Status.APPROVED)
+                   .values_list("ticket_id", "department_id"))
+    plan = []
+    for ticket in waiting:
+        p = latest.get(ticket.pk)
+        if p is None or p.department is None or p.confidence < minimum:
+            continue
+        row = PlannedDispatch(ticket.number, ticket.title, p.department, p.category if ticket.category_id is None
+                              else None, p.confidence)
+        if (ticket.pk, p.department_id) in returned:
+            row.held = f"建议的{p.department.name}已退回此单，请人工改派"
+        elif hotspots.has_open_duplicate(ticket):
+            row.held = "有疑似重复的在办工单，请先研判是否并单"
+        plan.append(row)
+    return plan
+
+
+def accept_confident(actor, minimum: float, numbers=None) -> tuple[int, list[tuple[str, str]]]:
+    """Dispatch, as `actor`, what confident_plan() lists (only `numbers`, when given: the tickets the dispatcher
+    confirmed). Each ticket is its own transaction; refusals and held-back tickets are reported."""
+    from jiesu.core.errors import ServiceError
     from jiesu.tickets import services as tickets
-    from jiesu.tickets.models import Ticket
-    from jiesu.tickets.workflow import Action, State
+    from jiesu.tickets.workflow import Action
 
     done, failed = 0, []
-    waiting = Ticket.objects.visible_to(actor).filter(state=State.PENDING_DISPATCH)
-    for ticket in waiting:
-        prediction = ticket.predictions.select_related("department", "category").order_by("-id").first()
-        if prediction is None or prediction.department is None or prediction.confidence < minimum:
+    for row in confident_plan(actor, minimum, numbers):
+        if row.held:
+            failed.append((row.number, row.held))
             continue
-        if hotspots.has_open_duplicate(ticket):  # as 智能派单 does: 并单 is decided first
-            failed.append((ticket.number, "有疑似重复的在办工单，请先研判是否并单"))
-            continue
-        payload = {"department": prediction.department.code, "note": f"采纳智能派单建议（{prediction.confidence:.0%}）"}
-        if prediction.category is not None and ticket.category_id is None:
-            payload["category"] = prediction.category.code
+        payload = {"department": row.department.code, "note": f"采纳智能派单建议（{row.confidence:.0%}）"}
+        if row.category is not None:
+            payload["category"] = row.category.code
         try:
-            tickets.perform(ticket.number, Action.DISPATCH, actor=actor, **payload)
+            tickets.perform(row.number, Action.DISPATCH, actor=actor, **payload)
         except ServiceError as exc:
-            failed.append((ticket.number, exc.message))
+            failed.append((row.number, exc.message))
         else:
             done += 1
     return done, failed

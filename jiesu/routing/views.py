@@ -29,10 +29,14 @@ def accept_confident(request):
     if not has_perm(request.user, "ticket.dispatch"):
         raise Http404
     try:
-        minimum = float(request.POST.get("minimum", "0.8"))
+        minimum = min(1.0, max(0.0, float(request.POST.get("minimum", "0.8"))))
     except ValueError:
         minimum = 0.8
-    done, failed = services.accept_confident(request.user, minimum)
+    if not request.POST.get("confirm"):  # first show what would be sent where, and what is held back
+        plan = services.confident_plan(request.user, minimum)
+        return render(request, "routing/confirm.html", {
+            "minimum": minimum, "ready": [r for r in plan if not r.held], "held": [r for r in plan if r.held]})
+    done, failed = services.accept_confident(request.user, minimum, numbers=request.POST.getlist("number"))
     messages.success(request, f"已按智能派单建议派出 {done} 件（置信度 ≥ {minimum:.0%}）")
     for number, error in failed:
         messages.error(request, f"{number}：{error}")

@@ -171,12 +171,15 @@ def test_auto_dispatch_holds_back_while_a_duplicate_is_open(routed_world, settin
 def test_the_queue_never_preselects_a_unit_that_returned_the_ticket_or_a_weak_guess(routed_world, settings):
     world = routed_world
     ticket = world.new_ticket(kind="help", category="", content="东湖路一段路灯已经一周不亮，晚上很黑，请求维修。")
-    for action in ("dispatch", "sign", "return"):
+    for action in ("dispatch", "sign", "return", "approve_return"):
         ticket = world.act(ticket, action)
     client = Client()
     client.force_login(world.dispatcher)
     row = client.get("/dispatch/").content.decode()
     assert '<option value="A" selected>' not in row and "建议的甲委员会已退回此单，请另选承办单位" in row
+    held = {r.number: r.held for r in services.confident_plan(world.dispatcher, 0.0)}  # nor does 一键派出 send it
+    assert held[ticket.number] == "建议的甲委员会已退回此单，请人工改派"
+    assert '<option value="A" selected>' not in client.get(f"/tickets/{ticket.number}/").content.decode()
     fresh = world.new_ticket(kind="help", category="", content="幸福里3号楼前的路灯坏了一周。", caller_phone="13700137000")
     confidence = Prediction.objects.get(ticket=fresh).confidence
     settings.JIESU_ROUTING_PRESELECT = confidence + 0.01
@@ -194,7 +197,15 @@ def test_final_choice_is_recorded_and_accept_confident(routed_world):
     page = client.get("/dispatch/").content.decode()
     assert "智能建议：甲委员会" in page
     assert "依据：" in page
-    client.post("/routing/accept/", {"minimum": "0.0"})
+    # 一键派出 first shows what would be sent where; only the confirmed tickets go.
+    confirm = client.post("/routing/accept/", {"minimum": "0.0"}).content.decode()
+    assert ticket.number in confirm and "甲委员会" in confirm and "确认派出" in confirm
+    ticket.refresh_from_db()
+    assert ticket.state == "pending_dispatch"
+    client.post("/routing/accept/", {"minimum": "0.0", "confirm": "1"})  # nothing ticked: nothing sent
+    ticket.refresh_from_db()
+    assert ticket.state == "pending_dispatch"
+    client.post("/routing/accept/", {"minimum": "0.0", "confirm": "1", "number": [ticket.number]})
     ticket.refresh_from_db()
     assert ticket.state == "pending_sign"
     prediction = Prediction.objects.get(ticket=ticket)
@@ -251,11 +262,15 @@ def test_fast_path_gives_sklearns_numbers(classifier, fixture_set):
         assert np.allclose(dense[indices], values) and np.isclose(dense.sum(), values.sum())
 
 
-def test_overlapping_ngrams_are_shown_as_one_phrase():
-    from jiesu.routing.classifier import _join_overlaps
+def test_explanations_are_whole_words_of_the_text():
+    from jiesu.routing.classifier import whole_words
 
-    joined = _join_overlaps(["天晚上", "占用人", "用人行", "每天晚", "烧烤"], "楼下烧烤摊每天晚上占用人行道")
-    assert sorted(joined) == ["占用人行", "每天晚上", "烧烤"]
+    text = "老人出行不便，楼下烧烤摊每天晚上占用人行道"
+    words = whole_words({"出行不": 0.5, "天晚上": 0.3, "用人行": 0.2, "烧烤": 0.4, "占": 0.01}, text, 5)
+    assert words[:2] == ["烧烤", "出行"] and "不便" in words and "人行道" in words
+    assert all(w in text and w not in ("出行不", "天晚上", "用人行") for w in words)
+    assert "每天" not in words  # a word that says nothing about where the ticket should go
+    assert whole_words({}, text, 5) == [] and whole_words({"烧烤": -1.0}, text, 5) == []
 
 
 def test_a_failing_router_never_stops_intake(routed_world, monkeypatch, caplog):
