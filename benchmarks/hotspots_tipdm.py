@@ -47,7 +47,7 @@ def main() -> None:
     items = [
         detect.Item(key=r["留言编号"], text=f"{r['留言主题']}\n{r['留言详情'].strip()}",
                     at=timezone.make_aware(datetime.fromisoformat(r["留言时间"].strip().replace("/", "-"))),
-                    support=int(r["点赞数"] or 0))
+                    support=int(r["点赞数"] or 0), caller=r["留言用户"])
         for r in rows
     ]
     started = time.perf_counter()
@@ -61,7 +61,8 @@ def main() -> None:
         "messages": len(items),
         "seconds": round(seconds, 1),
         "hotspots": [
-            {"rank": rank, "topic": f.topic, "messages": f.count, "support": f.support,
+            {"rank": rank, "topic": f.topic, "messages": f.count, "callers": f.callers, "one_caller": f.one_caller,
+             "support": f.support,
              "against": sum(against[m.key] for m in f.members), "heat": round(f.heat, 1),
              "first": f.first_seen.date().isoformat(), "last": f.last_seen.date().isoformat(),
              "representatives": [m.key for m in f.representatives], "ids": [m.key for m in f.members]}

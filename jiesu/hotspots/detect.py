@@ -30,6 +30,7 @@ class Item:
     ref: str = ""  # what people call it: the ticket number
     region: str = ""
     support: int = 0
+    caller: str = ""  # who asked (a phone number, a user id), only to tell one caller's many requests from many
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Found:
     first_seen: datetime
     last_seen: datetime
     representatives: list[Item] = field(default_factory=list)
+    callers: int = 0  # distinct callers among the members (0: not known)
+    one_caller: bool = False  # most of it is one caller's repeated requests: marked, and ranked by callers
 
     @property
     def count(self) -> int:
@@ -106,29 +109,48 @@ def _place(texts: list[str]) -> str:
     return min((n for n, c in counts.items() if c == best), key=lambda n: (len(n), n))
 
 
-# Words that say how people ask, not what about.
+# Words that say how people ask (or how big it is), not what about.
 _FILLER = set(
     "反映 投诉 举报 咨询 希望 请问 要求 建议 请求 关于 问题 何时 什么 为什么 怎么 如何 是否 能否 可以 严重 相关 有关 "
     "部门 政府 领导 我们 业主 居民 市民 群众 情况 事情 解决 处理 尽快 一直 现在 已经 还是 没有 不能 再次 多次 强烈 "
-    "恳请 请 A市 小区 社区 附近 周边 诉求 来电 来电人 市民 反映".split()
+    "恳请 请 A市 小区 社区 附近 周边 诉求 来电 来电人 市民 反映 时候 得到 坚决 出现 存在 导致 影响 发现 进行 表示 "
+    "认为 知道 需要 应该 的话 不了 一下 直径 直径约 长约 宽约 深约 高约 大约 左右 面积".split()
 )
 
 
-def _problem(texts: list[str], place: str, stats: T.GramStats, phrases: int = 2) -> str:
-    """What most of the texts are about once the place is taken out: words (jieba) and word pairs shared by at
-    least 30 % of them, rare and long ones first."""
-    import jieba
+# Parts of speech that name a problem (jieba tags): nouns, verbs, adjectives, abbreviations, which also pair up
+# (路面 + 塌陷); set phrases (安全隐患) stand alone. Numerals, measure words, pronouns and particles never name one
+# ("一个直径约" is not a topic).
+_CONTENT_TAGS = ("n", "v", "a", "j")
+_PHRASE_TAGS = ("i", "l")
+_NOT_CONTENT = ("nr", "ns", "nt", "vshi", "vyou")  # people, place and organisation names: the place says where
 
+
+def _content_words(text: str) -> list[tuple[str, int]]:
+    """(word, 2: a content word that pairs, 1: a set phrase on its own, 0: neither) for each jieba word, in order."""
+    import jieba.posseg
+
+    def kind(word: str, flag: str) -> int:
+        if len(word) < 2 or word in _FILLER or flag.startswith(_NOT_CONTENT):
+            return 0
+        return 2 if flag.startswith(_CONTENT_TAGS) else 1 if flag.startswith(_PHRASE_TAGS) else 0
+
+    return [(p.word, kind(p.word, p.flag)) for p in jieba.posseg.lcut(text)
+            if T._RUN.fullmatch(p.word) and not p.word.isdigit()]
+
+
+def _problem(texts: list[str], place: str, stats: T.GramStats, phrases: int = 2) -> str:
+    """What most of the texts are about once the place is taken out: content words (jieba, by part of speech) and
+    adjacent pairs of them (路面 + 塌陷) shared by at least 30 % of them, rare and long ones first."""
     floor = max(2, math.ceil(0.3 * len(texts)))
     df: Counter = Counter()
     for text in texts:
         clean = T.strip_regions(T.normalize(text))
         if place:
             clean = clean.replace(place, " ")
-        words = [w for w in jieba.lcut(clean) if T._RUN.fullmatch(w) and not w.isdigit()]
-        grams = {w for w in words if len(w) >= 2 and w not in _FILLER}
-        grams.update(a + b for a, b in zip(words, words[1:], strict=False)
-                     if a not in _FILLER and b not in _FILLER and len(a) >= 2 and len(b) >= 2)
+        words = _content_words(clean)
+        grams = {w for w, kind in words if kind}
+        grams.update(a + b for (a, ka), (b, kb) in zip(words, words[1:], strict=False) if ka == kb == 2)
         df.update(grams)
 
     def weight(gram: str) -> float:
@@ -143,6 +165,22 @@ def _problem(texts: list[str], place: str, stats: T.GramStats, phrases: int = 2)
         if len(chosen) == phrases:
             break
     return " ".join(chosen)
+
+
+def short(text: str, limit: int = 30) -> str:
+    """The text's first clause, cut at a sentence or comma, else at `limit` with "…" (never mid-word silently)."""
+    line = " ".join(text.split())
+    for i, ch in enumerate(line[: limit + 1]):
+        if ch in "。！？；，,;!?" and i >= 4:
+            return line[:i]
+    return line if len(line) <= limit else line[:limit] + "…"
+
+
+# A cluster is one caller's when one caller sent at least this share of it, and at least ONE_CALLER_MIN requests:
+# it is marked and ranked by its distinct callers, so thirty templated messages from one person are not a city's
+# hotspot (two of four from one caller are just a caller who called again).
+ONE_CALLER_SHARE = 0.5
+ONE_CALLER_MIN = 3
 
 
 def heat(count: int, expected: float, support: int) -> float:
@@ -174,14 +212,21 @@ def detect(items: list[Item], start: datetime, end: datetime, baseline_start: da
         support = sum(m.support for m in members)
         regions = [r for r, _ in Counter(m.region for m in members if m.region).most_common()]
         typical = sorted(now, key=lambda i: (-degree[i], -pool[i].support, pool[i].at))
+        by_caller = Counter(m.caller for m in members if m.caller)
+        known = sum(by_caller.values())
+        top = by_caller.most_common(1)[0][1] if by_caller else 0
+        one_caller = top >= ONE_CALLER_MIN and top >= ONE_CALLER_SHARE * len(members)
+        # Requests from unknown callers count as distinct ones.
+        voices = len(by_caller) + len(members) - known
         found.append(Found(
-            topic=" ".join(p for p in (place, problem) if p) or members[0].text[:30],
+            topic=" ".join(p for p in (place, problem) if p) or short(_headline(members[0].text)),
             place=place, problem=problem, members=sorted(members, key=lambda m: m.at), baseline=baseline,
             expected=expected,
             growth=(len(now) - expected) / expected if expected else None,
-            support=support, heat=heat(len(now), expected, support), regions=regions,
+            support=support, heat=heat(voices if one_caller else len(now), expected, support), regions=regions,
             first_seen=min(m.at for m in members), last_seen=max(m.at for m in members),
-            representatives=[pool[i] for i in typical[:3]],
+            representatives=[pool[i] for i in typical[:3]], callers=len(by_caller) + len(members) - known,
+            one_caller=one_caller,
         ))
     found.sort(key=lambda f: (-f.heat, -f.count, f.first_seen))
     return found[:limit]

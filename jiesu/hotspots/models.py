@@ -106,6 +106,9 @@ class Hotspot(models.Model):
     last_seen = models.DateTimeField("最近出现")
     tickets = models.ManyToManyField(Ticket, related_name="+")
     representatives = models.JSONField("代表性工单", default=list)  # ticket numbers, most typical first
+    callers = models.PositiveIntegerField("来电人数", default=0)
+    # Mostly one caller's repeated requests (detect.ONE_CALLER_SHARE): marked, and ranked by its callers.
+    one_caller = models.BooleanField("主要来自同一来电人", default=False)
 
     class Meta:
         verbose_name = "热点"

@@ -452,13 +452,14 @@ def items(start: datetime, end: datetime) -> list[detect.Item]:
     rows = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
         .exclude(state=State.INVALID)
-        .values("id", "number", "title", "content", "address", "created_at", "region__name", "support")
+        .values("id", "number", "title", "content", "address", "created_at", "region__name", "support",
+                "caller_phone")
         .order_by("created_at", "id")
     )
     return [
         detect.Item(
             key=r["id"], ref=r["number"], text=text_of(r["title"], r["content"], r["address"]), at=r["created_at"],
-            region=r["region__name"] or "", support=r["support"],
+            region=r["region__name"] or "", support=r["support"], caller=r["caller_phone"],
         )
         for r in rows.iterator(chunk_size=2000)
     ]
@@ -492,7 +493,7 @@ def save_run(kind: str, start: datetime, end: datetime, found: list[detect.Found
             run=run, rank=rank, topic=f.topic[:200], place=f.place[:100], problem=f.problem[:100], count=f.count,
             baseline=f.baseline, growth=f.growth, support=min(f.support, 2_000_000_000), heat=round(f.heat, 2),
             regions=f.regions, first_seen=f.first_seen, last_seen=f.last_seen,
-            representatives=[m.ref for m in f.representatives],
+            representatives=[m.ref for m in f.representatives], callers=f.callers, one_caller=f.one_caller,
         )
         hotspot.tickets.set([m.key for m in f.members])
     return run
@@ -570,5 +571,6 @@ def hotspot_row(rank: int, found: detect.Found) -> dict:
         "rank": rank, "topic": found.topic, "place": found.place, "problem": found.problem, "count": found.count,
         "baseline": found.baseline, "growth": found.growth, "support": found.support, "heat": round(found.heat, 2),
         "regions": found.regions, "first_seen": found.first_seen, "last_seen": found.last_seen,
+        "callers": found.callers, "one_caller": found.one_caller,
         "tickets": [m.ref for m in found.representatives],
     }

@@ -64,6 +64,35 @@ def test_the_planted_burst_is_the_top_hotspot(world, planted):
     assert len(found) == 1, [f.topic for f in found]
 
 
+def test_one_callers_repeated_requests_are_marked_and_ranked_by_callers(world, planted):
+    # One caller sends the same templated suggestion ten times this week: more requests than the real burst.
+    for i in range(10):
+        _ticket_at(world, f"建议加快青山大道{['绿化', '亮化'][i % 2]}提质改造建设力度，第{i + 1}次建议。",
+                   NOW - timedelta(days=5, hours=i), "13600136000")
+    found = services.find_hotspots(NOW - timedelta(days=7), NOW)
+    top, templated = found[0], next(f for f in found if f.count == 10)
+    assert {m.key for m in top.members} == {t.pk for t in planted} and not top.one_caller and top.callers == 8
+    assert templated.one_caller and templated.callers == 1 and templated.heat == pytest.approx(1 + 2 * 1)
+    run = services.save_run("weekly", NOW - timedelta(days=7), NOW, found, baseline_days=28)
+    saved = run.hotspots.get(count=10)
+    assert saved.one_caller and saved.callers == 1 and saved.rank == 2
+
+
+def test_topics_are_a_place_and_content_words_never_fragments():
+    from jiesu.hotspots import detect
+    from jiesu.hotspots import text as T
+
+    texts = ["东湖花园路面塌陷，一个直径约半米的坑", "东湖花园门口路面塌陷了，一个直径约半米", "东湖花园路面塌陷很危险",
+             "东湖花园又出现路面塌陷，一个直径约半米"]
+    items = [detect.Item(key=i, text=t, at=NOW - timedelta(hours=i), caller=f"1380000000{i}")
+             for i, t in enumerate(texts)]
+    found = detect.detect(items, NOW - timedelta(days=1), NOW + timedelta(seconds=1), None, T.GramStats(docs=1, df={}))
+    assert found[0].place == "东湖花园" and found[0].problem.startswith("路面塌陷"), found[0].topic
+    assert "一个" not in found[0].topic and "直径约" not in found[0].topic
+    assert detect.short("路灯坏了三天，晚上很黑") == "路灯坏了三天"
+    assert detect.short("路" * 40) == "路" * 30 + "…"
+
+
 def test_growth_is_measured_against_the_weeks_before(world, planted):
     rng = random.Random(3)
     for i in range(4):  # the same matter, four times in the four weeks before
