@@ -229,6 +229,8 @@ JIESU_KNOWLEDGE_MISS_RETENTION_DAYS = int(os.environ.get("JIESU_KNOWLEDGE_MISS_R
 _auto = os.environ.get("JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD", "").strip()
 # 派单台 preselects the router's department only from this probability on (0–1); below it the dispatcher chooses.
 JIESU_ROUTING_PRESELECT = float(os.environ.get("JIESU_ROUTING_PRESELECT", "0.5"))
+# 协办: an assisting unit sends its part to the lead within this many working days (never after the lead's deadline).
+JIESU_ASSIST_DAYS = int(os.environ.get("JIESU_ASSIST_DAYS", "3"))
 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD = float(_auto) if _auto else None
 
 # Notifications (docs/notifications.md). The address pages are reached at, for links in SMS and e-mail.

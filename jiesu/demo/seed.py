@@ -227,7 +227,15 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
                     act(Action.RETURN, handlers[wrong.pk], reason_category="not_ours",
                         reason="该事项不属于我单位职责，请改派")
                     act(Action.APPROVE_RETURN, dispatcher, within_hours=2, note="同意退单，另行派单")
-            act(Action.DISPATCH, dispatcher, department=department.code, category=category.code)
+            # 主办/协办 for some: a second unit sends its part to the lead.
+            helper = None
+            if rng.random() < 0.1:
+                helper = Department.objects.get(code=rng.choice(["MHSTJ", "MHJTW", "MHZJW"]))
+            assist = [helper.code] if helper and helper.pk != department.pk else []
+            act(Action.DISPATCH, dispatcher, department=department.code, category=category.code, assist=assist)
+            if assist and goal > 0.3:
+                act(Action.SUBMIT_ASSIST, handlers[helper.pk], within_hours=20,
+                    text="我单位已配合现场核实，相关情况已告知主办单位，请主办单位统一答复。")
         if goal < 0.2:
             return
         handler = handlers[department.pk]

@@ -508,6 +508,60 @@ def routing_quality(filters: Filters) -> dict:
     }
 
 
+def assist_figures(filters: Filters) -> list[dict]:
+    """协办 per assisting unit over the slice: the parts whose 反馈期限 falls in the period, how many were sent to the
+    lead, how many on time (by the limit), how many not at all (the lead answered without them, or still open and
+    overdue). The ticket's own rates count for the lead only; this is how an assisting unit is measured. The
+    department filter applies to the assisting unit; region, category, channel and kind to the ticket. Read from
+    the parts themselves (few), not the rollup."""
+    from django.db.models import Count, F
+    from django.db.models import Q as Where
+
+    from jiesu.tickets.models import AssistPart
+
+    low, high = _local_range(filters.start, filters.end)
+    parts = AssistPart.objects.filter(filters.with_(department=None).dimension_q("ticket__"), due_at__gte=low,
+                                      due_at__lt=high).exclude(status=AssistPart.Status.WITHDRAWN)
+    departments = filters.ids("department")
+    if departments is not None:
+        parts = parts.filter(department_id__in=departments)
+    now = clock.now()
+    rows = (parts.values("department__name").annotate(
+        due=Count("id"),
+        submitted=Count("id", filter=Where(status=AssistPart.Status.SUBMITTED)),
+        on_time=Count("id", filter=Where(status=AssistPart.Status.SUBMITTED, submitted_at__lte=F("due_at"))),
+        missed=Count("id", filter=Where(status=AssistPart.Status.UNSUBMITTED)
+                     | Where(status__in=AssistPart.OPEN, due_at__lt=now)),
+    ).order_by("-due", "department__name"))
+    return [{"department": r.pop("department__name"), **r, "rate": r["on_time"] / r["due"] if r["due"] else None}
+            for r in rows]
+
+
+def redo_figures(filters: Filters) -> list[dict]:
+    """重办 per unit over the slice: tickets sent back to the unit after an unsatisfied callback (重办), and answers
+    the centre sent back where the 答复审核 rule counts that as a 重办 (答复退回, `redo`). Read from the history
+    (few entries); the department filter applies to the unit, the other filters to the ticket."""
+    from django.db.models import Count
+    from django.db.models import Q as Where
+
+    from jiesu.tickets.models import TicketEvent
+    from jiesu.tickets.workflow import Action
+
+    low, high = _local_range(filters.start, filters.end)
+    events = TicketEvent.objects.filter(filters.with_(department=None).dimension_q("ticket__"), created_at__gte=low,
+                                        created_at__lt=high, department__isnull=False).filter(
+        Where(action=Action.REDO) | Where(action=Action.REJECT_REPLY, data__redo=True))
+    departments = filters.ids("department")
+    if departments is not None:
+        events = events.filter(department_id__in=departments)
+    rows = events.values("department__name").annotate(
+        redo=Count("id", filter=Where(action=Action.REDO)),
+        sent_back=Count("id", filter=Where(action=Action.REJECT_REPLY)),
+    ).order_by("department__name")
+    return [{"department": r["department__name"], "redo": r["redo"], "sent_back": r["sent_back"],
+             "total": r["redo"] + r["sent_back"]} for r in sorted(rows, key=lambda r: -(r["redo"] + r["sent_back"]))]
+
+
 def verify() -> list[str]:
     """Differences between the rollup and a recomputation from raw tickets, per day and combination (empty
     when they agree)."""

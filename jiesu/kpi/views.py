@@ -91,6 +91,8 @@ def dashboard(request):
         "kinds": services.breakdown(filters, "kind"),
         "regions": services.breakdown(filters, "region"),
         "routing": services.routing_quality(filters),
+        "assists": services.assist_figures(filters),
+        "redos": services.redo_figures(filters),
         "chart": chart,
         "periods": services.PERIODS,
         "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},

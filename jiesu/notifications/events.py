@@ -1,6 +1,8 @@
 """Who is told what: the notifications app's observer on the ticket lifecycle (tickets/lifecycle.py, order 50).
 
-    派单, 智能派单               → handlers of the receiving unit
+    派单, 智能派单               → handlers of the receiving unit (and of each 协办 unit it names)
+    增加协办                     → handlers of each new 协办 unit
+    协办反馈                     → handlers of the lead unit
     撤回                         → handlers of the unit it was taken from
     下派                         → handlers of the sub-unit
     退单 (a request: 退单审核)    → dispatchers
@@ -25,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from jiesu.directory.models import Role
+from jiesu.directory.permissions import department_of
 from jiesu.directory.snapshot import directory
 from jiesu.tickets.lifecycle import Alert, Observer
 from jiesu.tickets.models import (
@@ -102,7 +105,19 @@ def moved(ticket, transition, before, actor) -> None:
         if ticket.department_id:
             notices.append(_notice(event, ticket, _handlers(ticket), actor, due=_due(due),
                                    note=last_event.note if last_event else ""))
-    elif action == Action.RETURN:
+    if action in (Action.DISPATCH, Action.ADD_ASSIST):
+        units = getattr(ticket, "new_assists", None) or []  # set by the action on this very object
+        if units:
+            lead = directory().departments.get(ticket.department_id)
+            notices.append(_notice(Event.ASSIST, ticket, role_q(Role.HANDLER, [u.pk for u in units]), actor,
+                                   department=lead.name if lead else "主办单位",
+                                   due=_due(ticket.assists.filter(department_id=units[0].pk)
+                                            .values_list("due_at", flat=True).first())))
+    if action == Action.SUBMIT_ASSIST and ticket.department_id:
+        unit = department_of(actor)
+        notices.append(_notice(Event.ASSIST_DONE, ticket, _handlers(ticket), actor,
+                               department=unit.name if unit else "协办单位"))
+    if action == Action.RETURN:
         request = ticket.return_requests.filter(status=ReturnRequest.Status.PENDING).first()
         unit = directory().departments.get(request.department_id) if request else None
         notices.append(_notice(Event.RETURN, ticket, role_q(Role.DISPATCHER), actor,

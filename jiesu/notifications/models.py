@@ -11,6 +11,8 @@ class Event(models.TextChoices):
     DISPATCH = "dispatch", "新派单"
     SUBDISPATCH = "subdispatch", "下派"
     WITHDRAW = "withdraw", "撤回"
+    ASSIST = "assist", "协办"
+    ASSIST_DONE = "assist_done", "协办反馈"
     SLA_WARNING = "sla_warning", "临期提醒"
     SLA_OVERDUE = "sla_overdue", "超期"
     URGE = "urge", "催办"

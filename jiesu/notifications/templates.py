@@ -23,6 +23,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
                      "请致电12345。回复TD退订"),
     "dispatch": ("工作人员：新派单", "【12345】新派单：工单{number}（{category}）已派至{department}，请于{due}前签收。{link}"),
     "subdispatch": ("工作人员：下派", "【12345】工单{number}（{category}）已下派至{department}，请于{due}前签收。{link}"),
+    "assist": ("工作人员：协办", "【12345】协办：工单{number}（{category}）由{department}主办，请本单位协办，于{due}前向主办单位反馈。{link}"),
+    "assist_done": ("工作人员：协办反馈", "【12345】协办反馈：{department}已反馈工单{number}（{category}）的协办意见。{link}"),
     "withdraw": ("工作人员：撤回", "【12345】撤回：工单{number}（{category}）已由派单员从{department}撤回，无需签收。{link}"),
     "sla_warning": ("工作人员：临期提醒", "【12345】临期提醒：工单{number}（{category}）{clock}时限将于{due}到期，请抓紧办理。{link}"),
     "sla_overdue": ("工作人员：超期", "【12345】超期：工单{number}（{category}）{clock}已超过时限（{due}）。{link}"),

@@ -48,7 +48,7 @@ def jieba_tokens(text: str) -> list[str]:
 # Words that occur in most messages and explain nothing about where one should go.
 _EMPTY_WORDS = frozenset(
     "已经 我们 你们 他们 这个 那个 一个 没有 什么 请求 反映 希望 现在 非常 还是 可以 问题 情况 相关 进行 要求 尽快 "
-    "目前 一直 每天 时候 这里 那里 自己 之后 以后 怎么 为什么 如何 是否 有关 部门 处理 解决 市民 来电".split()
+    "目前 一直 每天 时候 这里 那里 自己 之后 以后 怎么 为什么 如何 是否 有关 部门 处理 解决 市民 来电 只有 已经".split()
 )
 
 

@@ -19,7 +19,8 @@ from .workflow import Action, Scope, State, Transition
 INTAKE_STATES = (State.PENDING_DISPATCH, State.PENDING_CALLBACK)  # what 话务员 see besides what they registered
 _UNIT_WORK = frozenset({Action.SIGN, Action.SUBDISPATCH, Action.RETURN, Action.REQUEST_EXTENSION, Action.REPLY,
                         Action.SUBMIT_REPLY})
-_GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPROVE_REPLY, Action.REJECT_REPLY}
+_GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPROVE_REPLY, Action.REJECT_REPLY,
+                       Action.ADD_ASSIST}
 
 
 def visibility(user) -> Q | None:
@@ -90,7 +91,28 @@ def can_act(user, ticket, transition: Transition) -> bool:
         return (has_perm(user, "ticket.view_all") or ticket.created_by_id == user.pk
                 or (department is not None and (department.kind == Department.Kind.HOTLINE_CENTER
                                                 or ticket.department_id == department.pk)))
+    if transition.scope is Scope.ASSISTANT:
+        department = department_of(user)
+        # The lead unit is never its own assistant: no query for it (nor for anyone without the permission).
+        if department is None or ticket.department_id == department.pk:
+            return False
+        status = assisting_units(ticket).get(department.pk)
+        # 协办签收 once; 协办反馈 signed or not (sending the part signs it).
+        return status == "pending_sign" if transition.action == Action.SIGN_ASSIST else status is not None
     return True
+
+
+def assisting_units(ticket) -> dict[int, str]:
+    """The units with an open 协办 part of the ticket and its status (cached on this ticket object; the 协办
+    actions forget it)."""
+    cached = getattr(ticket, "_assisting_units", None)
+    if cached is None:
+        from .models import AssistPart
+
+        cached = dict(AssistPart.objects.filter(ticket_id=ticket.pk, status__in=AssistPart.OPEN)
+                      .values_list("department_id", "status"))
+        ticket._assisting_units = cached
+    return cached
 
 
 def check_can_act(user, ticket, transition: Transition) -> None:
@@ -118,8 +140,8 @@ def _not_now(ticket, codes) -> set:
 
     waiting_return, waiting_review, any_rule = pending_facts(ticket)
     drop = set()
-    if waiting_return or waiting_review:
-        drop |= _UNIT_WORK
+    if waiting_return or waiting_review:  # the unit's work waits, and so does adding to it
+        drop |= _UNIT_WORK | {Action.ADD_ASSIST}
     if not waiting_return:
         drop |= {Action.APPROVE_RETURN, Action.REJECT_RETURN}
     if not waiting_review:

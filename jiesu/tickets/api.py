@@ -15,6 +15,7 @@ from jiesu.sla.models import Clock
 
 from . import access, calls, services
 from .models import (
+    AssistPart,
     Attachment,
     CallbackStatus,
     Channel,
@@ -146,8 +147,21 @@ class AttachmentOut(Schema):
     uploaded_at: datetime
 
 
+class AssistOut(Schema):
+    """协办: one assisting unit's part (the lead is the ticket's `department`)."""
+
+    department: dict
+    status: choice(AssistPart.Status)
+    due_at: datetime | None
+    signed_at: datetime | None
+    submitted_at: datetime | None
+    on_time: bool | None
+    text: str
+
+
 class TicketDetailOut(TicketOut):
     allowed_actions: list[choice(Action)]
+    assists: list[AssistOut]
     merged_children: list[str]
     duplicates: list[DuplicateOut]
     events: list[EventOut]
@@ -219,7 +233,7 @@ def ticket_detail(t: Ticket, user) -> dict:
     from what registering it produced, without reading it back."""
     intake = getattr(t, "intake", None)
     if intake is not None and intake.complete:
-        events, children, attachments = intake.events, [], []
+        events, children, attachments, assists = intake.events, [], [], []
         linked = {c.ticket_id: c.number for c in intake.duplicates if c.ticket_id == t.repeat_of_id}
         numbers: set[str] = set()
         duplicates = [_duplicate(c.number, c.title, c.state, round(c.score, 4), c.same_caller, c.reasons)
@@ -232,6 +246,7 @@ def ticket_detail(t: Ticket, user) -> dict:
         duplicates = [_duplicate(m.other.number, m.other.title, m.other.state, m.score, m.same_caller, m.reasons)
                       for m in access.duplicates_for(user, t)]
         attachments = list(t.attachments.values("id", "name", "size", "content_type", "purpose", "uploaded_at"))
+        assists = list(t.assists.select_related("department"))
     return {
         **ticket_out(t, linked),
         "allowed_actions": [tr.action.value for tr in access.actions_for(user, t)],
@@ -254,6 +269,9 @@ def ticket_detail(t: Ticket, user) -> dict:
             for e in events
         ],
         "attachments": attachments,
+        "assists": [{"department": _ref(a.department), "status": a.status, "due_at": a.due_at,
+                     "signed_at": a.signed_at, "submitted_at": a.submitted_at, "on_time": a.on_time, "text": a.text}
+                    for a in assists],
     }
 
 
@@ -304,7 +322,11 @@ def upload_attachment(
 # required: the service refuses it missing or blank. Choices take the code or the Chinese label.
 ACTION_FIELDS: dict[Action, dict[str, object]] = {
     Action.INSTANT_CLOSE: {"reply_text": str},
-    Action.DISPATCH: {"department": str, "category": str, "is_complex": bool, "note": str},
+    # assist: 协办 units' codes (the lead is `department`)
+    Action.DISPATCH: {"department": str, "category": str, "is_complex": bool, "note": str, "assist": list[str]},
+    Action.ADD_ASSIST: {"assist": list[str], "note": str},
+    Action.SIGN_ASSIST: {"note": str},
+    Action.SUBMIT_ASSIST: {"text": str},  # the assisting unit's part, for the lead
     Action.WITHDRAW: {"reason": str},  # 撤回 before the unit signed
     Action.SIGN: {"note": str},
     Action.SUBDISPATCH: {"department": str, "note": str},  # a sub-unit of the handling department

@@ -256,6 +256,51 @@ class ExtensionRequest(models.Model):
         return f"{self.ticket_id} 延期至 {self.requested_due_at:%Y-%m-%d}（{self.get_status_display()}）"
 
 
+class AssistPart(models.Model):
+    """协办: one assisting unit's part of a ticket another unit leads (主办). The assisting unit signs, then sends
+    its part (意见) to the lead within its own limit; the lead answers the caller. Open while 待签收 or 办理中."""
+
+    class Status(models.TextChoices):
+        PENDING_SIGN = "pending_sign", "待签收"
+        IN_PROGRESS = "in_progress", "办理中"
+        SUBMITTED = "submitted", "已反馈"
+        UNSUBMITTED = "unsubmitted", "未反馈"  # the lead answered the caller before this part came
+        WITHDRAWN = "withdrawn", "已撤销"  # the ticket left the lead (撤回, 退单, 作废)
+
+    OPEN = (Status.PENDING_SIGN, Status.IN_PROGRESS)
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey(Department, verbose_name="协办单位", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING_SIGN)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField("派发时间")
+    due_at = models.DateTimeField("反馈期限", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    submitted_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    text = models.TextField("协办意见", blank=True)
+
+    class Meta:
+        verbose_name = "协办"
+        verbose_name_plural = "协办"
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "department"], condition=models.Q(status__in=["pending_sign",
+                                                                                              "in_progress"]),
+                                    name="uniq_open_assist")
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} 协办 {self.department_id}（{self.get_status_display()}）"
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.submitted_at is None or self.due_at is None:
+            return None if self.status in self.OPEN else False
+        return self.submitted_at <= self.due_at
+
+
 class ReturnReason(models.TextChoices):
     NOT_OURS = "not_ours", "非本单位职责"
     UNREACHABLE = "unreachable", "信息不全无法联系"
@@ -310,7 +355,7 @@ class ReplyReviewRule(models.Model):
     department = models.ForeignKey(Department, verbose_name="承办单位（含下级）", null=True, blank=True,
                                    on_delete=models.CASCADE, related_name="+")
     # Sent back with a note: by default the unit's reply limit keeps running; with this, the send-back is a 重办
-    # for the unit (a fresh reply limit, and it counts in the unit's 重办 figures — docs/kpi.md).
+    # for the unit (a fresh reply limit, and it counts in the dashboard's 重办 figures — docs/kpi.md).
     sendback_counts_as_redo = models.BooleanField("退回视为重办", default=False)
     active = models.BooleanField("启用", default=True)
 

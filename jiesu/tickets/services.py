@@ -40,6 +40,7 @@ from jiesu.sla.models import Clock
 
 from . import access, lifecycle, search
 from .models import (
+    AssistPart,
     Attachment,
     CallbackStatus,
     Channel,
@@ -77,11 +78,15 @@ MAX_TITLE = 100
 MAX_CONTENT = 5000
 MAX_REPLY = 5000
 MAX_NOTE = 1000
+MAX_ASSISTS = 10
 MAX_NAME = 50
 MAX_ADDRESS = 200
 
 FIELD_LABELS = {
     "content": "诉求内容",
+    "assist": "协办单位",
+    "text": "协办意见",
+    "reason_category": "退单原因",
     "title": "标题",
     "department": "承办单位",
     "reason": "原因",
@@ -111,6 +116,8 @@ def _text(value: Any) -> str:
 
 
 def _blank(value: Any) -> bool:
+    if isinstance(value, list | tuple):  # e.g. no 协办 unit chosen
+        return not any(_text(v) for v in value)
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -427,8 +434,10 @@ def _withdraw_pending_extension(ticket, actor, now, why: str) -> None:
 
 
 def _close_pending(ticket, actor, now, why: str) -> None:
-    """The ticket leaves the unit (撤回, 作废): whatever it asked for and is still waiting for is moot."""
+    """The ticket leaves the unit (撤回, 作废): whatever it asked for and is still waiting for is moot, and so are
+    the 协办 parts it leads."""
     _withdraw_pending_extension(ticket, actor, now, why)
+    _close_assists(ticket, AssistPart.Status.WITHDRAWN, now)
     for model in (ReturnRequest, ReplyReview):
         model.objects.filter(ticket=ticket, status=model.Status.PENDING).update(
             status=model.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why)
@@ -504,16 +513,102 @@ def _dispatch(ticket, actor, payload, now) -> Outcome:
         ticket.is_complex = _bool(errors, "is_complex", payload["is_complex"], "是否复杂疑难")
         if errors:
             raise ValidationFailed(errors)
+    assisting = _assisting(payload.get("assist"), department) if not _blank(payload.get("assist")) else []
     _assign(ticket, department, now)
     ticket.dispatched_at = now
     # 派单 and 改派 give the (new) department its full time and its own first contact with the caller.
     ticket.contacted_at = None
     sla.start_clocks(ticket, now, [Clock.SIGN, Clock.CONTACT, Clock.REPLY])
-    return Outcome(
-        note=_note(payload),
-        department=department,
-        data={"reply_due_at": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None},
-    )
+    data = {"reply_due_at": ticket.reply_due_at.isoformat() if ticket.reply_due_at else None}
+    if assisting:
+        data["assist"] = _open_assists(ticket, assisting, actor, now)
+    return Outcome(note=_note(payload), department=department, data=data)
+
+
+def _assisting(value, lead) -> list[Department]:
+    """协办 units from a list of codes (or one string of codes separated by commas or spaces), each checked."""
+    codes = value if isinstance(value, list | tuple) else str(value).replace("，", ",").replace(",", " ").split()
+    units, errors = [], []
+    for code in dict.fromkeys(_text(c) for c in codes if _text(c)):
+        unit = directory().department(code)
+        if unit is None:
+            errors.append(f"单位不存在或已停用：{code if len(code) <= 30 else code[:30] + '…'}")
+        elif unit.kind == Department.Kind.HOTLINE_CENTER:
+            errors.append("热线服务中心不能协办")
+        elif lead is not None and unit.pk == lead.pk:
+            errors.append(f"{unit.name}是主办单位，不能同时协办")
+        else:
+            units.append(unit)
+    if errors or not units:
+        raise ValidationFailed({"assist": "；".join(errors) or "请选择协办单位"})
+    if len(units) > MAX_ASSISTS:
+        raise ValidationFailed({"assist": f"协办单位最多{MAX_ASSISTS}个"})
+    return units
+
+
+def _open_assists(ticket, units, actor, now) -> list[str]:
+    """Open a 协办 part for each unit that has none open; its limit is JIESU_ASSIST_DAYS working days, and never
+    later than the lead's reply deadline (the lead needs the parts to answer)."""
+    have = set(ticket.assists.filter(status__in=AssistPart.OPEN).values_list("department_id", flat=True))
+    due = sla.working_calendar().add_working_days(now, settings.JIESU_ASSIST_DAYS)
+    if ticket.reply_due_at is not None:
+        due = min(due, ticket.reply_due_at)
+    new = [u for u in units if u.pk not in have]
+    if not new:
+        raise Conflict("所选单位已在协办该工单", code="already_assisting")
+    AssistPart.objects.bulk_create([AssistPart(ticket=ticket, department=u, assigned_by=actor, assigned_at=now,
+                                               due_at=due) for u in new])
+    # They see the ticket from now on, as every unit it was sent to does.
+    TicketAssignment.objects.bulk_create([TicketAssignment(ticket=ticket, department=u, assigned_at=now)
+                                          for u in new], ignore_conflicts=True)
+    ticket._assisting_units = None
+    ticket.new_assists = new  # for the lifecycle observers (notifications) of this action
+    return [u.code for u in new]
+
+
+def _close_assists(ticket, status, now) -> None:
+    """The open 协办 parts end with the lead's work: 未反馈 when it answered without them, 已撤销 when it left."""
+    ticket.assists.filter(status__in=AssistPart.OPEN).update(status=status)
+    ticket._assisting_units = None
+
+
+def _add_assist(ticket, actor, payload, now) -> Outcome:
+    _check_nothing_pending(ticket, "增加协办")  # the ticket may be about to leave the lead: decide that first
+    codes = _open_assists(ticket, _assisting(payload["assist"], ticket.department), actor, now)
+    return Outcome(note=_note(payload), department=ticket.department, data={"assist": codes})
+
+
+def _my_part(ticket, actor) -> AssistPart:
+    part = ticket.assists.select_for_update().filter(department=department_of(actor),
+                                                     status__in=AssistPart.OPEN).first()
+    if part is None:  # access.can_act saw one: it closed in between
+        raise Conflict("本单位在该工单没有待办的协办", code="no_open_assist")
+    return part
+
+
+def _sign_assist(ticket, actor, payload, now) -> Outcome:
+    part = _my_part(ticket, actor)
+    if part.status != AssistPart.Status.PENDING_SIGN:
+        raise Conflict("本单位已签收该协办", code="assist_signed")
+    part.status, part.signed_at = AssistPart.Status.IN_PROGRESS, now
+    part.save(update_fields=["status", "signed_at"])
+    return Outcome(note=_note(payload), department=part.department)
+
+
+def _submit_assist(ticket, actor, payload, now) -> Outcome:
+    text = _text(payload["text"])
+    errors: dict[str, str] = {}
+    _check_length(errors, "text", text, MAX_REPLY)
+    if errors:
+        raise ValidationFailed(errors)
+    part = _my_part(ticket, actor)
+    # Sending the part signs it too: a unit that answers at once need not click twice.
+    part.signed_at = part.signed_at or now
+    part.status, part.text, part.submitted_at, part.submitted_by = AssistPart.Status.SUBMITTED, text, now, actor
+    part.save(update_fields=["status", "text", "signed_at", "submitted_at", "submitted_by"])
+    ticket._assisting_units = None
+    on_time = part.due_at is None or now <= part.due_at
+    return Outcome(note=text, department=part.department, data={"on_time": on_time})
 
 
 def _check_dispatched_by_centre(ticket, doing: str) -> None:
@@ -585,6 +680,7 @@ def _decide_return(ticket, actor, payload, now, *, approve: bool) -> Outcome:
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     if approve:  # upheld: the ticket waits for dispatch again and the unit is not charged with it (docs/kpi.md)
         _withdraw_pending_extension(ticket, actor, now, "工单已退回")
+        _close_assists(ticket, AssistPart.Status.WITHDRAWN, now)
         ticket.department = None
         ticket.signed_at = None
     # rejected: the unit goes on with it, its clocks never stopped
@@ -680,6 +776,7 @@ def _answer(ticket, payload, now) -> tuple[str, str, dict | None]:
 def _replied(ticket, actor, text, result, contacted, at, now) -> dict:
     """The answer becomes the ticket's (dated `at`, when the unit gave it): the callback clock starts, 子单 follow."""
     _withdraw_pending_extension(ticket, actor, now, "工单已答复")
+    _close_assists(ticket, AssistPart.Status.UNSUBMITTED, now)
     ticket.reply_text, ticket.reply_result, ticket.replied_at = text, result, at
     sla.start_clocks(ticket, now, [Clock.CALLBACK])
     children = _reply_children(ticket, actor, now)
@@ -890,6 +987,9 @@ EFFECTS = {
     Action.DISPATCH: _dispatch,
     Action.WITHDRAW: _withdraw,
     Action.SIGN: _sign,
+    Action.ADD_ASSIST: _add_assist,
+    Action.SIGN_ASSIST: _sign_assist,
+    Action.SUBMIT_ASSIST: _submit_assist,
     Action.SUBDISPATCH: _subdispatch,
     Action.RETURN: _return,
     Action.APPROVE_RETURN: lambda t, a, p, n: _decide_return(t, a, p, n, approve=True),

@@ -25,6 +25,7 @@ from jiesu.sla.services import Status as SlaStatus
 
 from . import access, calls, services, worklists
 from .models import (
+    AssistPart,
     Attachment,
     CallbackStatus,
     CallerDataView,
@@ -312,6 +313,7 @@ def ticket_detail(request, number):
     linked = access.visible_ids(request.user, [pk for pk in (ticket.merged_into_id, ticket.repeat_of_id,
                                                               *(c.pk for c in children)) if pk])
     return_requests = list(ticket.return_requests.select_related("department", "evidence"))
+    assists = list(ticket.assists.select_related("department", "submitted_by"))
     # A unit whose 退单 was upheld is never preselected again (the dispatch queue does the same).
     returned_by = {x.department_id for x in return_requests if x.status == ReturnRequest.Status.APPROVED}
     suggested = suggest_department(ticket.category, ticket.region) if Action.DISPATCH in actions else None
@@ -331,6 +333,10 @@ def ticket_detail(request, number):
             "attachments": ticket.attachments.all(),
             "extensions": ticket.extensions.select_related("requested_by", "decided_by"),
             "return_requests": return_requests,
+            "assists": assists,
+            "open_assists": any(a.status in AssistPart.OPEN for a in assists),
+            "my_part": next((a for a in assists if a.status in AssistPart.OPEN and my_department is not None
+                             and a.department_id == my_department.pk), None),
             "pending_return": next((x for x in return_requests if x.status == ReturnRequest.Status.PENDING), None),
             "reply_reviews": reply_reviews,
             "pending_review": next((x for x in reply_reviews if x.status == ReplyReview.Status.PENDING), None),
@@ -362,6 +368,8 @@ def ticket_detail(request, number):
 def ticket_act(request, number, action):
     payload = request.POST.dict()
     payload.pop("csrfmiddlewaretoken", None)
+    if "assist" in request.POST:  # several 协办 units from one multiple select
+        payload["assist"] = request.POST.getlist("assist")
     if "file" in request.FILES:
         payload["file"] = request.FILES["file"]
     try:

@@ -27,6 +27,9 @@ class Action(models.TextChoices):
     DISPATCH = "dispatch", "派单"
     WITHDRAW = "withdraw", "撤回"
     SIGN = "sign", "签收"
+    ADD_ASSIST = "add_assist", "增加协办"
+    SIGN_ASSIST = "sign_assist", "协办签收"
+    SUBMIT_ASSIST = "submit_assist", "协办反馈"
     SUBDISPATCH = "subdispatch", "下派"
     RETURN = "return", "退单"
     APPROVE_RETURN = "approve_return", "同意退单"
@@ -72,6 +75,7 @@ class Scope(enum.Enum):
     ASSIGNEE = "staff of the department the ticket is assigned to"
     CREATOR = "the user who registered the ticket"
     PARTICIPANT = "the department the ticket is assigned to now, the user who registered it, or the hotline centre"
+    ASSISTANT = "staff of a department with an open 协办 part of the ticket"
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,11 @@ TRANSITIONS: dict[Action, Transition] = {
         # a ticket already sent stays a 409, never a silent 改派.
         _t(Action.WITHDRAW, [S.PENDING_SIGN], S.PENDING_DISPATCH, "ticket.dispatch", required=["reason"]),
         _t(Action.SIGN, [S.PENDING_SIGN], S.IN_PROGRESS, "ticket.sign", Scope.ASSIGNEE),
+        # 主办/协办: 派单 may name assisting units (`assist`), or the dispatcher adds them later; each signs its part
+        # and sends it to the lead, who answers the caller. The ticket's state is the lead's.
+        _t(Action.ADD_ASSIST, HELD, None, "ticket.dispatch", required=["assist"]),
+        _t(Action.SIGN_ASSIST, HELD, None, "ticket.sign", Scope.ASSISTANT),
+        _t(Action.SUBMIT_ASSIST, HELD, None, "ticket.reply", Scope.ASSISTANT, ["text"]),
         _t(Action.SUBDISPATCH, [S.IN_PROGRESS], S.PENDING_SIGN, "ticket.subdispatch", Scope.ASSIGNEE,
            ["department"]),
         # 退单审核: the unit's 退单 is a request (reason category, note, evidence); the ticket stays with it, clocks

@@ -50,6 +50,7 @@ WORKLISTS: list[Worklist] = [
     Worklist("contact", "办理中（待联系诉求人）", R.HANDLER, "已签收，尚未联系诉求人", split=True, own_unit=True),
     Worklist("reply", "待答复（已联系）", R.HANDLER, "已联系诉求人，等待答复", split=True, own_unit=True),
     Worklist("supervised", "被催办/督办", R.HANDLER, "本单位在办工单中被催办或督办的", own_unit=True),
+    Worklist("assist", "协办待反馈", R.HANDLER, "其他单位主办、本单位协办，尚未向主办单位反馈", own_unit=True),
     Worklist("awaiting", "待中心审核", R.HANDLER, "本单位的退单申请或答复正在等待热线中心审核", own_unit=True,
              badge=False),
     Worklist("escalated", "升级督办", R.SUPERVISOR, "超期已久、升级到督办员的在办工单"),
@@ -68,7 +69,7 @@ def condition(w: Worklist, user, now) -> Q:
     """The worklist's tickets (before the reader's visibility)."""
     from jiesu.hotspots.models import DuplicateMatch
 
-    from .models import ExtensionRequest, ReplyReview, ReturnRequest, TicketAssignment
+    from .models import AssistPart, ExtensionRequest, ReplyReview, ReturnRequest, TicketAssignment
 
     unit = department_of(user)
     mine = Q(department_id=unit.pk) if unit is not None else Q(pk__in=[])
@@ -101,6 +102,10 @@ def condition(w: Worklist, user, now) -> Q:
             return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=True) & ~waiting
         case "reply":
             return mine & Q(state=State.IN_PROGRESS, contacted_at__isnull=False) & ~waiting
+        case "assist":  # found from the unit's open parts (few), not from every ticket
+            parts = AssistPart.objects.filter(status__in=AssistPart.OPEN,
+                                              department_id=unit.pk if unit is not None else None)
+            return Q(state__in=OPEN_HANDLING, pk__in=parts.values("ticket_id"))
         case "awaiting":
             return mine & Q(state__in=OPEN_HANDLING) & waiting
         case "supervised":

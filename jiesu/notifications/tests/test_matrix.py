@@ -101,6 +101,9 @@ def _scenarios(w):
 
     return {
         "派单": (*acting(State.PENDING_DISPATCH, Action.DISPATCH), "dispatch", {"handler_a"}),
+        "派单并协办": (*acting(State.PENDING_DISPATCH, Action.DISPATCH, assist=["B"]), "assist", {"handler_b"}),
+        "增加协办": (*acting(State.IN_PROGRESS, Action.ADD_ASSIST), "assist", {"handler_b"}),
+        "协办反馈": (*after(Action.ADD_ASSIST, Action.SUBMIT_ASSIST), "assist_done", {"handler_a"}),
         "下派": (*acting(State.IN_PROGRESS, Action.SUBDISPATCH), "subdispatch", {"handler_a_sub"}),
         "撤回": (*acting(State.PENDING_SIGN, Action.WITHDRAW), "withdraw", {"handler_a"}),
         "退单": (*acting(State.IN_PROGRESS, Action.RETURN), "return", {"dispatcher"}),
@@ -140,7 +143,7 @@ def test_each_event_reaches_exactly_its_people(org):
             assert (user in told) == (user in expected), (name, user)
             checked += 1
         assert all(n.title.endswith(n.ticket.number) for n in Notification.objects.filter(event=event)), name
-    assert checked == 19 * 10
+    assert checked == 22 * 10
 
 
 def test_the_actor_is_not_told_of_their_own_action(org):

@@ -226,3 +226,57 @@ def test_return_review_then_reassign_and_reply_review_in_the_browser(transaction
     assert page.inner_text("#ticket-state") == "待回访"
     assert "已于今日下午修复路灯" in page.inner_text("#reply")
     page.close()
+
+
+def test_joint_handling_lead_reply_and_callback_in_the_browser(transactional_db, live_server, browser):
+    """主办/协办 → the assisting unit's part → the lead's answer → 回访, each role in the browser."""
+    from jiesu.tickets.models import AssistPart, Ticket
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    number = world.new_ticket(kind="complaint").number
+
+    # 派单员 sends it to 甲 (lead) with 乙 assisting, from the ticket page.
+    page = _login(browser, live_server, "dispatcher")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.select_option("#a-dispatch-dept", "A")
+    page.select_option("#a-dispatch-assist", ["B"])
+    page.click("form[action$='/act/dispatch/'] button:has-text('派单')")
+    assert page.inner_text("#ticket-state") == "待签收"
+    assert "乙局" in page.inner_text("#assists") and "待签收" in page.inner_text("#assists")
+    page.close()
+
+    # 乙's handler finds it in 我的待办 → 协办待反馈, signs and sends its part.
+    page = _login(browser, live_server, "handler_b")
+    page.goto(f"{live_server.url}/todo/")
+    page.click("a:has-text('协办待反馈')")
+    page.click(f"text={number}")
+    assert "协办单位" in page.inner_text("#my-part")
+    page.click("button:has-text('签收协办')")
+    page.fill("#a-assist-text", "乙局已核实：该处电缆由乙局维护，已于昨日更换。")
+    page.click("button:has-text('提交协办意见')")
+    assert "已反馈" in page.inner_text("#assists")
+    assert not page.locator("button:has-text('签收')").count()  # the lead's actions are not 乙's
+    page.close()
+    assert AssistPart.objects.get().status == AssistPart.Status.SUBMITTED
+
+    # 甲 (lead) reads the part and answers the caller.
+    page = _login(browser, live_server, "handler_a")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    assert "乙局已核实" in page.inner_text("#assists")
+    page.click("button:has-text('签收')")
+    page.fill("#a-reply-text", "经甲委员会会同乙局处理，电缆已更换，路灯恢复照明。")
+    page.click("text=提交答复")
+    assert page.inner_text("#ticket-state") == "待回访"
+    page.close()
+
+    # 话务员 calls back: closed.
+    page = _login(browser, live_server, "operator")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.select_option("#a-cb-status", "reached")
+    page.select_option("#a-cb-sat", "satisfied")
+    page.select_option("#a-cb-resolved", "true")
+    page.click("text=提交回访")
+    assert page.inner_text("#ticket-state") == "已办结"
+    page.close()
+    assert Ticket.objects.get(number=number).department == world.dept_a

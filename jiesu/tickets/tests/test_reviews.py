@@ -192,6 +192,10 @@ def test_sent_back_answer_keeps_or_restarts_the_reply_limit_as_the_rule_says(wor
     with clock.frozen(later):
         ticket = world.act(ticket, Action.REJECT_REPLY)
     assert ticket.reply_due_at > due and ticket.events.order_by("-id").first().data == {"redo": True}
+    # Only the send-back the rule counts as 重办 is in the dashboard's 重办 figures.
+    day = clock.local_day(later)
+    [a] = kpi.redo_figures(kpi.Filters(start=day, end=day, period="day"))
+    assert (a["department"], a["redo"], a["sent_back"], a["total"]) == (world.dept_a.name, 0, 1, 1)
 
 
 def test_approved_answer_reaches_the_merged_tickets(world):

@@ -17,6 +17,8 @@ def _prepare(world, state, action):
     ticket = world.ticket_in(State(state))
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
         ticket = world.act(ticket, Action.REQUEST_EXTENSION)
+    if action in (Action.SIGN_ASSIST, Action.SUBMIT_ASSIST):
+        ticket = world.act(ticket, Action.ADD_ASSIST)
     if action in (Action.APPROVE_RETURN, Action.REJECT_RETURN):
         ticket = world.act(ticket, Action.RETURN)
     if action in (Action.SUBMIT_REPLY, Action.APPROVE_REPLY, Action.REJECT_REPLY):

@@ -45,7 +45,7 @@ def test_each_role_sees_its_lists(busy):
     assert codes == {
         "operator": ["callback", "unsatisfied"],
         "dispatcher": ["dispatch", "return_review", "returned", "reply_review", "extension", "duplicate"],
-        "handler_a": ["sign", "contact", "reply", "supervised", "awaiting"],
+        "handler_a": ["sign", "contact", "reply", "supervised", "assist", "awaiting"],
         "supervisor": ["escalated", "redo_decision"],
         "admin": [],
     }
