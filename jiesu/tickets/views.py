@@ -39,7 +39,6 @@ from .models import (
     ReturnRequest,
     Satisfaction,
     Ticket,
-    TicketEvent,
     Urgency,
 )
 from .queries import TicketFilter, apply_filter
