@@ -509,9 +509,9 @@ def routing_quality(filters: Filters) -> dict:
 
 
 def assist_figures(filters: Filters) -> list[dict]:
-    """协办 per assisting unit over the slice: the parts whose 反馈期限 falls in the period, how many were sent to the
-    lead, how many on time (by the limit), how many not at all (the lead answered without them, or still open and
-    overdue). The ticket's own rates count for the lead only; this is how an assisting unit is measured. The
+    """协办 per assisting unit over the slice: the parts whose 反馈期限 falls in the period and can be judged (sent, or
+    due and not sent), how many were sent to the lead, how many on time (by the limit), how many not at all (its
+    limit passed: still open, or the lead answered without it). The ticket's own rates count for the lead only; this is how an assisting unit is measured. The
     department filter applies to the assisting unit; region, category, channel and kind to the ticket. Read from
     the parts themselves (few), not the rollup."""
     from django.db.models import Count, F
@@ -520,12 +520,16 @@ def assist_figures(filters: Filters) -> list[dict]:
     from jiesu.tickets.models import AssistPart
 
     low, high = _local_range(filters.start, filters.end)
-    parts = AssistPart.objects.filter(filters.with_(department=None).dimension_q("ticket__"), due_at__gte=low,
-                                      due_at__lt=high).exclude(status=AssistPart.Status.WITHDRAWN)
+    now = clock.now()
+    # Not measured: parts of a ticket that left the lead, parts the lead did not need (it answered before they were
+    # due), and open parts not yet due.
+    parts = (AssistPart.objects.filter(filters.with_(department=None).dimension_q("ticket__"), due_at__gte=low,
+                                       due_at__lt=high)
+             .exclude(status__in=[AssistPart.Status.WITHDRAWN, AssistPart.Status.NOT_NEEDED])
+             .exclude(status__in=AssistPart.OPEN, due_at__gte=now))
     departments = filters.ids("department")
     if departments is not None:
         parts = parts.filter(department_id__in=departments)
-    now = clock.now()
     rows = (parts.values("department__name").annotate(
         due=Count("id"),
         submitted=Count("id", filter=Where(status=AssistPart.Status.SUBMITTED)),

@@ -368,7 +368,12 @@ def accept_confident(actor, minimum: float, numbers=None) -> tuple[int, list[tup
     from jiesu.tickets.workflow import Action
 
     done, failed = 0, []
-    for row in confident_plan(actor, minimum, numbers):
+    plan = confident_plan(actor, minimum, numbers)
+    if numbers is not None:  # confirmed, but dispatched, merged or changed since the list was shown
+        planned = {row.number for row in plan}
+        failed += [(n, "已不在待派单，或智能派单建议已低于所选置信度，未派出")
+                   for n in dict.fromkeys(str(n)[:20] for n in numbers) if n not in planned]
+    for row in plan:
         if row.held:
             failed.append((row.number, row.held))
             continue

@@ -8,7 +8,8 @@ A user with several roles sees the union. Everyone else sees nothing.
 
 from django.db.models import Exists, OuterRef, Q
 
-from jiesu.core.errors import NotFound, PermissionDenied
+from jiesu.core import clock
+from jiesu.core.errors import Conflict, NotFound, PermissionDenied
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
@@ -20,7 +21,7 @@ INTAKE_STATES = (State.PENDING_DISPATCH, State.PENDING_CALLBACK)  # what 话务�
 _UNIT_WORK = frozenset({Action.SIGN, Action.SUBDISPATCH, Action.RETURN, Action.REQUEST_EXTENSION, Action.REPLY,
                         Action.SUBMIT_REPLY})
 _GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPROVE_REPLY, Action.REJECT_REPLY,
-                       Action.ADD_ASSIST}
+                       Action.ADD_ASSIST, Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}
 
 
 def visibility(user) -> Q | None:
@@ -102,6 +103,13 @@ def can_act(user, ticket, transition: Transition) -> bool:
     return True
 
 
+def _had_part(user, ticket) -> bool:
+    from .models import AssistPart
+
+    department = department_of(user)
+    return department is not None and AssistPart.objects.filter(ticket_id=ticket.pk, department=department).exists()
+
+
 def assisting_units(ticket) -> dict[int, str]:
     """The units with an open 协办 part of the ticket and its status (cached on this ticket object; the 协办
     actions forget it)."""
@@ -117,6 +125,8 @@ def assisting_units(ticket) -> dict[int, str]:
 
 def check_can_act(user, ticket, transition: Transition) -> None:
     if not can_act(user, ticket, transition):
+        if transition.scope is Scope.ASSISTANT and has_perm(user, transition.perm) and _had_part(user, ticket):
+            raise Conflict("本单位在该工单的协办已签收、已反馈或已结束", code="assist_closed")
         raise PermissionDenied(f"您无权对该工单执行“{transition.action.label}”", code="action_forbidden")
 
 
@@ -125,6 +135,8 @@ def actions_for(user, ticket) -> list[Transition]:
     from .workflow import TRANSITIONS
 
     offered = [t for t in TRANSITIONS.values() if t.manual and ticket.state in t.sources and can_act(user, ticket, t)]
+    if ticket.reply_due_at is not None and clock.now() > ticket.reply_due_at:  # too late to ask (409 otherwise)
+        offered = [t for t in offered if t.action != Action.REQUEST_EXTENSION]
     codes = {t.action for t in offered}
     if codes & _GATED:
         drop = _not_now(ticket, codes)
@@ -138,7 +150,7 @@ def _not_now(ticket, codes) -> set:
     答复审核 rules say (the service refuses the other with a 409)."""
     from .services import pending_facts, review_rule
 
-    waiting_return, waiting_review, any_rule = pending_facts(ticket)
+    waiting_return, waiting_review, any_rule, waiting_extension = pending_facts(ticket)
     drop = set()
     if waiting_return or waiting_review:  # the unit's work waits, and so does adding to it
         drop |= _UNIT_WORK | {Action.ADD_ASSIST}
@@ -146,6 +158,8 @@ def _not_now(ticket, codes) -> set:
         drop |= {Action.APPROVE_RETURN, Action.REJECT_RETURN}
     if not waiting_review:
         drop |= {Action.APPROVE_REPLY, Action.REJECT_REPLY}
+    if not waiting_extension:
+        drop |= {Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}
     if codes & {Action.REPLY, Action.SUBMIT_REPLY}:
         drop.add(Action.REPLY if review_rule(ticket, any_rule=any_rule) is not None else Action.SUBMIT_REPLY)
     return drop
@@ -206,7 +220,6 @@ def shown(user, ticket, *, detail: bool = False, via: str = "page"):
     """The ticket as this user may see it. Masked fields are replaced on this instance, which then refuses to
     be saved; with `detail`, a "logged" view of the caller is recorded. Every page, API answer and export that
     shows a ticket's caller or text goes through here."""
-    from jiesu.core import clock
     from jiesu.core.masking import mask_name, mask_phone, mask_text
 
     from .models import CallerDataView

@@ -264,7 +264,8 @@ class AssistPart(models.Model):
         PENDING_SIGN = "pending_sign", "待签收"
         IN_PROGRESS = "in_progress", "办理中"
         SUBMITTED = "submitted", "已反馈"
-        UNSUBMITTED = "unsubmitted", "未反馈"  # the lead answered the caller before this part came
+        UNSUBMITTED = "unsubmitted", "未反馈"  # its limit had passed when the lead answered without it
+        NOT_NEEDED = "not_needed", "主办已先行答复"  # the lead answered before the part was due: not measured
         WITHDRAWN = "withdrawn", "已撤销"  # the ticket left the lead (撤回, 退单, 作废)
 
     OPEN = (Status.PENDING_SIGN, Status.IN_PROGRESS)

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Q
+from django.db.models import Case, Exists, Q, Value, When
 from django.utils import timezone
 
 from jiesu.core import clock, inserts
@@ -443,19 +443,21 @@ def _close_pending(ticket, actor, now, why: str) -> None:
             status=model.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why)
 
 
-def pending_facts(ticket) -> tuple[bool, bool, bool]:
-    """(a 退单 waits for review, an answer waits for review, any 答复审核 rule is active), in one query."""
+def pending_facts(ticket) -> tuple[bool, bool, bool, bool]:
+    """(a 退单 waits for review, an answer waits for review, any 答复审核 rule is active, an extension waits for a
+    decision), in one query."""
     return Ticket.objects.filter(pk=ticket.pk).values_list(
         Exists(ReturnRequest.objects.filter(ticket=ticket, status=ReturnRequest.Status.PENDING)),
         Exists(ReplyReview.objects.filter(ticket=ticket, status=ReplyReview.Status.PENDING)),
         Exists(ReplyReviewRule.objects.filter(active=True)),
+        Exists(ExtensionRequest.objects.filter(ticket=ticket, status=ExtensionRequest.Status.PENDING)),
     ).get()
 
 
 def _check_nothing_pending(ticket, doing: str) -> bool:
     """A unit waiting for the centre's decision on its 退单 or its answer does not act on the ticket meanwhile.
     Returns whether any 答复审核 rule is active (asked in the same query)."""
-    waiting_return, waiting_review, any_rule = pending_facts(ticket)
+    waiting_return, waiting_review, any_rule, _ = pending_facts(ticket)
     if waiting_return:
         raise Conflict(f"退单申请正在审核，暂不能{doing}", code="return_pending")
     if waiting_review:
@@ -550,6 +552,8 @@ def _open_assists(ticket, units, actor, now) -> list[str]:
     """Open a 协办 part for each unit that has none open; its limit is JIESU_ASSIST_DAYS working days, and never
     later than the lead's reply deadline (the lead needs the parts to answer)."""
     have = set(ticket.assists.filter(status__in=AssistPart.OPEN).values_list("department_id", flat=True))
+    if len(have | {u.pk for u in units}) > MAX_ASSISTS:
+        raise ValidationFailed({"assist": f"协办单位最多{MAX_ASSISTS}个（已有{len(have)}个）"})
     due = sla.working_calendar().add_working_days(now, settings.JIESU_ASSIST_DAYS)
     if ticket.reply_due_at is not None:
         due = min(due, ticket.reply_due_at)
@@ -567,8 +571,14 @@ def _open_assists(ticket, units, actor, now) -> list[str]:
 
 
 def _close_assists(ticket, status, now) -> None:
-    """The open 协办 parts end with the lead's work: 未反馈 when it answered without them, 已撤销 when it left."""
-    ticket.assists.filter(status__in=AssistPart.OPEN).update(status=status)
+    """The open 协办 parts end with the lead's work: 已撤销 when it left; when it answered without them, 未反馈 for a
+    part whose limit had passed, and 主办已先行答复 (not measured) for one not yet due — one statement."""
+    open_parts = ticket.assists.filter(status__in=AssistPart.OPEN)
+    if status == AssistPart.Status.UNSUBMITTED:
+        open_parts.update(status=Case(When(due_at__lt=now, then=Value(AssistPart.Status.UNSUBMITTED)),
+                                      default=Value(AssistPart.Status.NOT_NEEDED)))
+    else:
+        open_parts.update(status=status)
     ticket._assisting_units = None
 
 
@@ -660,7 +670,7 @@ def _return(ticket, actor, payload, now) -> Outcome:
         _check_upload(errors, upload)
     if errors:
         raise ValidationFailed(errors)
-    _check_nothing_pending(ticket, "再次退单")
+    _check_nothing_pending(ticket, "退单")
     evidence = _store_upload(ticket, actor, upload, Attachment.Purpose.RETURN, now) if upload is not None else None
     ReturnRequest.objects.create(ticket=ticket, department=ticket.department, reason_category=category, reason=reason,
                                  evidence=evidence, requested_by=actor, requested_at=now)
@@ -918,6 +928,30 @@ def _check_upload(errors: dict, upload) -> None:
         errors["file"] = "文件为空"
     elif upload.size > settings.JIESU_ATTACHMENT_MAX_BYTES:
         errors["file"] = f"文件过大（上限 {settings.JIESU_ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB）"
+    elif not _content_matches(extension, upload):
+        errors["file"] = f"文件内容与扩展名“{extension}”不符（例如改了扩展名的程序文件），请上传原始文件"
+
+
+# How each allowed type begins (its "magic number"): a renamed program is refused, whatever its name says. Types
+# without one here (txt) only must not be a program.
+_MAGIC = {
+    "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG",), "gif": (b"GIF87a", b"GIF89a"),
+    "pdf": (b"%PDF",), "doc": (b"\xd0\xcf\x11\xe0",), "xls": (b"\xd0\xcf\x11\xe0",), "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",), "wav": (b"RIFF",), "amr": (b"#!AMR",),
+    "mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2", b"\xff\xe3"),
+}
+_PROGRAMS = (b"MZ", b"\x7fELF", b"#!", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe")
+
+
+def _content_matches(extension: str, upload) -> bool:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if extension == "mp4":
+        return head[4:8] == b"ftyp"
+    if extension in _MAGIC:
+        return head.startswith(_MAGIC[extension])
+    return not head.startswith(_PROGRAMS)
 
 
 def _store_upload(ticket, actor, upload, purpose, now) -> Attachment:

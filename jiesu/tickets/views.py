@@ -339,6 +339,9 @@ def ticket_detail(request, number):
             "pending_return": next((x for x in return_requests if x.status == ReturnRequest.Status.PENDING), None),
             "reply_reviews": reply_reviews,
             "pending_review": next((x for x in reply_reviews if x.status == ReplyReview.Status.PENDING), None),
+            # Sent back: the unit edits its answer rather than typing it again.
+            "draft_reply": reply_reviews[0] if reply_reviews and reply_reviews[0].status == ReplyReview.Status.REJECTED
+            else None,
             "actions": actions,
             "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
             "suggested": suggested if suggested and suggested.pk not in returned_by else None,
@@ -362,6 +365,14 @@ def ticket_detail(request, number):
     )
 
 
+# Actions that ask the centre rather than settle anything: the message says what happens next.
+ASKED = {
+    Action.RETURN: "已提交退单申请，等待派单员审核（审核期间办理时限照常计算）",
+    Action.SUBMIT_REPLY: "已提交答复，等待热线中心审核后转回访",
+    Action.REQUEST_EXTENSION: "已提交延期申请，等待审批",
+}
+
+
 @login_required
 @require_POST
 def ticket_act(request, number, action):
@@ -378,7 +389,8 @@ def ticket_act(request, number, action):
     except ServiceError as exc:
         _flash_error(request, exc)
     else:
-        messages.success(request, f"已{Action(action).label}：{ticket.number}（当前状态：{ticket.get_state_display()}）")
+        done = ASKED.get(action) or f"已{Action(action).label}"
+        messages.success(request, f"{done}：{ticket.number}（当前状态：{ticket.get_state_display()}）")
         if request.POST.get("next") in {"dispatch_queue", "inbox"}:
             return redirect(request.POST["next"])
         if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():

@@ -189,8 +189,9 @@ def test_the_queue_never_preselects_a_unit_that_returned_the_ticket_or_a_weak_gu
     assert client.get("/dispatch/").content.decode().count('<option value="A" selected>') == 1
 
 
-def test_final_choice_is_recorded_and_accept_confident(routed_world):
+def test_final_choice_is_recorded_and_accept_confident(routed_world, settings):
     world = routed_world
+    settings.JIESU_ROUTING_PRESELECT = 0.0  # this small model is never very sure
     ticket = world.new_ticket(kind="help", category="", content="东湖路一段路灯已经一周不亮，晚上很黑，请求维修。")
     client = Client()
     client.force_login(world.dispatcher)
@@ -208,6 +209,10 @@ def test_final_choice_is_recorded_and_accept_confident(routed_world):
     client.post("/routing/accept/", {"minimum": "0.0", "confirm": "1", "number": [ticket.number]})
     ticket.refresh_from_db()
     assert ticket.state == "pending_sign"
+    # Sent already: confirming it again says so instead of counting it silently.
+    again = client.post("/routing/accept/", {"minimum": "0", "confirm": "1", "number": [ticket.number, "abc"]},
+                        follow=True).content.decode()
+    assert f"{ticket.number}：已不在待派单" in again and "abc：已不在待派单" in again
     prediction = Prediction.objects.get(ticket=ticket)
     assert prediction.final_department == world.dept_a and prediction.correct is True
     detail = client.get(f"/tickets/{ticket.number}/").content.decode()
@@ -260,6 +265,20 @@ def test_fast_path_gives_sklearns_numbers(classifier, fixture_set):
         indices, values = classifier._vectorize(normalize(text))
         dense = classifier.features.transform([normalize(text)]).toarray()[0]
         assert np.allclose(dense[indices], values) and np.isclose(dense.sum(), values.sum())
+
+
+def test_accept_minimum_is_a_percentage_above_the_preselect_threshold(routed_world, settings):
+    from jiesu.routing.views import _minimum
+
+    settings.JIESU_ROUTING_PRESELECT = 0.5
+    assert _minimum("80") == _minimum("80%") == _minimum("0.8") == 0.8 and _minimum("100") == 1.0
+    for bad in ("abc", "", "-5", "0", "7", "0.3", "101", "nan", "inf", "1e309", "0.8abc"):
+        assert _minimum(bad) is None, bad
+    client = Client()
+    client.force_login(routed_world.dispatcher)
+    page = client.post("/routing/accept/", {"minimum": "7"}, follow=True).content.decode()
+    assert "置信度应为 50–100 之间的百分数" in page and "确认派出" not in page
+    assert client.get("/routing/accept/").status_code == 302  # a reload goes back to the queue
 
 
 def test_explanations_are_whole_words_of_the_text():

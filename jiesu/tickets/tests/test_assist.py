@@ -40,13 +40,17 @@ def test_dispatch_with_an_assisting_unit_gives_it_a_part_with_its_own_limit(worl
         services.perform(ticket.number, Action.SIGN, actor=world.handler_b)
     services.perform(ticket.number, Action.SIGN_ASSIST, actor=world.handler_b)
     assert _codes(world.handler_b, ticket) == {Action.SUBMIT_ASSIST}
-    with pytest.raises(PermissionDenied):  # signed once
+    with pytest.raises(Conflict) as excinfo:  # signed once: a 409 that says so, not a 403
         services.perform(ticket.number, Action.SIGN_ASSIST, actor=world.handler_b)
+    assert excinfo.value.code == "assist_closed"
     ticket = services.perform(ticket.number, Action.SUBMIT_ASSIST, actor=world.handler_b, text="乙局：线路已检修")
     part.refresh_from_db()
     assert part.status == AssistPart.Status.SUBMITTED and part.on_time and part.text == "乙局：线路已检修"
     assert ticket.state == State.PENDING_SIGN  # the ticket's state is the lead's
     assert _codes(world.handler_b, ticket) == set()
+    with pytest.raises(Conflict) as excinfo:  # sent once
+        services.perform(ticket.number, Action.SUBMIT_ASSIST, actor=world.handler_b, text="再发一次")
+    assert excinfo.value.code == "assist_closed"
     # The lead was told; the part is in B's 我的待办 only while open.
     assert Notification.objects.filter(user=world.handler_a, event="assist_done", ticket=ticket).exists()
     assert worklists.counts(world.handler_b)["assist"] == 0
@@ -66,12 +70,15 @@ def test_bad_assisting_units_are_refused_and_nothing_is_written(world):
     assert excinfo.value.code == "already_assisting"
 
 
-def test_the_lead_answers_and_open_parts_become_unsubmitted(world):
-    ticket = _jointly(world)
-    ticket = world.act(world.act(ticket, Action.SIGN), Action.REPLY)
-    assert ticket.state == State.PENDING_CALLBACK
-    assert AssistPart.objects.get(ticket=ticket).status == AssistPart.Status.UNSUBMITTED
-    assert _codes(world.handler_b, ticket) == set()
+def test_the_lead_answers_and_open_parts_end_unsubmitted_only_when_overdue(world):
+    early = world.act(world.act(_jointly(world), Action.SIGN), Action.REPLY)  # before the part was due
+    assert early.state == State.PENDING_CALLBACK
+    assert AssistPart.objects.get(ticket=early).status == AssistPart.Status.NOT_NEEDED
+    assert _codes(world.handler_b, early) == set()
+    late = world.act(_jointly(world), Action.SIGN)
+    with clock.frozen(AssistPart.objects.get(ticket=late).due_at + timedelta(minutes=1)):
+        world.act(late, Action.REPLY)
+    assert AssistPart.objects.get(ticket=late).status == AssistPart.Status.UNSUBMITTED
 
 
 def test_withdraw_and_upheld_return_close_the_parts(world):
@@ -94,12 +101,17 @@ def test_assisting_units_are_measured_on_their_parts_and_the_ticket_counts_for_t
     with clock.frozen(t0 + timedelta(days=9)):  # past the 3 working days
         services.perform(late.number, Action.SUBMIT_ASSIST, actor=world.handler_b, text="迟到的意见")
         world.act(world.act(missed, Action.SIGN), Action.REPLY)
+    with clock.frozen(t0 + timedelta(hours=3)):  # the lead did not wait for a part not yet due: not measured
+        not_needed = _jointly(world)
+        world.act(world.act(not_needed, Action.SIGN), Action.REPLY)
+        _jointly(world)  # open, not yet due when counted below: not measured either
     october = dict(start=date(2026, 10, 1), end=date(2026, 10, 31), period="month")
-    [b] = kpi.assist_figures(kpi.Filters(**october))
+    with clock.frozen(t0 + timedelta(hours=4)):
+        [b] = kpi.assist_figures(kpi.Filters(**october))
     assert (b["department"], b["due"], b["submitted"], b["on_time"], b["missed"]) == ("乙局", 3, 2, 1, 1)
     assert b["rate"] == pytest.approx(1 / 3)
     assert kpi.summary(kpi.Filters(**october, department=world.dept_b))["counts"]["dispatched"] == 0
-    assert kpi.summary(kpi.Filters(**october, department=world.dept_a))["counts"]["dispatched"] == 3
+    assert kpi.summary(kpi.Filters(**october, department=world.dept_a))["counts"]["dispatched"] == 5
 
 
 def test_joint_handling_over_the_api_and_pages(world):

@@ -75,6 +75,10 @@ def test_return_reasons_are_checked(world):
     with pytest.raises(ValidationFailed) as excinfo:
         world.act(ticket, Action.RETURN, file=SimpleUploadedFile("x.exe", b"MZ"))
     assert "file" in excinfo.value.fields
+    for name, data in (("职责.pdf", b"MZ\x90\x00 a program"), ("照片.jpg", b"%PDF-1.4"), ("说明.txt", b"\x7fELF")):
+        with pytest.raises(ValidationFailed) as excinfo:  # renamed: the content says what it is
+            world.act(ticket, Action.RETURN, file=SimpleUploadedFile(name, data))
+        assert "文件内容与扩展名" in excinfo.value.fields["file"], name
     assert not ReturnRequest.objects.filter(ticket=ticket).exists() and not ticket.attachments.exists()
 
 
