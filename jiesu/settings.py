@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jiesu.hotspots",
     "jiesu.knowledge",
     "jiesu.notifications",
+    "jiesu.portal",
     "axes",  # after the apps: its checks and signals see the whole project
 ]
 
@@ -280,6 +281,9 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = JIESU_HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("JIESU_HSTS_SECONDS", "31536000")) if JIESU_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = JIESU_HTTPS and env_bool("JIESU_HSTS_PRELOAD", True)
 _proxy_header = os.environ.get("JIESU_PROXY_SSL_HEADER", "").strip()
+JIESU_TRUSTED_PROXY = bool(_proxy_header)
+# 进度查询 per hour: lookups from one address, and lookups of one ticket number (a 6-digit 查询码 is not guessed).
+JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", "60,10").split(","))  # public pages' rate limits then read the address the proxy appends
 if _proxy_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
     # Behind the proxy, the caller's address for login throttling is the one the proxy adds.

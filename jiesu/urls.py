@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("jiesu.knowledge.urls")),
     path("", include("jiesu.notifications.urls")),
     path("", include("jiesu.tickets.urls")),
+    path("", include("jiesu.portal.urls")),
 ]
 
 # Chinese pages with a way on; JSON under /api/, GeoReport errors under /open311/.

@@ -41,3 +41,16 @@ class Stamp(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+class RateCounter(models.Model):
+    """Requests per key (e.g. "track:ip:1.2.3.4") in a fixed time window, for public pages' rate limits
+    (`core.ratelimit`): counted in the database with one atomic statement, so every process and host agrees
+    without a cache server."""
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()  # the window's start, in seconds since the epoch
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="uniq_rate_window")]
