@@ -54,3 +54,6 @@ class RateCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="uniq_rate_window")]
+
+    def __str__(self):
+        return f"{self.key} @ {self.window}: {self.count}"
