@@ -283,7 +283,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = JIESU_HTTPS and env_bool(
 _proxy_header = os.environ.get("JIESU_PROXY_SSL_HEADER", "").strip()
 JIESU_TRUSTED_PROXY = bool(_proxy_header)
 # 进度查询 per hour: lookups from one address, and lookups of one ticket number (a 6-digit 查询码 is not guessed).
-JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", "60,10").split(","))  # public pages' rate limits then read the address the proxy appends
+JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", "60,10").split(","))
+# 诉求提交 per hour: submissions from one address; SMS codes sent for one address, and to one phone.
+JIESU_PORTAL_SUBMIT_LIMIT = int(os.environ.get("JIESU_PORTAL_SUBMIT_LIMIT", "20"))
+JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))  # public pages' rate limits then read the address the proxy appends
 if _proxy_header:
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
     # Behind the proxy, the caller's address for login throttling is the one the proxy adds.

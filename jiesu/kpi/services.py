@@ -541,6 +541,15 @@ def assist_figures(filters: Filters) -> list[dict]:
             for r in rows]
 
 
+def deflections(filters: Filters) -> int:
+    """网上自助解答: citizens who found their answer in the knowledge base while writing on the website and did not
+    submit (portal.Deflection), in the period; city-wide (they never became tickets, so no unit or category)."""
+    from jiesu.portal.models import Deflection
+
+    low, high = _local_range(filters.start, filters.end)
+    return Deflection.objects.filter(created_at__gte=low, created_at__lt=high).count()
+
+
 def redo_figures(filters: Filters) -> list[dict]:
     """重办 per unit over the slice: tickets sent back to the unit after an unsatisfied callback (重办), and answers
     the centre sent back where the 答复审核 rule counts that as a 重办 (答复退回, `redo`). Read from the history

@@ -93,6 +93,7 @@ def dashboard(request):
         "routing": services.routing_quality(filters),
         "assists": services.assist_figures(filters),
         "redos": services.redo_figures(filters),
+        "deflections": services.deflections(filters),
         "chart": chart,
         "periods": services.PERIODS,
         "previous": {"from": previous[0].isoformat(), "to": previous[1].isoformat()},

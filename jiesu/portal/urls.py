@@ -6,4 +6,8 @@ from . import views
 urlpatterns = [
     path("track/", views.track, name="track"),
     path("status/", RedirectView.as_view(pattern_name="track", query_string=True)),
+    path("submit/", views.submit, name="portal_submit"),
+    path("submit/done/", views.done, name="portal_done"),
+    path("submit/answers/", views.answers, name="portal_answers"),
+    path("submit/solved/", views.deflected, name="portal_deflected"),
 ]

@@ -1,12 +1,22 @@
 """Public pages (no staff login). Thin: the rules are in services and core.ratelimit."""
 
-from django.conf import settings
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+import secrets
 
-from jiesu.core import ratelimit
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiesu.core import clock, ratelimit
+from jiesu.core.errors import ServiceError
+from jiesu.core.masking import mask_phone
+from jiesu.directory.models import Region
+from jiesu.knowledge import services as knowledge
+from jiesu.tickets.models import Kind
+from jiesu.tickets.services import MAX_CONTENT
 
 from . import services
+from .models import Deflection
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,3 +44,77 @@ def track(request):
         return render(request, "portal/track.html", context, status=404)
     context["found"] = found
     return render(request, "portal/track.html", context)
+
+
+FIELDS = ("kind", "content", "region", "address", "caller_name", "caller_phone", "public", "caller_confidential")
+
+
+def _human_check(request) -> str:
+    """A small sum to answer before an SMS is sent (scripts that only POST do not know it)."""
+    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
+    request.session["portal_check"] = str(a + b)
+    return f"{a} + {b} = ?"
+
+
+def _form(request, values: dict, *, errors=None, notice="", status=200):
+    streets = Region.objects.filter(level=Region.Level.STREET).order_by("code")
+    return render(request, "portal/submit.html", {
+        "values": values, "errors": errors or {}, "notice": notice, "check": _human_check(request),
+        "kinds": [(k, Kind(k).label) for k in services.KINDS], "streets": streets, "max_content": MAX_CONTENT,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def submit(request):
+    """诉求提交. Without JavaScript: 获取验证码 posts the whole form (nothing typed is lost) and comes back with the code
+    sent; 提交 registers it and shows the 受理回执."""
+    if request.method == "GET":
+        return _form(request, {})
+    values = {name: request.POST.get(name, "").strip() for name in FIELDS}
+    address = ratelimit.client_address(request)
+    if "send_code" in request.POST:
+        expected = request.session.pop("portal_check", None)
+        if expected is None or request.POST.get("check", "").strip() != expected:
+            return _form(request, values, errors={"check": "请正确填写算式的结果后再获取验证码"}, status=400)
+        try:
+            services.send_code(values["caller_phone"], address)
+        except ServiceError as exc:
+            return _form(request, values, errors=exc.fields or {"caller_phone": exc.message}, status=exc.status)
+        return _form(request, values, notice=f"验证码已发送至 {mask_phone(values['caller_phone'])}，10 分钟内有效")
+    if not ratelimit.hit(f"submit:ip:{address}", settings.JIESU_PORTAL_SUBMIT_LIMIT, 3600):
+        return _form(request, values, errors={"form": "提交过于频繁，请稍后再试；如有急事请拨打12345。"}, status=429)
+    data = {**values, "sms_code": request.POST.get("sms_code", "")}
+    try:
+        ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""))
+    except ServiceError as exc:
+        return _form(request, values, errors=exc.fields or {"form": exc.message}, status=exc.status)
+    request.session["portal_receipt"] = {"number": ticket.number, "code": ticket.query_code}
+    return redirect("portal_done")
+
+
+def done(request):
+    """受理回执, once (after a redirect, so a reload does not submit again)."""
+    receipt = request.session.pop("portal_receipt", None)
+    if receipt is None:
+        return redirect("portal_submit")
+    return render(request, "portal/done.html", {"receipt": receipt})
+
+
+def answers(request):
+    """While the citizen types: published answers that may already settle it (htmx partial; nothing recorded)."""
+    text = request.GET.get("content", "")[:500]
+    hits = knowledge.search(text, limit=3) if len(text.strip()) >= 6 else []
+    return render(request, "portal/_answers.html", {"hits": hits})
+
+
+@require_POST
+def deflected(request):
+    """"问题已解决，无需提交": counted once per click (and per address, limited) for the KPI page."""
+    from jiesu.knowledge.services import live_articles
+
+    article = live_articles().filter(code=request.POST.get("article", "")[:20]).first()
+    if article is None:
+        raise Http404
+    if ratelimit.hit(f"deflect:ip:{ratelimit.client_address(request)}", 20, 3600):
+        Deflection.objects.create(article=article, created_at=clock.now())
+    return render(request, "portal/deflected.html", {"article": article})

@@ -95,6 +95,9 @@ class Ticket(models.Model):
     caller_confidential = models.BooleanField("来电人信息保密", default=False)
     # The caller asked for no SMS (受理回执, 答复 notice); numbers that 退订 altogether are in notifications.SmsOptOut.
     sms_opt_out = models.BooleanField("不接收短信", default=False)
+    # 公开: the citizen agreed that the request and its answer may be published (masked) once answered. Never for
+    # 举报 or a 保密 caller.
+    public = models.BooleanField("同意公开", default=False)
     # 查询码: given in the 受理回执 with the number, so the caller (and no one who merely knows the number) can
     # follow the request.
     query_code = models.CharField("查询码", max_length=8, blank=True)

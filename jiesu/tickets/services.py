@@ -283,6 +283,10 @@ def _validate_new_ticket(data: dict) -> dict:
     clean["caller_confidential"] = clean["kind"] == Kind.REPORT or (
         not _blank(confidential) and bool(_bool(errors, "caller_confidential", confidential, "是否保密")))
 
+    public = data.get("public")
+    clean["public"] = (not clean["caller_confidential"] and not _blank(public)
+                       and bool(_bool(errors, "public", public, "是否公开")))
+
     opt_out = data.get("sms_opt_out")
     clean["sms_opt_out"] = not _blank(opt_out) and bool(_bool(errors, "sms_opt_out", opt_out, "不接收短信"))
 
