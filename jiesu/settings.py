@@ -285,6 +285,8 @@ JIESU_TRUSTED_PROXY = bool(_proxy_header)
 # 进度查询 per hour: lookups from one address, and lookups of one ticket number (a 6-digit 查询码 is not guessed).
 JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", "60,10").split(","))
 # 诉求提交 per hour: submissions from one address; SMS codes sent for one address, and to one phone.
+# 网上评价: a web request's answer may be rated online for this many days; then it is an operator's 回访.
+JIESU_EVALUATION_DAYS = int(os.environ.get("JIESU_EVALUATION_DAYS", "7"))
 JIESU_PORTAL_SUBMIT_LIMIT = int(os.environ.get("JIESU_PORTAL_SUBMIT_LIMIT", "20"))
 JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))  # public pages' rate limits then read the address the proxy appends
 if _proxy_header:

@@ -37,6 +37,9 @@ CATALOGUE: dict[str, Permission] = {
         _p("extension.request", "申请延期", R.HANDLER),
         _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),
         _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER),
+        # The citizen's own 评价 on the website, taken by the website's account for the requests it registered.
+        _p("ticket.evaluate", "网上评价", R.PARTNER),
+        _p("ticket.view_own", "查看本账号登记的工单", R.PARTNER),
         _p("ticket.redo", "重办", R.SUPERVISOR),
         _p("ticket.supervise", "督办", R.SUPERVISOR),
         _p("ticket.invalidate", "作废", R.DISPATCHER),

@@ -160,7 +160,7 @@ def moved(ticket, transition, before, actor) -> None:
         if parent and parent["department_id"]:
             notices.append(_notice(Event.MERGE, ticket, role_q(Role.HANDLER, [parent["department_id"]]), actor,
                                    parent=parent["number"]))
-    elif action == Action.CALLBACK and ticket.satisfaction == Satisfaction.UNSATISFIED:
+    elif action in (Action.CALLBACK, Action.EVALUATE) and ticket.satisfaction == Satisfaction.UNSATISFIED:
         notices.append(_notice(Event.UNSATISFIED, ticket, role_q(Role.SUPERVISOR), actor))
     elif action in (Action.REPLY, Action.FOLLOW_REPLY, Action.APPROVE_REPLY):
         if action == Action.APPROVE_REPLY:

@@ -11,9 +11,11 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from jiesu.core import clock
 from jiesu.core.errors import ServiceError
 from jiesu.core.masking import mask_text
 from jiesu.tickets.models import ExtensionRequest, Ticket
+from jiesu.tickets.services import evaluation_open
 from jiesu.tickets.workflow import Action, State
 
 # What a citizen is told the request's state is (their words, not the back office's).
@@ -47,6 +49,8 @@ class CitizenView:
     reply: str
     replied_at: datetime | None
     steps: list[Step] = field(default_factory=list)
+    can_rate: bool = False  # 网上评价 open: a website request, answered, within JIESU_EVALUATION_DAYS
+    rated: str = ""  # the 满意度 given, once rated or called back
 
 
 def track(number: str, code: str) -> CitizenView | None:
@@ -90,6 +94,8 @@ def citizen_view(ticket: Ticket) -> CitizenView:
                 steps.append(Step(e.created_at, "已答复", "答复见上方"))
             case Action.CALLBACK:
                 steps.append(Step(e.created_at, "已办结", "已完成回访"))
+            case Action.EVALUATE:
+                steps.append(Step(e.created_at, "已办结", "感谢您的评价"))
             case Action.REDO:
                 steps.append(Step(e.created_at, "重新办理", "根据您的意见，已要求承办单位重新办理"))
             case Action.MERGE:
@@ -106,7 +112,20 @@ def citizen_view(ticket: Ticket) -> CitizenView:
         unit=ticket.department.name if ticket.department and ticket.state != State.PENDING_DISPATCH else "",
         reply=mask_text(ticket.reply_text, names=names) if answered else "",
         replied_at=ticket.replied_at if answered else None, steps=steps,
+        can_rate=ticket.created_by_id == portal_user().pk and evaluation_open(ticket, clock.now()),
+        rated=ticket.get_satisfaction_display() if ticket.satisfaction else "",
     )
+
+
+def evaluate(number: str, code: str, data: dict) -> Ticket | None:
+    """网上评价 by the citizen who holds the 查询码: it closes the ticket as its 回访 (once; a second is a 409)."""
+    from jiesu.tickets import services as tickets
+
+    if track(number, code) is None:
+        return None
+    return tickets.perform(number.strip(), Action.EVALUATE, actor=portal_user(),
+                           satisfaction=data.get("satisfaction", ""), resolved=data.get("resolved", ""),
+                           note=(data.get("note") or "").strip()[:500])
 
 
 # ---------------------------------------------------------------- 诉求提交 with an SMS-verified phone
@@ -138,8 +157,9 @@ def portal_user():
     from django.contrib.auth import get_user_model
 
     from jiesu.directory.models import Department, Role, Staff, StaffRole
+    from jiesu.tickets.worklists import PORTAL_ACCOUNT
 
-    user, created = get_user_model().objects.get_or_create(username="portal",
+    user, created = get_user_model().objects.get_or_create(username=PORTAL_ACCOUNT,
                                                            defaults={"first_name": "市民网站", "is_active": True})
     if created:
         user.set_unusable_password()

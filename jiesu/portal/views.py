@@ -12,7 +12,7 @@ from jiesu.core.errors import ServiceError
 from jiesu.core.masking import mask_phone
 from jiesu.directory.models import Region
 from jiesu.knowledge import services as knowledge
-from jiesu.tickets.models import Kind
+from jiesu.tickets.models import Kind, Satisfaction
 from jiesu.tickets.services import MAX_CONTENT
 
 from . import services
@@ -23,7 +23,7 @@ from .models import Deflection
 def track(request):
     """进度查询: ticket number + 查询码. Works without JavaScript. Limited per address and per number, so a 6-digit
     查询码 cannot be guessed; a wrong code and an unknown number get the same answer."""
-    context = {"number": "", "found": None, "error": ""}
+    context = {"number": "", "found": None, "error": "", "satisfactions": Satisfaction.choices}
     if request.method == "GET":
         context["number"] = request.GET.get("number", "").strip()[:20]
         return render(request, "portal/track.html", context)
@@ -42,7 +42,29 @@ def track(request):
     if found is None:
         context["error"] = "未查到与该工单编号和查询码相符的诉求，请核对受理短信中的编号和查询码。"
         return render(request, "portal/track.html", context, status=404)
-    context["found"] = found
+    context["found"], context["code"] = found, code
+    return render(request, "portal/track.html", context)
+
+
+@require_POST
+def rate(request):
+    """网上评价 from the 进度查询 page: the number and 查询码 again (the page keeps no session), then the rating."""
+    number = request.POST.get("number", "").strip()[:20]
+    code = request.POST.get("code", "").strip()
+    context = {"number": number, "found": None, "error": "", "satisfactions": Satisfaction.choices}
+    if not ratelimit.hit(f"track:ip:{ratelimit.client_address(request)}", settings.JIESU_TRACK_LIMITS[0], 3600):
+        context["error"] = "操作过于频繁，请一小时后再试。"
+        return render(request, "portal/track.html", context, status=429)
+    try:
+        ticket = services.evaluate(number, code, request.POST)
+    except ServiceError as exc:
+        found = services.track(number, code)
+        context.update(found=found, code=code, error=exc.fields and "请选择满意度和是否解决" or exc.message)
+        return render(request, "portal/track.html", context, status=exc.status)
+    if ticket is None:
+        context["error"] = "未查到与该工单编号和查询码相符的诉求，请核对受理短信中的编号和查询码。"
+        return render(request, "portal/track.html", context, status=404)
+    context.update(found=services.citizen_view(ticket), code=code, notice="感谢您的评价！")
     return render(request, "portal/track.html", context)
 
 

@@ -34,6 +34,8 @@ def visibility(user) -> Q | None:
     if has_perm(user, "ticket.view_intake"):
         condition |= Q(state__in=INTAKE_STATES)
         condition |= Q(created_by=user)
+    if has_perm(user, "ticket.view_own"):  # a partner system: what it registered
+        condition |= Q(created_by=user)
     department = department_of(user)
     if has_perm(user, "ticket.view_department") and department is not None:
         assigned = TicketAssignment.objects.filter(
@@ -59,6 +61,8 @@ def readable_among(user, rows) -> set[int]:
         return visible_ids(user, ids)
     if has_perm(user, "ticket.view_intake"):
         return {r["id"] for r in rows if r["state"] in INTAKE_STATES or r["created_by_id"] == user.pk}
+    if has_perm(user, "ticket.view_own"):
+        return {r["id"] for r in rows if r["created_by_id"] == user.pk}
     return set()
 
 

@@ -349,6 +349,7 @@ ACTION_FIELDS: dict[Action, dict[str, object]] = {
     Action.REJECT_REPLY: {"note": str},
     Action.CALLBACK: {"status": choice(CallbackStatus, labels=True),
                       "satisfaction": choice(Satisfaction, labels=True), "resolved": bool, "note": str},
+    Action.EVALUATE: {"satisfaction": choice(Satisfaction, labels=True), "resolved": bool, "note": str},
     Action.REDO: {"note": str},
     Action.SUPERVISE: {"note": str},
     Action.INVALIDATE: {"reason": choice(InvalidReason, labels=True), "note": str},

@@ -884,6 +884,23 @@ def _callback(ticket, actor, payload, now) -> Outcome:
     )
 
 
+def evaluation_open(ticket, now) -> bool:
+    """A web request's answer may be rated online for JIESU_EVALUATION_DAYS after it came; then an operator calls."""
+    from datetime import timedelta
+
+    return (ticket.state == State.PENDING_CALLBACK and ticket.replied_at is not None
+            and now <= ticket.replied_at + timedelta(days=settings.JIESU_EVALUATION_DAYS))
+
+
+def _evaluate(ticket, actor, payload, now) -> Outcome:
+    if not evaluation_open(ticket, now):
+        raise Conflict("评价期已过，工作人员将电话回访", code="evaluation_closed")
+    payload = {**payload, "status": CallbackStatus.REACHED}
+    outcome = _callback(ticket, actor, payload, now)
+    outcome.data["online"] = True
+    return outcome
+
+
 def _redo(ticket, actor, payload, now) -> Outcome:
     if not (ticket.satisfaction == Satisfaction.UNSATISFIED or ticket.resolved is False):
         raise Conflict("只有回访不满意或未解决的工单可以重办", code="not_unsatisfied")
@@ -1041,6 +1058,7 @@ EFFECTS = {
     Action.APPROVE_REPLY: lambda t, a, p, n: _decide_reply(t, a, p, n, approve=True),
     Action.REJECT_REPLY: lambda t, a, p, n: _decide_reply(t, a, p, n, approve=False),
     Action.CALLBACK: _callback,
+    Action.EVALUATE: _evaluate,
     Action.REDO: _redo,
     Action.SUPERVISE: _supervise,
     Action.INVALIDATE: _invalidate,

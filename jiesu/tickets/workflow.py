@@ -43,6 +43,7 @@ class Action(models.TextChoices):
     APPROVE_REPLY = "approve_reply", "答复审核通过"
     REJECT_REPLY = "reject_reply", "答复退回"
     CALLBACK = "callback", "回访"
+    EVALUATE = "evaluate", "网上评价"
     REDO = "redo", "重办"
     SUPERVISE = "supervise", "督办"
     INVALIDATE = "invalidate", "作废"
@@ -135,6 +136,9 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.APPROVE_REPLY, [S.IN_PROGRESS], S.PENDING_CALLBACK, "reply.review"),
         _t(Action.REJECT_REPLY, [S.IN_PROGRESS], None, "reply.review", required=["note"]),
         _t(Action.CALLBACK, [S.PENDING_CALLBACK], S.CLOSED, "ticket.callback", required=["status"]),
+        # 网上评价: the citizen rates the answer on the website, in place of the phone 回访 (counted as one, once).
+        _t(Action.EVALUATE, [S.PENDING_CALLBACK], S.CLOSED, "ticket.evaluate", Scope.CREATOR,
+           ["satisfaction", "resolved"]),
         _t(Action.REDO, [S.CLOSED], S.IN_PROGRESS, "ticket.redo", required=["note"]),
         _t(Action.SUPERVISE, OPEN | {S.PENDING_CALLBACK}, None, "ticket.supervise", required=["note"]),
         _t(Action.INVALIDATE, OPEN, S.INVALID, "ticket.invalidate", required=["reason"]),

@@ -57,6 +57,7 @@ WORKLISTS: list[Worklist] = [
     Worklist("redo_decision", "不满意待重办研判", R.SUPERVISOR, "近期回访不满意、尚未重办的工单", badge=False),
 ]
 BY_CODE = {w.code: w for w in WORKLISTS}
+PORTAL_ACCOUNT = "portal"  # the website's account (jiesu.portal.services.portal_user)
 OPEN_HANDLING = [State.PENDING_SIGN, State.IN_PROGRESS]
 
 
@@ -78,8 +79,9 @@ def condition(w: Worklist, user, now) -> Q:
     reviewing = Q(pk__in=ReplyReview.objects.filter(status=ReplyReview.Status.PENDING).values("ticket_id"))
     waiting = returning | reviewing
     match w.code:
-        case "callback":
-            return Q(state=State.PENDING_CALLBACK)
+        case "callback":  # a website request waits for its citizen's 网上评价 first (JIESU_EVALUATION_DAYS)
+            rating = now - timedelta(days=settings.JIESU_EVALUATION_DAYS)
+            return Q(state=State.PENDING_CALLBACK) & ~Q(created_by__username=PORTAL_ACCOUNT, replied_at__gt=rating)
         case "unsatisfied" | "redo_decision":
             return _unsatisfied(now)
         case "dispatch":

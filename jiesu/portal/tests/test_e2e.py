@@ -32,3 +32,63 @@ def test_a_citizen_looks_up_their_request(transactional_db, live_server, browser
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     page.screenshot(path=f"/tmp/jiesu-track-{width}.png", full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
+def test_a_citizen_submits_follows_and_rates_online(transactional_db, live_server, browser, settings, width, height):  # noqa: F811
+    """The whole citizen side in the browser: an SMS code from a fake gateway on 127.0.0.1, the 受理回执, the city
+    dispatching and answering, the citizen's 满意, and the KPI counting it once."""
+    import re
+    from datetime import timedelta
+
+    from jiesu.core import clock
+    from jiesu.kpi import services as kpi
+    from jiesu.notifications.tests.fakes import FakeGateway
+    from jiesu.tickets.models import Ticket
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    with FakeGateway() as gateway:
+        settings.JIESU_SMS_BACKEND, settings.JIESU_SMS_HTTP_URL = "http", gateway.url
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      user_agent="Mozilla/5.0 (iPhone) Mobile" if width < 500 else None)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/submit/")
+        page.check("input[name=kind][value=help]")
+        page.fill("#s-content", "幸福里小区3号楼东侧的路灯连续三晚不亮，晚上很黑，请尽快维修。")
+        page.fill("#s-address", "幸福里小区3号楼东侧")
+        page.fill("#s-phone", "13912345678")
+        a, b = map(int, re.search(r"(\d) \+ (\d)", page.inner_text("label[for=s-check]")).groups())
+        page.fill("#s-check", str(a + b))
+        page.click("button:has-text('获取短信验证码')")
+        assert "验证码已发送至 139****5678" in page.inner_text("[role=status]")
+        assert page.input_value("#s-content").startswith("幸福里小区")  # nothing typed is lost
+        code = re.search(r"验证码为(\d{6})", gateway.delivered[-1]["body"]["text"]).group(1)
+        page.fill("#s-code", code)
+        page.click("button:has-text('提交诉求')")
+        receipt = page.inner_text("#receipt")
+        ticket = Ticket.objects.get()
+        assert ticket.number in receipt and ticket.query_code in receipt
+        assert ticket.channel == ("mobile" if width < 500 else "web")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        page.screenshot(path=f"/tmp/jiesu-receipt-{width}.png", full_page=True)
+
+        # The city dispatches, the unit answers.
+        ticket = world.act(world.act(world.act(ticket, Action.DISPATCH), Action.SIGN), Action.REPLY,
+                           reply_text="已更换路灯灯具，恢复照明。")
+
+        page.click("#receipt-track")
+        assert page.input_value("#t-number") == ticket.number
+        page.fill("#t-code", ticket.query_code)
+        page.click("button:has-text('查询')")
+        assert "已更换路灯灯具" in page.inner_text("#result")
+        page.check("input[name=satisfaction][value=satisfied]")
+        page.check("input[name=resolved][value=true]")
+        page.click("button:has-text('提交评价')")
+        assert "感谢您的评价" in page.inner_text("[role=status]") and "已办结" in page.inner_text("#result")
+        page.screenshot(path=f"/tmp/jiesu-rated-{width}.png", full_page=True)
+        context.close()
+    today = clock.today()
+    counts = kpi.raw_sums(kpi.Filters(start=today - timedelta(days=40), end=today + timedelta(days=40)))
+    assert counts["callbacks_valid"] == counts["satisfied"] == 1
+    assert kpi.sums(kpi.Filters(start=today - timedelta(days=40), end=today + timedelta(days=40)))["satisfied"] == 1

@@ -14,7 +14,8 @@ REFUSED = [(s, a) for a in ACTIONS for s in State if s not in TRANSITIONS[a].sou
 
 
 def _prepare(world, state, action):
-    ticket = world.ticket_in(State(state))
+    # 网上评价 is the website's, on the requests it registered.
+    ticket = world.ticket_in(State(state), by=world.website() if action == Action.EVALUATE else None)
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
         ticket = world.act(ticket, Action.REQUEST_EXTENSION)
     if action in (Action.SIGN_ASSIST, Action.SUBMIT_ASSIST):

@@ -59,7 +59,7 @@ class World:
             for name in ("operator", "dispatcher", "supervisor", "admin", "handler_a", "handler_a_sub", "handler_b")
         }
 
-    def new_ticket(self, **data):
+    def new_ticket(self, by=None, **data):
         payload = {
             "channel": "phone",
             "kind": "consult",
@@ -70,7 +70,7 @@ class World:
             "category": self.category.code,
             **data,
         }
-        return services.create_ticket(actor=self.operator, data=payload)
+        return services.create_ticket(actor=by or self.operator, data=payload)
 
     def parent_ticket(self):
         """An open ticket to merge others into (created once per world)."""
@@ -107,6 +107,7 @@ class World:
                 self.operator,
                 {"status": "reached", "satisfaction": "unsatisfied", "resolved": False},
             ),
+            Action.EVALUATE: (self.website(), {"satisfaction": "satisfied", "resolved": True}),
             Action.REDO: (self.supervisor, {"note": "群众不满意，请重办"}),
             Action.SUPERVISE: (self.supervisor, {"note": "请加快办理"}),
             Action.INVALIDATE: (self.dispatcher, {"reason": "test"}),
@@ -131,6 +132,12 @@ class World:
         State.MERGED: [Action.MERGE],
     }
 
+    def website(self):
+        """The website's account (市民网站): registers web requests and takes their 网上评价."""
+        from jiesu.portal.services import portal_user
+
+        return portal_user()
+
     def give_back(self, ticket):
         """退单 and the dispatcher upholding it: the ticket waits for dispatch again."""
         return self.act(self.act(ticket, Action.RETURN), Action.APPROVE_RETURN)
@@ -141,8 +148,8 @@ class World:
 
         return ReplyReviewRule.objects.create(department=department or self.dept_a)
 
-    def ticket_in(self, state: State, **data):
-        ticket = self.new_ticket(**data)
+    def ticket_in(self, state: State, by=None, **data):
+        ticket = self.new_ticket(by, **data)
         for action in self.PATHS[state]:
             ticket = self.act(ticket, action)
         assert ticket.state == state
