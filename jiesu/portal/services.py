@@ -117,6 +117,12 @@ def citizen_view(ticket: Ticket) -> CitizenView:
     )
 
 
+def requests_of(phone: str, limit: int = 20) -> list[tuple[Ticket, CitizenView]]:
+    """Every request filed with this (verified) phone number, newest first, as its citizen sees it."""
+    tickets = Ticket.objects.filter(caller_phone=phone).select_related("department").order_by("-created_at")[:limit]
+    return [(t, citizen_view(t)) for t in tickets]
+
+
 def evaluate(number: str, code: str, data: dict) -> Ticket | None:
     """网上评价 by the citizen who holds the 查询码: it closes the ticket as its 回访 (once; a second is a 409)."""
     from jiesu.tickets import services as tickets
@@ -194,7 +200,7 @@ def send_code(phone: str, address: str) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     record = PhoneCode.objects.create(phone=phone, code_hash=_hash(phone, code), created_at=now)
-    text = f"【12345】您的验证码为{code}，{CODE_MINUTES}分钟内有效，仅用于提交诉求。如非本人操作请忽略。"
+    text = f"【12345】您的验证码为{code}，{CODE_MINUTES}分钟内有效，用于12345网上提交或查询诉求。如非本人操作请忽略。"
     try:
         # Sent once, now (no retry by a deliverer): a key of its own for the gateway's idempotency.
         sms_gateway().send(Message(key=f"code-{secrets.token_hex(8)}", to=phone, text=text))

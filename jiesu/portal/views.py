@@ -68,6 +68,51 @@ def rate(request):
     return render(request, "portal/track.html", context)
 
 
+PHONE_SESSION_MINUTES = 30  # a verified phone may list its requests for this long
+
+
+@require_http_methods(["GET", "POST"])
+def track_phone(request):
+    """进度查询 by phone: a small sum, an SMS code, then the list of that number's requests (no 查询码 needed)."""
+    phone = request.POST.get("caller_phone", "").strip()[:20]
+    context = {"phone": phone, "errors": {}, "notice": "", "check": ""}
+    status = 200
+    if request.method == "POST" and "send_code" in request.POST:
+        expected = request.session.pop("portal_check", None)
+        if expected is None or request.POST.get("check", "").strip() != expected:
+            context["errors"], status = {"check": "请正确填写算式的结果后再获取验证码"}, 400
+        else:
+            try:
+                services.send_code(phone, ratelimit.client_address(request))
+            except ServiceError as exc:
+                context["errors"], status = exc.fields or {"caller_phone": exc.message}, exc.status
+            else:
+                context["notice"] = f"验证码已发送至 {mask_phone(phone)}，10 分钟内有效"
+    elif request.method == "POST":
+        if not ratelimit.hit(f"track:ip:{ratelimit.client_address(request)}", settings.JIESU_TRACK_LIMITS[0], 3600):
+            context["errors"], status = {"sms_code": "查询过于频繁，请一小时后再试"}, 429
+        elif services.verify_code(phone, request.POST.get("sms_code", "")):
+            until = clock.now().timestamp() + PHONE_SESSION_MINUTES * 60
+            request.session["portal_phone"] = {"phone": phone, "until": until}
+            return redirect("track_mine")
+        else:
+            context["errors"], status = {"sms_code": "验证码不正确或已过期，请重新获取"}, 400
+    context["check"] = _human_check(request)
+    return render(request, "portal/track_phone.html", context, status=status)
+
+
+def track_mine(request):
+    """The verified phone's requests, each with its timeline (and 网上评价 where open)."""
+    verified = request.session.get("portal_phone")
+    if not verified or verified["until"] < clock.now().timestamp():
+        request.session.pop("portal_phone", None)
+        return redirect("track_phone")
+    rows = services.requests_of(verified["phone"])
+    return render(request, "portal/track_mine.html", {
+        "phone": mask_phone(verified["phone"]), "rows": [(t.query_code, view) for t, view in rows],
+        "satisfactions": Satisfaction.choices})
+
+
 FIELDS = ("kind", "content", "region", "address", "caller_name", "caller_phone", "public", "caller_confidential")
 
 

@@ -81,3 +81,24 @@ def test_the_page_works_without_login_and_old_links_redirect(world):
 @pytest.mark.parametrize("number,code", [("1" * 500, "x" * 500), ("\x00", "\x00"), ("２０２６", "１２３"), ("' OR 1=1", "")])
 def test_odd_input_is_a_4xx(world, number, code):
     assert _post(Client(), number, code).status_code in (400, 404)
+
+
+def test_lookup_by_phone_with_an_sms_code_lists_only_that_phones_requests(world):
+    from jiesu.portal.tests.test_submit import _codes_sent
+
+    mine = world.act(world.ticket_in(State.IN_PROGRESS, caller_phone=PHONE), Action.REPLY,
+                     reply_text="路灯已修复。")
+    other = world.ticket_in(State.PENDING_SIGN, caller_phone="13700137000", content="别人的诉求：井盖缺失。")
+    client = Client()
+    assert client.get("/track/mine/").url == "/track/phone/"  # not verified yet
+    client.get("/track/phone/")
+    sent = client.post("/track/phone/", {"caller_phone": PHONE, "check": client.session["portal_check"],
+                                         "send_code": "1"})
+    assert sent.status_code == 200 and "验证码已发送至 139****5678" in sent.content.decode()
+    assert client.post("/track/phone/", {"caller_phone": PHONE, "sms_code": "12"}).status_code == 400
+    r = client.post("/track/phone/", {"caller_phone": PHONE, "sms_code": _codes_sent(PHONE)[-1]})
+    assert r.url == "/track/mine/"
+    page = client.get("/track/mine/").content.decode()
+    assert mine.number in page and "路灯已修复" in page and other.number not in page and "井盖" not in page
+    # Another browser, or the same phone's code guessed: nothing.
+    assert Client().get("/track/mine/").url == "/track/phone/"
