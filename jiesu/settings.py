@@ -287,6 +287,8 @@ JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", 
 # 诉求提交 per hour: submissions from one address; SMS codes sent for one address, and to one phone.
 # 网上评价: a web request's answer may be rated online for this many days; then it is an operator's 回访.
 JIESU_EVALUATION_DAYS = int(os.environ.get("JIESU_EVALUATION_DAYS", "7"))
+# 公开信件 /letters/: answered website requests whose submitters chose 公开, masked (a city may turn it off).
+JIESU_PUBLIC_LETTERS = env_bool("JIESU_PUBLIC_LETTERS", True)
 JIESU_PORTAL_SUBMIT_LIMIT = int(os.environ.get("JIESU_PORTAL_SUBMIT_LIMIT", "20"))
 JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))  # public pages' rate limits then read the address the proxy appends
 if _proxy_header:

@@ -257,3 +257,46 @@ def submit(data: dict, *, mobile: bool) -> Ticket:
         "caller_confidential": bool(data.get("caller_confidential")),
         "public": bool(data.get("public")),
     })
+
+
+# ---------------------------------------------------------------- 公开信件
+
+
+@dataclass
+class Letter:
+    number: str
+    kind: str
+    title: str
+    content: str
+    unit: str
+    created_at: datetime
+    reply: str
+    replied_at: datetime | None
+
+
+def letters(query: str = "", *, page: int = 1, per_page: int = 20) -> tuple[list[Letter], int]:
+    """Answered requests whose submitters chose 公开 (never 保密 ones), newest answer first, masked through the one
+    masking module. A search matches the *masked* text only, so it cannot tell whether a letter names someone."""
+    from django.conf import settings
+
+    from jiesu.tickets.queries import search_q
+
+    if not settings.JIESU_PUBLIC_LETTERS:
+        return [], 0
+    rows = (Ticket.objects.filter(public=True, caller_confidential=False,
+                                  state__in=[State.PENDING_CALLBACK, State.CLOSED])
+            .select_related("department").order_by("-replied_at", "-id"))
+    words = query.split()[:5]
+    if words:
+        rows = rows.filter(search_q(" ".join(words)))[:500]
+    found = []
+    for t in rows if words else rows[(page - 1) * per_page: page * per_page]:
+        names = [t.caller_name]
+        letter = Letter(t.number, t.get_kind_display(), mask_text(t.title, names=names),
+                        mask_text(t.content, names=names), t.department.name if t.department else "", t.created_at,
+                        mask_text(t.reply_text, names=names), t.replied_at)
+        if all(any(w in text for text in (letter.title, letter.content, letter.reply)) for w in words):
+            found.append(letter)
+    if words:
+        return found[(page - 1) * per_page: page * per_page], len(found)
+    return found, rows.count()

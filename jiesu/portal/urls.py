@@ -10,6 +10,7 @@ urlpatterns = [
     path("track/mine/", views.track_mine, name="track_mine"),
     path("status/", RedirectView.as_view(pattern_name="track", query_string=True)),
     path("submit/", views.submit, name="portal_submit"),
+    path("letters/", views.letters, name="letters"),
     path("submit/done/", views.done, name="portal_done"),
     path("submit/answers/", views.answers, name="portal_answers"),
     path("submit/solved/", views.deflected, name="portal_deflected"),

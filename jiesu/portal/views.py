@@ -185,3 +185,18 @@ def deflected(request):
     if ratelimit.hit(f"deflect:ip:{ratelimit.client_address(request)}", 20, 3600):
         Deflection.objects.create(article=article, created_at=clock.now())
     return render(request, "portal/deflected.html", {"article": article})
+
+
+def letters(request):
+    """公开信件: answered requests their submitters agreed to publish (masked), searchable, 20 a page."""
+    if not settings.JIESU_PUBLIC_LETTERS:
+        raise Http404
+    query = request.GET.get("q", "").strip()[:100]
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    found, total = services.letters(query, page=page)
+    return render(request, "portal/letters.html", {
+        "letters": found, "total": total, "q": query, "page": page,
+        "next": page + 1 if page * 20 < total else None, "previous": page - 1 if page > 1 else None})
