@@ -15,6 +15,7 @@ from jiesu.directory.services import suggest_department
 from jiesu.hotspots import services as hotspots
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
+from jiesu.portal.services import portal_user
 from jiesu.tickets import services
 from jiesu.tickets.models import ReplyReviewRule, Ticket
 from jiesu.tickets.workflow import Action, State
@@ -122,6 +123,7 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
     operator, dispatcher = accounts[Role.OPERATOR], accounts[Role.DISPATCHER]
     supervisor = accounts[Role.SUPERVISOR]
     streets = list(Region.objects.filter(level=Region.Level.STREET).order_by("code"))
+    website = portal_user()
     now = clock.now()
     made = 0
     for i in range(count):
@@ -145,13 +147,17 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
         if channel == "enterprise":
             payload["enterprise_name"] = "江州明湖示范科技有限公司"
             payload["credit_code"] = "91350100M000100Y43"
+        # Website and app requests come through the citizen pages' account; many agree to 公开.
+        author = website if channel in ("web", "mobile") else operator
+        if author is website:
+            payload["public"] = rng.random() < 0.6
         with clock.frozen(at):
-            if kind == "consult" and rng.random() < 0.6:
+            if kind == "consult" and author is operator and rng.random() < 0.6:
                 payload["answer"] = data.REPLIES["explained"]
                 services.create_ticket(actor=operator, data=payload)
                 made += 1
                 continue
-            ticket = services.create_ticket(actor=operator, data=payload)
+            ticket = services.create_ticket(actor=author, data=payload)
         made += 1
         _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, category, region)
     return made
@@ -272,6 +278,14 @@ def _advance(ticket, rng, at, now, operator, dispatcher, supervisor, handlers, c
             return
         reached = rng.random() < 0.9
         satisfaction = rng.choices(["satisfied", "basic", "unsatisfied"], [70, 18, 12])[0]
+        if ticket.created_by_id == portal_user().pk and reached:  # the citizen rates it online (网上评价)
+            ticket.refresh_from_db()
+            if services.evaluation_open(ticket, at + timedelta(days=2)):
+                act(Action.EVALUATE, portal_user(), within_hours=40, satisfaction=satisfaction,
+                    resolved=result in {"resolved", "explained"} and satisfaction != "unsatisfied")
+                if satisfaction == "unsatisfied" and rng.random() < 0.5:
+                    act(Action.REDO, supervisor, note="群众不满意，请重新办理")
+                return
         act(
             Action.CALLBACK,
             operator,

@@ -56,6 +56,7 @@ def test_a_citizen_submits_follows_and_rates_online(transactional_db, live_serve
         page.goto(f"{live_server.url}/submit/")
         page.check("input[name=kind][value=help]")
         page.fill("#s-content", "幸福里小区3号楼东侧的路灯连续三晚不亮，晚上很黑，请尽快维修。")
+        page.wait_for_timeout(800)  # the knowledge base is asked while typing (nothing matches a broken lamp here)
         page.fill("#s-address", "幸福里小区3号楼东侧")
         page.fill("#s-phone", "13912345678")
         a, b = map(int, re.search(r"(\d) \+ (\d)", page.inner_text("label[for=s-check]")).groups())
@@ -92,3 +93,27 @@ def test_a_citizen_submits_follows_and_rates_online(transactional_db, live_serve
     counts = kpi.raw_sums(kpi.Filters(start=today - timedelta(days=40), end=today + timedelta(days=40)))
     assert counts["callbacks_valid"] == counts["satisfied"] == 1
     assert kpi.sums(kpi.Filters(start=today - timedelta(days=40), end=today + timedelta(days=40)))["satisfied"] == 1
+
+
+def test_a_published_answer_settles_a_question_while_typing(transactional_db, live_server, browser):  # noqa: F811
+    from jiesu.knowledge import services as knowledge
+    from jiesu.portal.models import Deflection
+    from jiesu.tickets.models import Ticket
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    draft = knowledge.save_draft(actor=world.handler_a, data={
+        "title": "灵活就业人员如何缴纳社会保险", "questions": ["自由职业怎么交社保"],
+        "answer": "灵活就业人员可携带身份证到区社保经办大厅登记，按月缴纳。", "tags": "社保"})
+    knowledge.submit(actor=world.handler_a, code=draft.article.code)
+    knowledge.review(actor=world.supervisor, code=draft.article.code, approve=True)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/submit/")
+    page.fill("#s-content", "我是自由职业，社保怎么交")
+    answer = page.locator("#kb-answers button:has-text('问题已解决')")
+    answer.wait_for(timeout=10_000)
+    assert "区社保经办大厅" in page.inner_text("#kb-answers")
+    answer.click()
+    assert "很高兴您的问题已解决" in page.inner_text("main")
+    assert Deflection.objects.count() == 1 and not Ticket.objects.exists()
+    page.close()
