@@ -44,7 +44,7 @@ CATALOGUE: dict[str, Permission] = {
         _p("ticket.supervise", "督办", R.SUPERVISOR),
         _p("ticket.invalidate", "作废", R.DISPATCHER),
         _p("ticket.merge", "并单与撤销并单", R.DISPATCHER),
-        _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR),
+        _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.PARTNER),
         _p("ticket.view_all", "查看全部工单", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("ticket.view_intake", "查看受理与回访工单", R.OPERATOR),
         _p("ticket.view_department", "查看本单位工单", R.HANDLER),

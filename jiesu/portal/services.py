@@ -232,8 +232,58 @@ def verify_code(phone: str, code: str) -> bool:
     return PhoneCode.objects.filter(pk=record.pk, used_at__isnull=True).update(used_at=now) == 1
 
 
-def submit(data: dict, *, mobile: bool) -> Ticket:
-    """诉求提交: the phone must carry a valid code; then the request is registered as any other (one rule)."""
+MAX_PHOTOS = 3
+MAX_PIXELS = 40_000_000  # larger is a decompression bomb, not a phone photo
+
+
+def clean_photos(uploads) -> list:
+    """Each photo decoded (so a renamed program or a broken file is refused, not stored) and written anew as JPEG
+    or PNG from its pixels only: no EXIF (GPS position, device, time), turned upright first. ValidationFailed
+    names what is wrong; nothing is stored here."""
+    import io
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from jiesu.core.errors import ValidationFailed
+
+    uploads = [u for u in uploads if u is not None and getattr(u, "size", 0)]
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationFailed({"photos": f"最多上传{MAX_PHOTOS}张照片"})
+    cleaned = []
+    for n, upload in enumerate(uploads, start=1):
+        if upload.size > settings.JIESU_ATTACHMENT_MAX_BYTES:
+            raise ValidationFailed({"photos": f"第{n}张照片过大（上限 {settings.JIESU_ATTACHMENT_MAX_BYTES // 2**20} MB）"})
+        try:
+            with Image.open(upload) as image:
+                if image.format not in ("JPEG", "PNG") or image.width * image.height > MAX_PIXELS:
+                    raise ValidationFailed({"photos": f"第{n}张不是可用的照片（请上传 JPG 或 PNG）"})
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                fmt = image.format
+                if fmt == "JPEG" and upright.mode not in ("RGB", "L"):
+                    upright = upright.convert("RGB")
+                elif fmt == "PNG" and upright.mode not in ("RGB", "RGBA", "L", "LA"):
+                    upright = upright.convert("RGBA")  # a palette would not survive the copy below
+                pixels = Image.new(upright.mode, upright.size)
+                pixels.paste(upright)  # the pixels alone: no EXIF, no text chunks, no ICC comments
+                out = io.BytesIO()
+                if fmt == "JPEG":
+                    pixels.save(out, format=fmt, quality=85)
+                else:
+                    pixels.save(out, format=fmt)
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+            raise ValidationFailed({"photos": f"第{n}张不是可用的照片（请上传 JPG 或 PNG）"}) from None
+        extension = "jpg" if fmt == "JPEG" else "png"
+        cleaned.append(SimpleUploadedFile(f"现场照片{n}.{extension}", out.getvalue(),
+                                          content_type=f"image/{'jpeg' if fmt == 'JPEG' else 'png'}"))
+    return cleaned
+
+
+def submit(data: dict, *, mobile: bool, photos=()) -> Ticket:
+    """诉求提交: the phone must carry a valid code; then the request is registered as any other (one rule), and its
+    photos, checked and cleaned before anything is written, attached to it."""
     from jiesu.core.errors import ValidationFailed
     from jiesu.tickets import services as tickets
     from jiesu.tickets.models import Channel
@@ -244,9 +294,10 @@ def submit(data: dict, *, mobile: bool) -> Ticket:
     phone = (data.get("caller_phone") or "").strip()
     if not (data.get("sms_code") or "").strip():
         raise ValidationFailed({"sms_code": "请填写短信验证码"})
+    cleaned = clean_photos(photos)
     if not verify_code(phone, data.get("sms_code")):
         raise ValidationFailed({"sms_code": "验证码不正确或已过期，请重新获取"})
-    return tickets.create_ticket(actor=portal_user(), data={
+    ticket = tickets.create_ticket(actor=portal_user(), data={
         "channel": Channel.MOBILE if mobile else Channel.WEB,
         "kind": kind,
         "content": data.get("content", ""),
@@ -257,6 +308,9 @@ def submit(data: dict, *, mobile: bool) -> Ticket:
         "caller_confidential": bool(data.get("caller_confidential")),
         "public": bool(data.get("public")),
     })
+    for photo in cleaned:
+        ticket = tickets.perform(ticket.number, Action.ATTACH, actor=portal_user(), file=photo, purpose="request")
+    return ticket
 
 
 # ---------------------------------------------------------------- 公开信件

@@ -152,7 +152,8 @@ def submit(request):
         return _form(request, values, errors={"form": "提交过于频繁，请稍后再试；如有急事请拨打12345。"}, status=429)
     data = {**values, "sms_code": request.POST.get("sms_code", "")}
     try:
-        ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""))
+        ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""),
+                                 photos=request.FILES.getlist("photos"))
     except ServiceError as exc:
         return _form(request, values, errors=exc.fields or {"form": exc.message}, status=exc.status)
     request.session["portal_receipt"] = {"number": ticket.number, "code": ticket.query_code}

@@ -117,3 +117,30 @@ def test_a_published_answer_settles_a_question_while_typing(transactional_db, li
     assert "很高兴您的问题已解决" in page.inner_text("main")
     assert Deflection.objects.count() == 1 and not Ticket.objects.exists()
     page.close()
+
+
+def test_the_citizen_pages_pass_axe(transactional_db, live_server, browser):  # noqa: F811
+    """axe-core (bundled with axe-playwright-python; nothing downloaded): no serious or critical violations —
+    labels, contrast, names of controls, landmarks — on every citizen page, on a phone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    ticket = world.act(world.ticket_in(State.IN_PROGRESS, by=world.website(), public=True), Action.REPLY)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)  # to inject axe
+    page = context.new_page()
+    axe = Axe()
+    pages = ["/submit/", "/track/", "/track/phone/", "/letters/"]
+    for path in pages:
+        page.goto(f"{live_server.url}{path}")
+        found = axe.run(page).response["violations"]
+        serious = [(v["id"], v["impact"], len(v["nodes"])) for v in found if v["impact"] in ("serious", "critical")]
+        assert not serious, (path, serious)
+    page.goto(f"{live_server.url}/track/")
+    page.fill("#t-number", ticket.number)
+    page.fill("#t-code", ticket.query_code)
+    page.click("button:has-text('查询')")
+    found = axe.run(page).response["violations"]
+    assert not [v["id"] for v in found if v["impact"] in ("serious", "critical")]
+    context.close()

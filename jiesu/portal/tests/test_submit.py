@@ -140,3 +140,45 @@ def test_odd_input_is_escaped_or_refused(world, content):
     r = client.post("/submit/", {**_form(content=content), "sms_code": "1"})
     assert r.status_code == 400 and "<script>alert" not in r.content.decode()
     assert client.get("/submit/answers/", {"content": content}).status_code in (200, 400)  # NUL: refused upstream
+
+
+def _photo(fmt="JPEG", size=(64, 48), gps=True):
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    if gps:
+        exif[0x010F] = "PhoneMaker"  # Make
+        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 27.0)}  # GPSInfo: where the citizen stood
+    out = io.BytesIO()
+    image.save(out, format=fmt, exif=exif) if fmt == "JPEG" else image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_photos_are_checked_and_stored_without_exif(world):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    raw = _photo()
+    assert Image.open(io.BytesIO(raw)).getexif()  # the fixture does carry a position
+    client = Client()
+    _send_code(client)
+    code = _codes_sent(PHONE)[-1]
+    bad = client.post("/submit/", {**_form(), "sms_code": code,
+                                   "photos": [SimpleUploadedFile("现场.jpg", b"MZ\x90 not a photo")]})
+    assert bad.status_code == 400 and "不是可用的照片" in bad.content.decode() and not Ticket.objects.exists()
+    many = [SimpleUploadedFile(f"{i}.png", _photo("PNG")) for i in range(4)]
+    assert "最多上传3张照片" in client.post("/submit/", {**_form(), "sms_code": code, "photos": many}).content.decode()
+    ok = client.post("/submit/", {**_form(), "sms_code": code, "photos": [SimpleUploadedFile("IMG_0001.jpg", raw),
+                                                                           SimpleUploadedFile("b.png", _photo("PNG"))]})
+    assert ok.status_code == 302
+    ticket = Ticket.objects.get()
+    stored = list(ticket.attachments.order_by("id"))
+    assert [a.name for a in stored] == ["现场照片1.jpg", "现场照片2.png"]
+    with stored[0].file.open("rb") as f:
+        cleaned = Image.open(io.BytesIO(f.read()))
+        assert cleaned.size == (64, 48) and not cleaned.getexif()
