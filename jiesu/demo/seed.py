@@ -13,9 +13,9 @@ from jiesu.core import clock
 from jiesu.directory.models import Category, CategoryRoute, Department, Region, Role, Staff, StaffRole
 from jiesu.directory.services import suggest_department
 from jiesu.hotspots import services as hotspots
+from jiesu.portal.services import portal_user
 from jiesu.routing import services as routing
 from jiesu.sla import services as sla
-from jiesu.portal.services import portal_user
 from jiesu.tickets import services
 from jiesu.tickets.models import ReplyReviewRule, Ticket
 from jiesu.tickets.workflow import Action, State

@@ -685,13 +685,8 @@ def _return(ticket, actor, payload, now) -> Outcome:
 
 
 def _decide_return(ticket, actor, payload, now, *, approve: bool) -> Outcome:
-    request = ticket.return_requests.select_for_update().filter(status=ReturnRequest.Status.PENDING).first()
-    if request is None:
-        raise Conflict("没有待审核的退单申请", code="no_pending_return")
-    note = _note(payload)
-    request.status = ReturnRequest.Status.APPROVED if approve else ReturnRequest.Status.REJECTED
-    request.decided_by, request.decided_at, request.decision_note = actor, now, note
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    request, note = _decide(ticket.return_requests, actor, payload, now, approve=approve, missing="没有待审核的退单申请",
+                            code="no_pending_return")
     if approve:  # upheld: the ticket waits for dispatch again and the unit is not charged with it (docs/kpi.md)
         _withdraw_pending_extension(ticket, actor, now, "工单已退回")
         _close_assists(ticket, AssistPart.Status.WITHDRAWN, now)
@@ -736,14 +731,23 @@ def _request_extension(ticket, actor, payload, now) -> Outcome:
     return Outcome(note=reason, department=ticket.department, data={"due_at": due_at.isoformat()})
 
 
-def _decide_extension(ticket, actor, payload, now, *, approve: bool) -> Outcome:
-    request = ticket.extensions.select_for_update().filter(status=ExtensionRequest.Status.PENDING).first()
+def _decide(requests, actor, payload, now, *, approve: bool, missing: str, code: str):
+    """Decide the one pending request (延期, 退单, 答复审核) among `requests`, locked: approved or rejected with the
+    decider's note. Returns (request, note); a 409 `code` when none is pending."""
+    status = requests.model.Status
+    request = requests.select_for_update().filter(status=status.PENDING).first()
     if request is None:
-        raise Conflict("没有待审批的延期申请", code="no_pending_extension")
+        raise Conflict(missing, code=code)
     note = _note(payload)
-    request.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    request.status = status.APPROVED if approve else status.REJECTED
     request.decided_by, request.decided_at, request.decision_note = actor, now, note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return request, note
+
+
+def _decide_extension(ticket, actor, payload, now, *, approve: bool) -> Outcome:
+    request, note = _decide(ticket.extensions, actor, payload, now, approve=approve, missing="没有待审批的延期申请",
+                            code="no_pending_extension")
     data = {"due_at": request.requested_due_at.isoformat()}
     if approve:
         data["previous_due_at"] = ticket.reply_due_at.isoformat() if ticket.reply_due_at else None
@@ -828,13 +832,8 @@ def _submit_reply(ticket, actor, payload, now) -> Outcome:
 
 
 def _decide_reply(ticket, actor, payload, now, *, approve: bool) -> Outcome:
-    review = ticket.reply_reviews.select_for_update().filter(status=ReplyReview.Status.PENDING).first()
-    if review is None:
-        raise Conflict("没有待审核的答复", code="no_pending_review")
-    note = _note(payload)
-    review.status = ReplyReview.Status.APPROVED if approve else ReplyReview.Status.REJECTED
-    review.decided_by, review.decided_at, review.decision_note = actor, now, note
-    review.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    review, note = _decide(ticket.reply_reviews, actor, payload, now, approve=approve, missing="没有待审核的答复",
+                           code="no_pending_review")
     if approve:
         data = _replied(ticket, actor, review.reply_text, review.reply_result, review.contacted or None,
                         review.submitted_at, now)

@@ -43,6 +43,18 @@ def _login(browser, live_server, username):
     return page
 
 
+def _call_back_satisfied(browser, live_server, number):
+    """话务员 records the callback: reached, satisfied, resolved; the ticket is closed. Returns the open page."""
+    page = _login(browser, live_server, "operator")
+    page.goto(f"{live_server.url}/tickets/{number}/")
+    page.select_option("#a-cb-status", "reached")
+    page.select_option("#a-cb-sat", "satisfied")
+    page.select_option("#a-cb-resolved", "true")
+    page.click("text=提交回访")
+    assert page.inner_text("#ticket-state") == "已办结"
+    return page
+
+
 def test_call_to_close_in_the_browser(transactional_db, live_server, browser):
     from jiesu.tickets.models import Ticket
     from jiesu.tickets.tests.world import World
@@ -100,13 +112,7 @@ def test_call_to_close_in_the_browser(transactional_db, live_server, browser):
     page.close()
 
     # 话务员 calls back: satisfied, resolved → closed.
-    page = _login(browser, live_server, "operator")
-    page.goto(f"{live_server.url}/tickets/{number}/")
-    page.select_option("#a-cb-status", "reached")
-    page.select_option("#a-cb-sat", "satisfied")
-    page.select_option("#a-cb-resolved", "true")
-    page.click("text=提交回访")
-    assert page.inner_text("#ticket-state") == "已办结"
+    page = _call_back_satisfied(browser, live_server, number)
     timeline = page.inner_text("#timeline")
     for step in ("登记", "派单", "签收", "答复", "回访"):
         assert step in timeline
@@ -271,12 +277,5 @@ def test_joint_handling_lead_reply_and_callback_in_the_browser(transactional_db,
     page.close()
 
     # 话务员 calls back: closed.
-    page = _login(browser, live_server, "operator")
-    page.goto(f"{live_server.url}/tickets/{number}/")
-    page.select_option("#a-cb-status", "reached")
-    page.select_option("#a-cb-sat", "satisfied")
-    page.select_option("#a-cb-resolved", "true")
-    page.click("text=提交回访")
-    assert page.inner_text("#ticket-state") == "已办结"
-    page.close()
+    _call_back_satisfied(browser, live_server, number).close()
     assert Ticket.objects.get(number=number).department == world.dept_a
