@@ -415,11 +415,20 @@ def registered(ticket, found: Lookup | None, actor) -> dict | None:
     return {"duplicates": [c for c in found.candidates if c.readable]}
 
 
+def _open_duplicates(tickets):
+    return DuplicateMatch.objects.filter(ticket__in=tickets, score__gte=settings.JIESU_DUPLICATE_FLAG,
+                                         other__state__in=MERGEABLE_STATES)
+
+
 def has_open_duplicate(ticket) -> bool:
     """Whether a stored 疑似重复 (at or above JIESU_DUPLICATE_FLAG) of the ticket can still take it as a 子单: then
     a dispatcher should decide on 并单 before anyone dispatches it (智能派单 holds back)."""
-    return DuplicateMatch.objects.filter(ticket=ticket, score__gte=settings.JIESU_DUPLICATE_FLAG,
-                                         other__state__in=MERGEABLE_STATES).exists()
+    return _open_duplicates([ticket]).exists()
+
+
+def with_open_duplicate(tickets) -> set[int]:
+    """The ids of those of these tickets that has_open_duplicate() would hold back, in one query."""
+    return set(_open_duplicates(tickets).values_list("ticket_id", flat=True))
 
 
 def matches_of(tickets) -> dict[int, list[DuplicateMatch]]:

@@ -471,6 +471,16 @@ def ranking(filters: Filters) -> list[dict]:
     return rows
 
 
+def _by_unit(rows, filters: Filters, moment: str):
+    """Rows about tickets (history entries, 协办 parts …) in the slice: `moment` in the period, region, category,
+    channel and kind on their ticket, and the department filter (with its sub-units) on the row's own unit."""
+    low, high = _local_range(filters.start, filters.end)
+    rows = rows.filter(filters.with_(department=None).dimension_q("ticket__"),
+                       **{f"{moment}__gte": low, f"{moment}__lt": high})
+    departments = filters.ids("department")
+    return rows if departments is None else rows.filter(department_id__in=departments)
+
+
 def routing_quality(filters: Filters) -> dict:
     """智能派单 in production over the slice: how often the router's department was the one the ticket was
     finally dispatched to, and the 退单 by a unit the router had suggested (a likely wrong route). The
@@ -490,10 +500,7 @@ def routing_quality(filters: Filters) -> dict:
     if departments is not None:
         decided = decided.filter(final_department_id__in=departments)
     # Upheld 退单 only: a rejected one means the route was right.
-    returns = TicketEvent.objects.filter(ticket_q, action=Action.APPROVE_RETURN, created_at__gte=low,
-                                         created_at__lt=high)
-    if departments is not None:
-        returns = returns.filter(department_id__in=departments)
+    returns = _by_unit(TicketEvent.objects.filter(action=Action.APPROVE_RETURN), filters, "created_at")
     suggested_here = Prediction.objects.filter(ticket_id=OuterRef("ticket_id"), department_id=OuterRef("department_id"))
     decided_n = decided.count()
     correct = decided.filter(final_department_id=F("department_id")).count()
@@ -511,25 +518,20 @@ def routing_quality(filters: Filters) -> dict:
 def assist_figures(filters: Filters) -> list[dict]:
     """协办 per assisting unit over the slice: the parts whose 反馈期限 falls in the period and can be judged (sent, or
     due and not sent), how many were sent to the lead, how many on time (by the limit), how many not at all (its
-    limit passed: still open, or the lead answered without it). The ticket's own rates count for the lead only; this is how an assisting unit is measured. The
-    department filter applies to the assisting unit; region, category, channel and kind to the ticket. Read from
-    the parts themselves (few), not the rollup."""
+    limit passed: still open, or the lead answered without it). The ticket's own rates count for the lead only;
+    this is how an assisting unit is measured. The department filter applies to the assisting unit; region,
+    category, channel and kind to the ticket. Read from the parts themselves (few), not the rollup."""
     from django.db.models import Count, F
     from django.db.models import Q as Where
 
     from jiesu.tickets.models import AssistPart
 
-    low, high = _local_range(filters.start, filters.end)
     now = clock.now()
     # Not measured: parts of a ticket that left the lead, parts the lead did not need (it answered before they were
     # due), and open parts not yet due.
-    parts = (AssistPart.objects.filter(filters.with_(department=None).dimension_q("ticket__"), due_at__gte=low,
-                                       due_at__lt=high)
+    parts = (_by_unit(AssistPart.objects.all(), filters, "due_at")
              .exclude(status__in=[AssistPart.Status.WITHDRAWN, AssistPart.Status.NOT_NEEDED])
              .exclude(status__in=AssistPart.OPEN, due_at__gte=now))
-    departments = filters.ids("department")
-    if departments is not None:
-        parts = parts.filter(department_id__in=departments)
     rows = (parts.values("department__name").annotate(
         due=Count("id"),
         submitted=Count("id", filter=Where(status=AssistPart.Status.SUBMITTED)),
@@ -560,19 +562,16 @@ def redo_figures(filters: Filters) -> list[dict]:
     from jiesu.tickets.models import TicketEvent
     from jiesu.tickets.workflow import Action
 
-    low, high = _local_range(filters.start, filters.end)
-    events = TicketEvent.objects.filter(filters.with_(department=None).dimension_q("ticket__"), created_at__gte=low,
-                                        created_at__lt=high, department__isnull=False).filter(
-        Where(action=Action.REDO) | Where(action=Action.REJECT_REPLY, data__redo=True))
-    departments = filters.ids("department")
-    if departments is not None:
-        events = events.filter(department_id__in=departments)
+    events = _by_unit(TicketEvent.objects.filter(Where(action=Action.REDO)
+                                                 | Where(action=Action.REJECT_REPLY, data__redo=True),
+                                                 department__isnull=False), filters, "created_at")
     rows = events.values("department__name").annotate(
         redo=Count("id", filter=Where(action=Action.REDO)),
         sent_back=Count("id", filter=Where(action=Action.REJECT_REPLY)),
     ).order_by("department__name")
-    return [{"department": r["department__name"], "redo": r["redo"], "sent_back": r["sent_back"],
-             "total": r["redo"] + r["sent_back"]} for r in sorted(rows, key=lambda r: -(r["redo"] + r["sent_back"]))]
+    figures = [{"department": r["department__name"], "redo": r["redo"], "sent_back": r["sent_back"],
+                "total": r["redo"] + r["sent_back"]} for r in rows]
+    return sorted(figures, key=lambda r: -r["total"])  # most first; by name among equals (stable sort)
 
 
 def verify() -> list[str]:

@@ -7,16 +7,27 @@ unit's name, the answer and any 延期 with its reason; never internal notes, st
 (协办, 督办, 退单审核) or anyone else's data.
 """
 
+import hashlib
 import hmac
+import io
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from jiesu.core import clock
-from jiesu.core.errors import ServiceError
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
+
+from jiesu.core import clock, ratelimit
+from jiesu.core.errors import ServiceError, ValidationFailed
 from jiesu.core.masking import mask_text
+from jiesu.tickets import services as tickets
 from jiesu.tickets.models import ExtensionRequest, Ticket
+from jiesu.tickets.queries import search_q
 from jiesu.tickets.services import evaluation_open
 from jiesu.tickets.workflow import Action, State
+
+from .models import PhoneCode
 
 # What a citizen is told the request's state is (their words, not the back office's).
 PUBLIC_STATE = {
@@ -112,7 +123,8 @@ def citizen_view(ticket: Ticket) -> CitizenView:
         unit=ticket.department.name if ticket.department and ticket.state != State.PENDING_DISPATCH else "",
         reply=mask_text(ticket.reply_text, names=names) if answered else "",
         replied_at=ticket.replied_at if answered else None, steps=steps,
-        can_rate=ticket.created_by_id == portal_user().pk and evaluation_open(ticket, clock.now()),
+        # The account is looked up only for an answer still open to rating (a list of requests asks it rarely).
+        can_rate=evaluation_open(ticket, clock.now()) and ticket.created_by_id == portal_user().pk,
         rated=ticket.get_satisfaction_display() if ticket.satisfaction else "",
     )
 
@@ -125,8 +137,6 @@ def requests_of(phone: str, limit: int = 20) -> list[tuple[Ticket, CitizenView]]
 
 def evaluate(number: str, code: str, data: dict) -> Ticket | None:
     """网上评价 by the citizen who holds the 查询码: it closes the ticket as its 回访 (once; a second is a 409)."""
-    from jiesu.tickets import services as tickets
-
     if track(number, code) is None:
         return None
     return tickets.perform(number.strip(), Action.EVALUATE, actor=portal_user(),
@@ -142,10 +152,6 @@ KINDS = ("consult", "help", "complaint", "report", "suggestion", "praise")
 
 
 def _hash(phone: str, code: str) -> str:
-    import hashlib
-
-    from django.conf import settings
-
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -179,16 +185,8 @@ def portal_user():
 def send_code(phone: str, address: str) -> None:
     """Send a 6-digit code to this mobile number, now (the citizen is waiting): through the same SMS gateway client
     as every other SMS. Limited per number (one a minute, five an hour) and per address."""
-    import secrets
-
-    from django.conf import settings
-
-    from jiesu.core import clock, ratelimit
-    from jiesu.core.errors import ValidationFailed
     from jiesu.notifications.channels import Message, PermanentFailure, TemporaryFailure, sms_gateway
     from jiesu.notifications.services import MOBILE
-
-    from .models import PhoneCode
 
     phone = (phone or "").strip()
     if not MOBILE.match(phone):
@@ -211,14 +209,6 @@ def send_code(phone: str, address: str) -> None:
 
 def verify_code(phone: str, code: str) -> bool:
     """True once for the latest unused code of this number, if it matches within its time and tries."""
-    from datetime import timedelta
-
-    from django.db.models import F
-
-    from jiesu.core import clock
-
-    from .models import PhoneCode
-
     now = clock.now()
     record = (PhoneCode.objects.filter(phone=phone, used_at__isnull=True, attempts__lt=CODE_ATTEMPTS,
                                        created_at__gte=now - timedelta(minutes=CODE_MINUTES))
@@ -240,13 +230,7 @@ def clean_photos(uploads) -> list:
     """Each photo decoded (so a renamed program or a broken file is refused, not stored) and written anew as JPEG
     or PNG from its pixels only: no EXIF (GPS position, device, time), turned upright first. ValidationFailed
     names what is wrong; nothing is stored here."""
-    import io
-
-    from django.conf import settings
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    from jiesu.core.errors import ValidationFailed
+    from PIL import Image, ImageOps, UnidentifiedImageError  # only when a citizen sends photos
 
     uploads = [u for u in uploads if u is not None and getattr(u, "size", 0)]
     if len(uploads) > MAX_PHOTOS:
@@ -284,8 +268,6 @@ def clean_photos(uploads) -> list:
 def submit(data: dict, *, mobile: bool, photos=()) -> Ticket:
     """诉求提交: the phone must carry a valid code; then the request is registered as any other (one rule), and its
     photos, checked and cleaned before anything is written, attached to it."""
-    from jiesu.core.errors import ValidationFailed
-    from jiesu.tickets import services as tickets
     from jiesu.tickets.models import Channel
 
     kind = (data.get("kind") or "").strip()
@@ -331,10 +313,6 @@ class Letter:
 def letters(query: str = "", *, page: int = 1, per_page: int = 20) -> tuple[list[Letter], int]:
     """Answered requests whose submitters chose 公开 (never 保密 ones), newest answer first, masked through the one
     masking module. A search matches the *masked* text only, so it cannot tell whether a letter names someone."""
-    from django.conf import settings
-
-    from jiesu.tickets.queries import search_q
-
     if not settings.JIESU_PUBLIC_LETTERS:
         return [], 0
     rows = (Ticket.objects.filter(public=True, caller_confidential=False,

@@ -78,16 +78,7 @@ def track_phone(request):
     context = {"phone": phone, "errors": {}, "notice": "", "check": ""}
     status = 200
     if request.method == "POST" and "send_code" in request.POST:
-        expected = request.session.pop("portal_check", None)
-        if expected is None or request.POST.get("check", "").strip() != expected:
-            context["errors"], status = {"check": "请正确填写算式的结果后再获取验证码"}, 400
-        else:
-            try:
-                services.send_code(phone, ratelimit.client_address(request))
-            except ServiceError as exc:
-                context["errors"], status = exc.fields or {"caller_phone": exc.message}, exc.status
-            else:
-                context["notice"] = f"验证码已发送至 {mask_phone(phone)}，10 分钟内有效"
+        context["errors"], status, context["notice"] = _send_code(request, phone)
     elif request.method == "POST":
         if not ratelimit.hit(f"track:ip:{ratelimit.client_address(request)}", settings.JIESU_TRACK_LIMITS[0], 3600):
             context["errors"], status = {"sms_code": "查询过于频繁，请一小时后再试"}, 429
@@ -116,6 +107,18 @@ def track_mine(request):
 FIELDS = ("kind", "content", "region", "address", "caller_name", "caller_phone", "public", "caller_confidential")
 
 
+def _send_code(request, phone: str) -> tuple[dict, int, str]:
+    """获取短信验证码 in any citizen form: the small sum first, then the code. Returns (errors, status, notice)."""
+    expected = request.session.pop("portal_check", None)
+    if expected is None or request.POST.get("check", "").strip() != expected:
+        return {"check": "请正确填写算式的结果后再获取验证码"}, 400, ""
+    try:
+        services.send_code(phone, ratelimit.client_address(request))
+    except ServiceError as exc:
+        return exc.fields or {"caller_phone": exc.message}, exc.status, ""
+    return {}, 200, f"验证码已发送至 {mask_phone(phone)}，10 分钟内有效"
+
+
 def _human_check(request) -> str:
     """A small sum to answer before an SMS is sent (scripts that only POST do not know it)."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
@@ -140,14 +143,8 @@ def submit(request):
     values = {name: request.POST.get(name, "").strip() for name in FIELDS}
     address = ratelimit.client_address(request)
     if "send_code" in request.POST:
-        expected = request.session.pop("portal_check", None)
-        if expected is None or request.POST.get("check", "").strip() != expected:
-            return _form(request, values, errors={"check": "请正确填写算式的结果后再获取验证码"}, status=400)
-        try:
-            services.send_code(values["caller_phone"], address)
-        except ServiceError as exc:
-            return _form(request, values, errors=exc.fields or {"caller_phone": exc.message}, status=exc.status)
-        return _form(request, values, notice=f"验证码已发送至 {mask_phone(values['caller_phone'])}，10 分钟内有效")
+        errors, status, notice = _send_code(request, values["caller_phone"])
+        return _form(request, values, errors=errors, notice=notice, status=status)
     if not ratelimit.hit(f"submit:ip:{address}", settings.JIESU_PORTAL_SUBMIT_LIMIT, 3600):
         return _form(request, values, errors={"form": "提交过于频繁，请稍后再试；如有急事请拨打12345。"}, status=429)
     data = {**values, "sms_code": request.POST.get("sms_code", "")}

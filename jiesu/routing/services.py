@@ -345,6 +345,7 @@ def confident_plan(actor, minimum: float, numbers=None) -> list[PlannedDispatch]
         latest[p.ticket_id] = p
     returned = set(ReturnRequest.objects.filter(ticket__in=waiting, status=ReturnRequest.Status.APPROVED)
                    .values_list("ticket_id", "department_id"))
+    duplicated = hotspots.with_open_duplicate(waiting)
     plan = []
     for ticket in waiting:
         p = latest.get(ticket.pk)
@@ -354,7 +355,7 @@ def confident_plan(actor, minimum: float, numbers=None) -> list[PlannedDispatch]
                               else None, p.confidence)
         if (ticket.pk, p.department_id) in returned:
             row.held = f"建议的{p.department.name}已退回此单，请人工改派"
-        elif hotspots.has_open_duplicate(ticket):
+        elif ticket.pk in duplicated:
             row.held = "有疑似重复的在办工单，请先研判是否并单"
         plan.append(row)
     return plan

@@ -345,7 +345,6 @@ def ticket_detail(request, number):
             "actions": actions,
             "departments": Department.objects.filter(active=True).exclude(kind=Department.Kind.HOTLINE_CENTER),
             "suggested": suggested if suggested and suggested.pk not in returned_by else None,
-            "returned_by": returned_by,
             "sub_units": sub_units,
             "attachment_purposes": Attachment.Purpose.choices,
             "prediction": ticket.predictions.select_related("department", "final_department").order_by("-id").first(),
