@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 
-.PHONY: demo test venv lint bench bench-sla bench-kpi bench-duplicates bench-cases bench-todo
+.PHONY: demo test venv lint bench bench-helpdesk bench-sla bench-kpi bench-duplicates bench-cases bench-todo
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -26,6 +26,9 @@ lint: venv
 
 bench: venv
 	bash scripts/bench.sh benchmarks/intake.py
+
+bench-helpdesk: venv
+	bash scripts/bench.sh benchmarks/side_by_side.py $(ARGS)
 
 bench-sla: venv
 	bash scripts/bench-pg.sh benchmarks/sla_sweep.py

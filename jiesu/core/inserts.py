@@ -4,8 +4,8 @@ per model instead of on every call.
 Django composes an INSERT anew for each save() and bulk_create(); on intake that took longer than the database
 took to run it (issue 15). These helpers keep the SQL per model, take each value through the field as save()
 does (`pre_save`, `get_db_prep_save`), and set the new row's primary key. They send no model signals: use them
-only for models nothing listens to (tickets, their history, duplicate keys and matches, predictions), and react
-to the ticket lifecycle through its seam, not through signals on these models.
+only for models nothing listens to (tickets, their history, duplicate keys and matches, predictions, the SMS
+outbox), and react to the ticket lifecycle through its seam, not through signals on these models.
 """
 
 import functools
@@ -61,3 +61,18 @@ def insert_many(objs: list) -> None:
     row = f"({', '.join(['%s'] * len(_fields(model)))})"
     with connection.cursor() as cursor:
         cursor.execute(f"{head} VALUES {', '.join([row] * len(objs))}", [v for obj in objs for v in _values(obj)])
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """Write many small rows of one model in one statement from their values ({attname: value}, every field given),
+    without building an instance for each: the look-up keys and 疑似重复 of a registration are two dozen rows, and
+    making them model instances cost more than inserting them. Each value still goes through its field."""
+    if not rows:
+        return
+    fields = _fields(model)
+    head = _statement(model, False).rsplit(" VALUES ", 1)[0]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = [f.get_db_prep_save(values[f.attname], connection) for values in rows for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{head} VALUES {', '.join([row] * len(rows))}", params)
+

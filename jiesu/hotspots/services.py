@@ -387,10 +387,12 @@ def look_up(ticket, *, reader=None) -> Lookup:
 
 def record(ticket, found: Lookup) -> None:
     """Inside the transaction that writes the ticket: its look-up keys and its 疑似重复 (two inserts)."""
-    inserts.insert_many(_keys(ticket, found.signature))
-    inserts.insert_many([
-        DuplicateMatch(ticket=ticket, other_id=c.ticket_id, score=round(c.score, 4), reasons=c.reasons,
-                       same_caller=c.same_caller)
+    inserts.insert_rows(DuplicateKey, [
+        {"key": k, "ticket_id": ticket.pk, "created_at": ticket.created_at} for k in found.signature.keys
+    ])
+    inserts.insert_rows(DuplicateMatch, [
+        {"ticket_id": ticket.pk, "other_id": c.ticket_id, "score": round(c.score, 4), "reasons": c.reasons,
+         "same_caller": c.same_caller}
         for c in found.candidates
     ])
 

@@ -26,6 +26,7 @@ of a small organisation.
 from django.db.models import Q
 from django.utils import timezone
 
+from jiesu.core import inserts
 from jiesu.directory.models import Role
 from jiesu.directory.permissions import department_of
 from jiesu.directory.snapshot import directory
@@ -42,7 +43,7 @@ from jiesu.tickets.models import (
 )
 from jiesu.tickets.workflow import Action
 
-from .models import Delivery, Event
+from .models import Event
 from .services import Notice, caller_sms, notify, recipients, role_q
 
 
@@ -84,7 +85,7 @@ def created(ticket, prepared, actor):
         return None
     receipt = caller_sms(ticket, "receipt", {"query_code": ticket.query_code}, urgent=True)
     if receipt is not None:  # the caller has just called: the receipt is not held for the quiet hours
-        Delivery.objects.bulk_create([receipt])
+        inserts.insert_many([receipt])
     return None
 
 
@@ -180,7 +181,7 @@ def moved(ticket, transition, before, actor) -> None:
             messages.append(message)
     notify([n for n in notices if n.recipients])
     if messages:
-        Delivery.objects.bulk_create(messages)
+        inserts.insert_many(messages)
 
 
 def _last_event(ticket, action):

@@ -57,16 +57,19 @@ def whole_words(contributions: dict[str, float], text: str, n: int) -> list[str]
     found where it stands in the text, in proportion to the characters they share (a character n-gram like 出行不
     credits 出行 and 不便; 用人行 credits 占用 and 人行道), so what is shown reads as words the caller used, never
     a broken n-gram. Best first."""
-    spans = [(w, start, end) for w, start, end in jieba.tokenize(text)
-             if len(w) > 1 and _WORDLIKE.fullmatch(w) and w not in _EMPTY_WORDS]
-    score = dict.fromkeys((w for w, _, _ in spans), 0.0)
+    owner: list[str | None] = [None] * len(text)  # the kept word each character belongs to (jieba's words never overlap)
+    score: dict[str, float] = {}
+    for word, start, end in jieba.tokenize(text):
+        if len(word) > 1 and _WORDLIKE.fullmatch(word) and word not in _EMPTY_WORDS:
+            owner[start:end] = [word] * (end - start)
+            score[word] = 0.0
     for term, weight in contributions.items():
+        share = weight / len(term)
         at = text.find(term)
         while at >= 0:
-            for word, start, end in spans:
-                shared = min(end, at + len(term)) - max(start, at)
-                if shared > 0:
-                    score[word] += weight * shared / len(term)
+            for word in owner[at:at + len(term)]:
+                if word is not None:
+                    score[word] += share
             at = text.find(term, at + 1)
     ranked = sorted((w for w in score if score[w] > 0), key=lambda w: -score[w])
     return ranked[:n]

@@ -154,7 +154,7 @@ def _not_now(ticket, codes) -> set:
     答复审核 rules say (the service refuses the other with a 409)."""
     from .services import pending_facts, review_rule
 
-    waiting_return, waiting_review, any_rule, waiting_extension = pending_facts(ticket)
+    waiting_return, waiting_review, any_rule, waiting_extension, *_ = pending_facts(ticket)
     drop = set()
     if waiting_return or waiting_review:  # the unit's work waits, and so does adding to it
         drop |= _UNIT_WORK | {Action.ADD_ASSIST}

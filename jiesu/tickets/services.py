@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -432,6 +432,8 @@ class Outcome:
 
 
 def _withdraw_pending_extension(ticket, actor, now, why: str) -> None:
+    if _known_none(ticket, "extension"):
+        return
     ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).update(
         status=ExtensionRequest.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why
     )
@@ -447,21 +449,42 @@ def _close_pending(ticket, actor, now, why: str) -> None:
             status=model.Status.WITHDRAWN, decided_by=actor, decided_at=now, decision_note=why)
 
 
-def pending_facts(ticket) -> tuple[bool, bool, bool, bool]:
-    """(a 退单 waits for review, an answer waits for review, any 答复审核 rule is active, an extension waits for a
-    decision), in one query."""
-    return Ticket.objects.filter(pk=ticket.pk).values_list(
+class Pending(NamedTuple):
+    """What waits on a ticket besides its state, asked in one query (`pending_facts`)."""
+
+    return_request: bool  # a 退单 waits for review
+    reply_review: bool  # an answer waits for review
+    any_rule: bool  # any 答复审核 rule is active
+    extension: bool  # a 延期 request waits for a decision
+    assists: bool  # a 协办 part is still open
+    children: bool  # 子单 wait for this 母单's answer
+
+
+def pending_facts(ticket) -> Pending:
+    """What waits on the ticket, in one query. Inside an action (the ticket locked) it is kept on the ticket, so
+    that what the action then closes (a waiting 延期, open 协办 parts, 子单) is only written when there is some."""
+    facts = Pending(*Ticket.objects.filter(pk=ticket.pk).values_list(
         Exists(ReturnRequest.objects.filter(ticket=ticket, status=ReturnRequest.Status.PENDING)),
         Exists(ReplyReview.objects.filter(ticket=ticket, status=ReplyReview.Status.PENDING)),
         Exists(ReplyReviewRule.objects.filter(active=True)),
         Exists(ExtensionRequest.objects.filter(ticket=ticket, status=ExtensionRequest.Status.PENDING)),
-    ).get()
+        Exists(AssistPart.objects.filter(ticket=ticket, status__in=AssistPart.OPEN)),
+        Exists(Ticket.objects.filter(merged_into=ticket, state=State.MERGED)),
+    ).get())
+    ticket._pending = facts
+    return facts
+
+
+def _known_none(ticket, fact: str) -> bool:
+    """The action already asked (`pending_facts`, with the ticket locked) and there is none of it."""
+    facts = getattr(ticket, "_pending", None)
+    return facts is not None and not getattr(facts, fact)
 
 
 def _check_nothing_pending(ticket, doing: str) -> bool:
     """A unit waiting for the centre's decision on its 退单 or its answer does not act on the ticket meanwhile.
     Returns whether any 答复审核 rule is active (asked in the same query)."""
-    waiting_return, waiting_review, any_rule, _ = pending_facts(ticket)
+    waiting_return, waiting_review, any_rule, *_ = pending_facts(ticket)
     if waiting_return:
         raise Conflict(f"退单申请正在审核，暂不能{doing}", code="return_pending")
     if waiting_review:
@@ -577,6 +600,8 @@ def _open_assists(ticket, units, actor, now) -> list[str]:
 def _close_assists(ticket, status, now) -> None:
     """The open 协办 parts end with the lead's work: 已撤销 when it left; when it answered without them, 未反馈 for a
     part whose limit had passed, and 主办已先行答复 (not measured) for one not yet due — one statement."""
+    if _known_none(ticket, "assists"):
+        return
     open_parts = ticket.assists.filter(status__in=AssistPart.OPEN)
     if status == AssistPart.Status.UNSUBMITTED:
         open_parts.update(status=Case(When(due_at__lt=now, then=Value(AssistPart.Status.UNSUBMITTED)),
@@ -846,6 +871,8 @@ def _decide_reply(ticket, actor, payload, now, *, approve: bool) -> Outcome:
 
 def _reply_children(parent, actor, now) -> list[str]:
     """并单: the 母单's answer reaches every 子单, each then waiting for its own caller's 回访."""
+    if _known_none(parent, "children"):
+        return []
     transition = TRANSITIONS[Action.FOLLOW_REPLY]
     numbers = []
     for child in parent.merged_children.select_for_update().filter(state=State.MERGED).order_by("id"):
@@ -1075,7 +1102,8 @@ def _lock(actor, number: str, action: Action, payload: dict) -> Ticket:
     """Lock the ticket, and the 母单 or 子单 the action will also change, in one order (by id) and one statement,
     so that two actions on the same pair (A into B while B into A, an unmerge while the 母单 answers) wait for
     each other instead of deadlocking."""
-    if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY, Action.APPROVE_REPLY):
+    if action not in (Action.MERGE, Action.UNMERGE, Action.REPLY, Action.APPROVE_REPLY) \
+            or not connection.features.has_select_for_update:  # SQLite: BEGIN IMMEDIATE has serialized the writers
         return access.access_ticket(actor, number, for_update=True)
     if action in (Action.REPLY, Action.APPROVE_REPLY):  # the ticket and its 子单, found and locked in one statement (no join: PostgreSQL
         # locks no row of an outer join's nullable side)

@@ -20,10 +20,11 @@ from jiesu.tickets.models import Ticket
 # 疑似重复, prediction, the caller's 受理回执 in the outbox, COMMIT. The answer is built from what was written.
 # 派单 tells the unit's handlers (who they are and how they want it: one query; the notifications: one insert; their
 # SMS and e-mails: one more when any); 答复 puts the caller's SMS in the outbox. 签收 and 答复 first ask, in one query,
-# whether a 退单 or an answer waits for the centre (and whether any 答复审核 rule is on); the answer of 签收 asks it
-# again for the actions it offers. The answers list the 协办 parts (one query), and 答复 closes any still open
-# (one UPDATE).
-LIMITS = {"create": 11, "dispatch": 17, "sign": 14, "reply": 19}
+# what waits on the ticket (a 退单 or an answer for the centre, whether any 答复审核 rule is on, a 延期 request,
+# open 协办 parts, 子单); the answer of 签收 asks it again for the actions it offers. 答复 writes the 延期 it
+# withdraws, the 协办 parts it closes and the 子单 it answers only when that query found some. The answers list the
+# 协办 parts (one query).
+LIMITS = {"create": 11, "dispatch": 17, "sign": 14, "reply": 15}
 
 TEXT = "幸福里小区3号楼前的路灯已经一周不亮，晚上很黑，老人出行不便，请尽快维修。"
 
