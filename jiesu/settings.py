@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jiesu.core.health.RequestContext",  # first: the request id and latency cover everything below
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -161,6 +162,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("JIESU_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("JIESU_MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    # Attachments: whole or not at all (jiesu.core.storage).
+    "default": {"BACKEND": "jiesu.core.storage.AtomicFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -284,14 +290,23 @@ _proxy_header = os.environ.get("JIESU_PROXY_SSL_HEADER", "").strip()
 JIESU_TRUSTED_PROXY = bool(_proxy_header)
 # 进度查询 per hour: lookups from one address, and lookups of one ticket number (a 6-digit 查询码 is not guessed).
 JIESU_TRACK_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_TRACK_LIMITS", "60,10").split(","))
-# 诉求提交 per hour: submissions from one address; SMS codes sent for one address, and to one phone.
 # 网上评价: a web request's answer may be rated online for this many days; then it is an operator's 回访.
 JIESU_EVALUATION_DAYS = int(os.environ.get("JIESU_EVALUATION_DAYS", "7"))
 # 公开信件 /letters/: answered website requests whose submitters chose 公开, masked (a city may turn it off).
 JIESU_PUBLIC_LETTERS = env_bool("JIESU_PUBLIC_LETTERS", True)
+# 诉求提交 per hour: submissions from one address; SMS codes sent for one address, and to one phone.
 JIESU_PORTAL_SUBMIT_LIMIT = int(os.environ.get("JIESU_PORTAL_SUBMIT_LIMIT", "20"))
-JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))  # public pages' rate limits then read the address the proxy appends
-if _proxy_header:
+JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))
+# Idempotency-Key: how long a client's key (and the first answer) is kept for its retries (core.idempotency).
+JIESU_IDEMPOTENCY_HOURS = int(os.environ.get("JIESU_IDEMPOTENCY_HOURS", "24"))
+# A database outage is answered 503 with this Retry-After (seconds).
+JIESU_RETRY_AFTER = int(os.environ.get("JIESU_RETRY_AFTER", "5"))
+# /readyz: the SLA sweep must have run within this many minutes, the outbox hold fewer pending messages (0: not
+# checked); /metrics answers only these addresses (core.health).
+JIESU_READY_SWEEP_MINUTES = int(os.environ.get("JIESU_READY_SWEEP_MINUTES", "10"))
+JIESU_READY_OUTBOX_LIMIT = int(os.environ.get("JIESU_READY_OUTBOX_LIMIT", "10000"))
+JIESU_METRICS_ALLOW = os.environ.get("JIESU_METRICS_ALLOW", "127.0.0.1,::1")
+if _proxy_header:  # public pages' rate limits then read the address the proxy appends
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
     # Behind the proxy, the caller's address for login throttling is the one the proxy adds.
     AXES_IPWARE_PROXY_COUNT = 1
@@ -318,9 +333,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# JIESU_LOG_FORMAT=json: one JSON object per line with the request id, user and ticket number (core.health).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "jiesu.core.health.JsonLogFormatter"},
+                   "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if os.environ.get("JIESU_LOG_FORMAT") == "json" else "text"}},
     "root": {"handlers": ["console"], "level": os.environ.get("JIESU_LOG_LEVEL", "WARNING")},
 }

@@ -9,10 +9,6 @@ os.environ.setdefault("JIESU_FAST_PASSWORD_HASHER", "1")
 from jiesu.settings import *  # noqa: E402,F403
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="jiesu-test-media-")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
 
 # Each test rolls its data back: check the in-memory caches' stamps on every read (the query-count tests set
 # the production interval).

@@ -1,4 +1,4 @@
-"""The site's answers to 400/403/404/500 (handler400… in jiesu/urls.py).
+"""The site's answers to 400/403/404/500, and to outages: 503/507 (handler400… in jiesu/urls.py).
 
 Pages are Chinese, in the site's layout, and always offer a way on: the user's start page `/` (which sends each
 role to its own page) and, for someone not signed in, the login page. A refusal never links to the refused page.
@@ -6,8 +6,12 @@ role to its own page) and, for someone not signed in, the login page. A refusal 
 client never has to parse a web page, whatever went wrong.
 """
 
+import errno
 import logging
+import sys
 
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 
@@ -22,6 +26,8 @@ ANSWERS = {
     404: ("not_found", "请求的资源不存在", "页面不存在"),
     409: ("concurrent_update", "其他人正在同时处理相关工单，操作未生效，请刷新后重试", "操作冲突"),
     500: ("server_error", "服务器内部错误，请稍后重试", "系统出错"),
+    503: ("service_unavailable", "系统繁忙，请稍后重试", "系统繁忙"),
+    507: ("storage_unavailable", "文件存储暂时不可用，附件未能保存，请稍后重试", "存储不可用"),
 }
 # What an error page says when the refusal carries no message of its own, and a hint below it.
 PAGE_TEXT = {
@@ -92,15 +98,34 @@ def page_not_found(request, exception=None):
     return error_response(request, 404, exception)
 
 
+# Disk full, over quota, read-only: the attachment store cannot take the file (errno values).
+_STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def outage_status(exc) -> int | None:
+    """503 when the database cannot be reached or is starting up or shutting down (the request may be retried as
+    it is), 507 when the file store is full or read-only; None for a fault of jiesu's own (500)."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return 503
+    if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRORS:
+        return 507
+    return None
+
+
 def server_error(request, status: int = 500):
-    """Must answer whatever broke, the database and the context processors included: 500.html is rendered with
-    no request and queries nothing, and if even that fails, a fixed page is sent."""
+    """Must answer whatever broke, the database and the context processors included: the page is rendered with no
+    request and queries nothing, and if even that fails, a fixed page is sent. An outage (the database gone, the
+    disk full) is not a fault: 503 with Retry-After, or 507, in the caller's format."""
+    status = outage_status(sys.exc_info()[1]) or status
     try:
-        answer = _machine_answer(request, 500)
-        if answer is not None:
-            return answer
-        body = loader.get_template("500.html").render({"status": status})
+        answer = _machine_answer(request, status) if status in ANSWERS else None
+        if answer is None:
+            body = loader.get_template("500.html").render({"status": status, "title": ANSWERS[status][2],
+                                                         "message": ANSWERS[status][1]})
+            answer = HttpResponse(body, status=status)
     except Exception:  # noqa: BLE001
-        logger.exception("the 500 page could not be rendered")
-        body = LAST_RESORT
-    return HttpResponse(body, status=status)
+        logger.exception("the %s page could not be rendered", status)
+        answer = HttpResponse(LAST_RESORT, status=status)
+    if status == 503:
+        answer["Retry-After"] = str(settings.JIESU_RETRY_AFTER)
+    return answer

@@ -57,3 +57,24 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.window}: {self.count}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` for a request that created something (`core.idempotency`): written in the same
+    transaction as what it created, so a retry after a lost answer finds it and gets the first answer back instead
+    of filing the request twice. Kept JIESU_IDEMPOTENCY_HOURS."""
+
+    owner = models.CharField(max_length=60)  # whose key: "user:12", "partner:3" (one client cannot replay another's)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body: the same key for another request is refused
+    ticket = models.ForeignKey("tickets.Ticket", null=True, on_delete=models.CASCADE, related_name="+")
+    status = models.PositiveSmallIntegerField(null=True)  # the first answer, once sent
+    response = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key"], name="uniq_idempotency_key")]
+
+    def __str__(self):
+        return f"{self.owner} {self.key}"

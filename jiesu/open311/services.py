@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from jiesu.core import clock
+from jiesu.core import clock, idempotency
 from jiesu.core.errors import ServiceError
 from jiesu.core.masking import mask_text
 from jiesu.core.models import ApiToken
@@ -165,8 +165,32 @@ _PARAMETER = {"caller_phone": "phone", "caller_name": "first_name", "content": "
               "lng": "long", "address": "address_string", "category": "service_code"}
 
 
+def idempotency_claim(request, partner: Partner, params) -> "idempotency.Claim | None":
+    """The partner's Idempotency-Key (header, or the `idempotency_key` field), over the request's parameters."""
+    field = params.get("idempotency_key")
+    body = {k: params.getlist(k) for k in sorted(params) if k not in ("api_key", "idempotency_key")}
+    try:
+        return idempotency.claim(request, f"partner:{partner.pk}", body, key=field)
+    except ServiceError as exc:
+        raise Open311Error(400, f"{exc.message}：{exc.detail}") from None
+
+
+def earlier_request(claim) -> "idempotency.IdempotencyKey | None":
+    try:
+        return idempotency.earlier(claim)
+    except ServiceError as exc:
+        raise Open311Error(exc.status, exc.message) from None
+
+
+def filed_answer(ticket: Ticket) -> dict:
+    """The answer to the POST that filed this ticket, read again (for a repeat whose first answer was lost)."""
+    submission = Submission.objects.get(ticket=ticket)
+    return {"service_request_id": ticket.number, "token": submission.token, "service_notice": "",
+            "account_id": submission.account_id}
+
+
 @transaction.atomic
-def file_request(partner: Partner, params) -> dict:
+def file_request(partner: Partner, params, *, claim=None) -> dict:
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "缺少 service_code")
@@ -195,7 +219,7 @@ def file_request(partner: Partner, params) -> dict:
             "lat": lat or None,
             "lng": lng or None,
             "category": category.code,
-        })
+        }, idempotency=claim)
     except ServiceError as exc:
         detail = "；".join(f"{_PARAMETER.get(field, field)}: {message}" for field, message in exc.fields.items())
         raise Open311Error(403 if exc.status == 403 else 400, f"{exc.message}{'：' + detail if detail else ''}") from None

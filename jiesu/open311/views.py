@@ -5,6 +5,8 @@ from functools import wraps
 
 from django.views.decorators.csrf import csrf_exempt
 
+from jiesu.core import idempotency
+
 from . import services
 from .formats import error, respond
 from .services import Open311Error
@@ -47,8 +49,18 @@ def service_definition(request, fmt, params, code):
 @endpoint(("GET", "POST"))
 def requests(request, fmt, params):
     if request.method == "POST":
+        # A partner that retries with the same Idempotency-Key (header or field) files the request once.
         partner = services.partner_for(params.get("api_key"))
-        return respond(fmt, "service_requests", [services.file_request(partner, params)])
+        claim = services.idempotency_claim(request, partner, params)
+        earlier = services.earlier_request(claim)
+        if earlier is None:
+            try:
+                filed = services.file_request(partner, params, claim=claim)
+            except idempotency.Repeated:
+                earlier = services.earlier_request(claim)
+            else:
+                return idempotency.remember(claim, respond(fmt, "service_requests", [filed]))
+        return idempotency.replay(earlier, lambda t: respond(fmt, "service_requests", [services.filed_answer(t)]))
     return respond(fmt, "service_requests", services.find_requests(params))
 
 

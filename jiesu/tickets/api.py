@@ -1,14 +1,17 @@
 """Ticket endpoints: create, list, detail with history, one POST per workflow action, attachments."""
 
+import logging
 from datetime import datetime
 from typing import Annotated
 
 from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field, create_model
 
-from jiesu.core import clock
+from jiesu.core import clock, idempotency
 from jiesu.core.schemas import InputSchema, choice, required
 from jiesu.sla import services as sla
 from jiesu.sla.models import Clock
@@ -32,6 +35,7 @@ from .queries import TicketFilter, apply_filter
 from .workflow import TRANSITIONS, Action, LinkEvent, State, SystemEvent
 
 router = Router(tags=["工单"])
+logger = logging.getLogger(__name__)
 
 
 class Ref(Schema):
@@ -284,11 +288,37 @@ def _load(number: str, user) -> Ticket:
     return access.access_ticket(user, number)
 
 
-@router.post("", response={201: TicketDetailOut}, summary="登记诉求")
+def _created(request, ticket: Ticket) -> HttpResponse:
+    """The answer to a registration: the ticket as its registrar reads it back, whatever the lists would show them
+    later. The ticket is committed by now: if reading what the answer needs fails (the database went away), the
+    answer is still 201, with what is known, and `complete: false`."""
+    try:
+        detail = TicketDetailOut.model_validate(ticket_detail(_shown(request.auth, ticket), request.auth))
+        body = detail.model_dump(by_alias=True)
+    except DatabaseError:
+        logger.warning("ticket %s registered; its answer could not be read", ticket.number, exc_info=True)
+        body = {"number": ticket.number, "state": ticket.state, "created_at": ticket.created_at, "complete": False,
+                "message": "诉求已登记，详情暂时无法读取，请稍后按工单编号查询"}
+    from jiesu.api import api  # the API object imports this router
+
+    return api.create_response(request, body, status=201)
+
+
+@router.post("", response={201: TicketDetailOut}, summary="登记诉求",
+             description="可带 `Idempotency-Key` 请求头（1–255 个可打印 ASCII 字符，如 UUID）：重试时使用同一键，"
+                         "只登记一次，并返回第一次的应答（带 `Idempotent-Replayed: true`）；同一键用于不同内容返回 422。")
 def create_ticket(request, payload: TicketIn):
-    ticket = services.create_ticket(actor=request.auth, data=payload.dict(exclude_none=True))
-    # Whoever registered a ticket reads it back in the answer, whatever the lists would show them later.
-    return Status(201, ticket_detail(_shown(request.auth, ticket), request.auth))
+    data = payload.dict(exclude_none=True)
+    claim = idempotency.claim(request, f"user:{request.auth.pk}", data)
+    earlier = idempotency.earlier(claim)
+    if earlier is None:
+        try:
+            ticket = services.create_ticket(actor=request.auth, data=data, idempotency=claim)
+        except idempotency.Repeated:  # the same request, at the same moment, won
+            earlier = idempotency.earlier(claim)
+        else:
+            return idempotency.remember(claim, _created(request, ticket))
+    return idempotency.replay(earlier, lambda t: _created(request, t))
 
 
 @router.get("", response=TicketPage, summary="工单列表与检索")

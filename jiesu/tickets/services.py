@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Exists, Q, Value, When
 from django.utils import timezone
 
-from jiesu.core import clock, inserts
+from jiesu.core import clock, idempotency, inserts, storage
 from jiesu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiesu.core.locks import retry_on_conflict
 from jiesu.core.validators import (
@@ -358,12 +358,14 @@ class Intake:
     complete: bool = True
 
 
-def create_ticket(*, actor, data: dict) -> Ticket:
+def create_ticket(*, actor, data: dict, idempotency: "idempotency.Claim | None" = None) -> Ticket:
     """来电登记: a new ticket in 待派单. With `answer` for a 咨询, the operator closes it at once (即时办结).
 
     The read-only work — checking the input, then the observers' `prepare` (duplicate look-up, the router's
     prediction: tickets.lifecycle) — happens first; the write transaction holds only the inserts, so on SQLite the
-    database's single write lock is held for milliseconds (issue 15)."""
+    database's single write lock is held for milliseconds (issue 15). With `idempotency` (the client's
+    Idempotency-Key) the key is written with the ticket; a key already there raises `idempotency.Repeated` and
+    nothing is written."""
     transition = TRANSITIONS[Action.CREATE]
     if not has_perm(actor, transition.perm):
         raise PermissionDenied("您无权登记诉求", code="action_forbidden")
@@ -389,7 +391,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
                    query_code=f"{secrets.randbelow(10**6):06d}")
     draft.answered_at_intake = bool(answer)  # observers need not prepare a dispatch for it
     prepared = lifecycle.prepare(draft, actor)  # may set fields of the draft (the 重复来电 link)
-    ticket = _register(actor, draft, prepared, answer, article)
+    ticket = _register(actor, draft, prepared, answer, article, idempotency)
     if not ticket.intake.complete:
         intake = ticket.intake
         ticket.refresh_from_db()
@@ -399,7 +401,7 @@ def create_ticket(*, actor, data: dict) -> Ticket:
 
 @retry_on_conflict
 @transaction.atomic
-def _register(actor, draft, prepared, answer, article) -> Ticket:
+def _register(actor, draft, prepared, answer, article, claim=None) -> Ticket:
     transition = TRANSITIONS[Action.CREATE]
     # A fresh row each try (a retried insert must not reuse an id).
     ticket = Ticket(**{f.attname: getattr(draft, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key})
@@ -409,6 +411,7 @@ def _register(actor, draft, prepared, answer, article) -> Ticket:
     ticket.search_grams = search.document(ticket)
     before, _ = move(ticket, transition)
     inserts.insert(ticket)
+    idempotency.record(claim, ticket)
     event = _record(ticket, transition, before, actor, at=ticket.created_at, data={"channel": ticket.channel})
     facts = lifecycle.created(ticket, prepared, actor)
     complete = not facts.get("changed")
@@ -1002,7 +1005,7 @@ def _content_matches(extension: str, upload) -> bool:
 
 
 def _store_upload(ticket, actor, upload, purpose, now) -> Attachment:
-    return Attachment.objects.create(
+    attachment = Attachment.objects.create(
         ticket=ticket,
         purpose=purpose,
         file=upload,
@@ -1012,6 +1015,8 @@ def _store_upload(ticket, actor, upload, purpose, now) -> Attachment:
         uploaded_by=actor,
         uploaded_at=now,
     )
+    storage.written(attachment.file.name)  # deleted again if the action does not commit
+    return attachment
 
 
 def _attach(ticket, actor, payload, now) -> Outcome:
@@ -1122,6 +1127,7 @@ def _lock(actor, number: str, action: Action, payload: dict) -> Ticket:
 
 
 @retry_on_conflict
+@storage.files_follow_transaction
 @transaction.atomic
 def perform(number: str, action: str, *, actor, **payload) -> Ticket:
     """Apply one workflow action to the ticket with this number, as `actor`. Returns the saved ticket.

@@ -285,3 +285,21 @@ def test_a_partner_key_opens_open311_only_and_a_staff_token_opens_no_open311(cli
     assert Ticket.objects.count() == before
     with pytest.raises(ValueError):
         create_token(user=services.partner_for(key).user, name="REST")
+
+
+def test_a_partner_retrying_with_an_idempotency_key_files_once(client, world, partner):
+    _, key = partner
+    first = _post(client, key, idempotency_key="app-req-0001")
+    assert first.status_code == 200, first.content
+    again = _post(client, key, idempotency_key="app-req-0001")
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    by_header = client.post(f"{BASE}/requests.json", {"api_key": key, "service_code": "0101", "lat": "39.904211",
+                                                      "long": "116.407394", "description": "东湖路三盏路灯不亮",
+                                                      "attribute[poles]": "3"},
+                            headers={"Idempotency-Key": "app-req-0001"})
+    assert by_header.json() == first.json()
+    assert Ticket.objects.count() == 1
+    other = _post(client, key, idempotency_key="app-req-0001", description="另一件事")
+    assert other.status_code == 422 and other.json()[0]["code"] == 422
+    assert Ticket.objects.count() == 1
+    assert _post(client, key, idempotency_key="带 空格").status_code == 400

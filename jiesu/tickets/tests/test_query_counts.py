@@ -22,9 +22,10 @@ from jiesu.tickets.models import Ticket
 # SMS and e-mails: one more when any); 答复 puts the caller's SMS in the outbox. 签收 and 答复 first ask, in one query,
 # what waits on the ticket (a 退单 or an answer for the centre, whether any 答复审核 rule is on, a 延期 request,
 # open 协办 parts, 子单); the answer of 签收 asks it again for the actions it offers. 答复 writes the 延期 it
-# withdraws, the 协办 parts it closes and the 子单 it answers only when that query found some. The answers list the
-# 协办 parts (one query).
-LIMITS = {"create": 11, "dispatch": 17, "sign": 14, "reply": 15}
+# withdraws, the 协办 parts it closes and the 子单 it answers only when that query found some; on PostgreSQL it first
+# locks the ticket and its 子单 in one statement (SQLite's BEGIN IMMEDIATE has serialized the writers: 15 there).
+# The answers list the 协办 parts (one query).
+LIMITS = {"create": 11, "dispatch": 17, "sign": 14, "reply": 16}
 
 TEXT = "幸福里小区3号楼前的路灯已经一周不亮，晚上很黑，老人出行不便，请尽快维修。"
 
