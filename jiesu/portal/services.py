@@ -265,9 +265,10 @@ def clean_photos(uploads) -> list:
     return cleaned
 
 
-def submit(data: dict, *, mobile: bool, photos=()) -> Ticket:
+def submit(data: dict, *, mobile: bool, photos=(), idempotency=None) -> Ticket:
     """诉求提交: the phone must carry a valid code; then the request is registered as any other (one rule), and its
-    photos, checked and cleaned before anything is written, attached to it."""
+    photos, checked and cleaned before anything is written, attached to it. `idempotency`: the form's submission
+    key (core.idempotency), written with the ticket."""
     from jiesu.tickets.models import Channel
 
     kind = (data.get("kind") or "").strip()
@@ -289,7 +290,7 @@ def submit(data: dict, *, mobile: bool, photos=()) -> Ticket:
         "caller_phone": phone,
         "caller_confidential": bool(data.get("caller_confidential")),
         "public": bool(data.get("public")),
-    })
+    }, idempotency=idempotency)
     for photo in cleaned:
         ticket = tickets.perform(ticket.number, Action.ATTACH, actor=portal_user(), file=photo, purpose="request")
     return ticket

@@ -1,13 +1,15 @@
 """Public pages (no staff login). Thin: the rules are in services and core.ratelimit."""
 
+import re
 import secrets
+import uuid
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jiesu.core import clock, ratelimit
+from jiesu.core import clock, idempotency, ratelimit
 from jiesu.core.errors import ServiceError
 from jiesu.core.masking import mask_phone
 from jiesu.directory.models import Region
@@ -126,10 +128,12 @@ def _human_check(request) -> str:
     return f"{a} + {b} = ?"
 
 
-def _form(request, values: dict, *, errors=None, notice="", status=200):
+def _form(request, values: dict, *, errors=None, notice="", status=200, new_key=False):
     streets = Region.objects.filter(level=Region.Level.STREET).order_by("code")
     return render(request, "portal/submit.html", {
         "values": values, "errors": errors or {}, "notice": notice, "check": _human_check(request),
+        # One key per filled-in form: submitted twice (a double click, a retry after a lost answer), it files once.
+        "submission_key": (None if new_key else _submission_key(request)) or uuid.uuid4().hex,
         "kinds": [(k, Kind(k).label) for k in services.KINDS], "streets": streets, "max_content": MAX_CONTENT,
     }, status=status)
 
@@ -149,12 +153,28 @@ def submit(request):
         return _form(request, values, errors={"form": "提交过于频繁，请稍后再试；如有急事请拨打12345。"}, status=429)
     data = {**values, "sms_code": request.POST.get("sms_code", "")}
     try:
-        ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""),
-                                 photos=request.FILES.getlist("photos"))
+        claim = idempotency.claim(request, "portal:web", values, key=_submission_key(request))
+        earlier = idempotency.earlier(claim)
+        if earlier is None:
+            try:
+                ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""),
+                                         photos=request.FILES.getlist("photos"), idempotency=claim)
+            except idempotency.Repeated:
+                earlier = idempotency.earlier(claim)
+        if earlier is not None:  # this form was filed already: its receipt again
+            ticket = earlier.ticket
+    except idempotency.KeyReused:  # filed, then changed and sent again: a new request needs a new form
+        return _form(request, values, status=409, new_key=True, errors={
+            "form": "这份表单已经提交过。如要反映另一个问题，请核对内容后再次提交（将登记为新的诉求）。"})
     except ServiceError as exc:
         return _form(request, values, errors=exc.fields or {"form": exc.message}, status=exc.status)
     request.session["portal_receipt"] = {"number": ticket.number, "code": ticket.query_code}
     return redirect("portal_done")
+
+
+def _submission_key(request) -> str | None:
+    key = request.POST.get("submission_key", "").strip() if request.method == "POST" else ""
+    return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
 
 
 def done(request):

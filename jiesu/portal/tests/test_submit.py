@@ -57,6 +57,23 @@ def test_a_citizen_submits_with_an_sms_code_and_gets_a_receipt(world):
     assert Ticket.objects.filter(caller_phone=PHONE).count() == 1
 
 
+def test_the_same_form_sent_twice_files_once(world):
+    """A double click, or the browser sending the form again after the answer was lost: one ticket, its receipt."""
+    client = Client()
+    page = _send_code(client).content.decode()
+    key = re.search(r'name="submission_key" value="([0-9a-f]{32})"', page).group(1)
+    form = {**_form(), "sms_code": _codes_sent(PHONE)[-1], "submission_key": key}
+    first = client.post("/submit/", form, follow=True).content.decode()
+    second = client.post("/submit/", form, follow=True).content.decode()
+    ticket = Ticket.objects.get(caller_phone=PHONE)
+    assert ticket.number in first and ticket.number in second and "您的诉求已受理" in second
+    changed = client.post("/submit/", {**form, "content": "另一件事：东湖路的井盖丢了，晚上很危险，请尽快处理。"})
+    body = changed.content.decode()
+    assert changed.status_code == 409 and "这份表单已经提交过" in body
+    assert key not in body  # a new form gets a new key
+    assert Ticket.objects.filter(caller_phone=PHONE).count() == 1
+
+
 def test_wrong_codes_and_missing_fields_write_nothing(world):
     client = Client()
     _send_code(client)
