@@ -283,6 +283,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("JIESU_EMAIL_FROM", "12345@jiesu.local")
 # e.g. X-Forwarded-Proto, so Django knows a request came over https.
 JIESU_HTTPS = env_bool("JIESU_HTTPS")
 SECURE_SSL_REDIRECT = JIESU_HTTPS
+# Load balancers and Prometheus ask the app servers directly, over plain http (core.health).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = JIESU_HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("JIESU_HSTS_SECONDS", "31536000")) if JIESU_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = JIESU_HTTPS and env_bool("JIESU_HSTS_PRELOAD", True)

@@ -18,6 +18,16 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 export JIESU_REQUIRE_BROWSER=1
 
+# The deployment test runs Debian's nginx in front of two gunicorn servers (deploy/nginx).
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "安装 nginx（Debian nginx-light 软件包）…" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+  else
+    echo "未找到 nginx（部署测试将跳过）：sudo apt-get install nginx-light" >&2
+  fi
+fi
+
 echo "== ruff" && $BIN/ruff check jiesu benchmarks
 echo "== migrations" && $BIN/jiesu makemigrations --check --dry-run >/dev/null
 
