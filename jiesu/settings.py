@@ -167,6 +167,19 @@ STORAGES = {
     "default": {"BACKEND": "jiesu.core.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# JIESU_STORAGE=s3: attachments in S3-compatible object storage (django-storages), shared by app servers on several
+# machines; private objects, read only through jiesu (which checks who may see each). Credentials: the usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or an instance role). docs/operations.md.
+if os.environ.get("JIESU_STORAGE", "local") == "s3":
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": os.environ["JIESU_S3_BUCKET"],
+        "endpoint_url": os.environ.get("JIESU_S3_ENDPOINT_URL") or None,  # MinIO, 阿里云 OSS, 华为云 OBS …
+        "region_name": os.environ.get("JIESU_S3_REGION") or None,
+        "location": os.environ.get("JIESU_S3_PREFIX", "media"),
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
+    }}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 
 from . import clock
@@ -101,7 +102,10 @@ def backup(to: Path) -> dict:
         raise BackupError(f"不支持的数据库：{connection.vendor}")
     media_root = Path(settings.MEDIA_ROOT)
     files = {}
-    if media_root.exists():
+    # Attachments in object storage (JIESU_STORAGE=s3) are not copied: the bucket keeps them (versioning,
+    # replication); the manifest says so.
+    on_disk = isinstance(default_storage, FileSystemStorage)
+    if on_disk and media_root.exists():
         for path in sorted(p for p in media_root.rglob("*") if p.is_file() and not p.name.endswith(".part")):
             relative = path.relative_to(media_root).as_posix()
             copy = to / "media" / relative
@@ -111,6 +115,7 @@ def backup(to: Path) -> dict:
     files[database.name] = {"size": database.stat().st_size, "sha256": _sha256(database)}
     manifest = {"format": FORMAT, "created_at": started.isoformat(), "finished_at": clock.now().isoformat(),
                 "database": connection.vendor, "database_file": database.name, "migrations": migrations,
+                "attachments": "media/" if on_disk else "object storage: not in this backup",
                 "counts": counts, "files": files}
     (to / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest
@@ -152,9 +157,10 @@ def restore(source: Path) -> dict:
         args, env = _pg_args()
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", *args, str(database)], env)
     media_root = Path(settings.MEDIA_ROOT)
-    if media_root.exists():
-        shutil.rmtree(media_root)
-    media_root.mkdir(parents=True)
+    if manifest.get("attachments", "media/") == "media/" and isinstance(default_storage, FileSystemStorage):
+        if media_root.exists():
+            shutil.rmtree(media_root)
+        media_root.mkdir(parents=True)
     for name in manifest["files"]:
         if name.startswith("media/"):
             target = media_root / name.removeprefix("media/")

@@ -109,6 +109,8 @@ def outage_status(exc) -> int | None:
         return 503
     if isinstance(exc, OSError) and exc.errno in _STORAGE_ERRORS:
         return 507
+    if type(exc).__module__.startswith(("botocore.", "boto3.")):  # the object store refused or could not be reached
+        return 507
     return None
 
 

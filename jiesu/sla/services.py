@@ -15,42 +15,42 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from jiesu.core import clock as jiesu_clock
+from jiesu.core import stamps
 
 from .calendar import WorkingCalendar
 from .models import CalendarDay, Clock, ConfigChange, SlaAlert, SweepRun, TimeLimitRule, Unit
 
 # ---------------------------------------------------------------- calendar
 
-_cache: dict = {"calendar": None, "rules": None, "loaded_at": 0.0}
-CACHE_SECONDS = 60
+def _load_calendar() -> WorkingCalendar:
+    rows = list(CalendarDay.objects.values_list("day", "type"))
+    return WorkingCalendar(
+        holidays=[d for d, t in rows if t == CalendarDay.Type.HOLIDAY],
+        makeup_workdays=[d for d, t in rows if t == CalendarDay.Type.MAKEUP],
+    )
+
+
+# The calendar and the rules are kept in every process and reloaded when the "sla" stamp changes (core.stamps):
+# a holiday or a rule changed anywhere — here, in the admin, by another server — is used everywhere within
+# JIESU_STAMP_RECHECK_SECONDS.
+SLA_STAMP = "sla"
+_calendar = stamps.Cached(SLA_STAMP, _load_calendar)
+_rules_cache = stamps.Cached(SLA_STAMP, lambda: list(TimeLimitRule.objects.filter(active=True).select_related("category")))
 
 
 def invalidate() -> None:
-    _cache.update(calendar=None, rules=None, loaded_at=0.0)
+    """Reload on the next read (this process only; between tests)."""
+    _calendar.clear()
+    _rules_cache.clear()
 
 
 def _changed() -> None:
-    # Now for this process, and again at commit so a reload inside the transaction is not kept.
-    # Other processes pick the change up within CACHE_SECONDS.
-    invalidate()
-    transaction.on_commit(invalidate)
-
-
-def _fresh() -> bool:
-    return _time.monotonic() - _cache["loaded_at"] < CACHE_SECONDS
+    stamps.bump(SLA_STAMP)
 
 
 def working_calendar() -> WorkingCalendar:
-    """The calendar from the CalendarDay table (cached for a minute per process; changes here clear it)."""
-    if _cache["calendar"] is None or not _fresh():
-        rows = list(CalendarDay.objects.values_list("day", "type"))
-        _cache["calendar"] = WorkingCalendar(
-            holidays=[d for d, t in rows if t == CalendarDay.Type.HOLIDAY],
-            makeup_workdays=[d for d, t in rows if t == CalendarDay.Type.MAKEUP],
-        )
-        _cache["rules"] = None
-        _cache["loaded_at"] = _time.monotonic()
-    return _cache["calendar"]
+    """The calendar from the CalendarDay table (kept in memory until it changes)."""
+    return _calendar.get()
 
 
 def _day_dict(row: CalendarDay | None) -> dict | None:
@@ -111,7 +111,6 @@ def import_holidays(first_year: int, last_year: int, *, actor=None) -> dict:
     for day, (type_, name) in sorted(wanted.items()):
         counts["holidays" if type_ == CalendarDay.Type.HOLIDAY else "makeup_workdays"] += 1
         counts["changed"] += set_calendar_day(day, type=type_, name=name, actor=actor, reason=reason)
-    invalidate()
     return counts
 
 
@@ -151,10 +150,7 @@ def save_rule(rule: TimeLimitRule, *, before: dict | None, actor, reason: str) -
     return rule
 
 def _rules() -> list[TimeLimitRule]:
-    if _cache["rules"] is None or not _fresh():
-        working_calendar()  # refreshes the clock of the cache
-        _cache["rules"] = list(TimeLimitRule.objects.filter(active=True).select_related("category"))
-    return _cache["rules"]
+    return _rules_cache.get()
 
 
 def _category_chain(category) -> list[int]:
