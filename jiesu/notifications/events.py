@@ -23,6 +23,8 @@ The person who acted is never told of their own action. tests/test_matrix.py che
 of a small organisation.
 """
 
+from typing import NamedTuple
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -192,24 +194,42 @@ ALERT_EVENTS = {"sla_warning": Event.SLA_WARNING, "sla_overdue": Event.SLA_OVERD
                 "escalate": Event.ESCALATE}
 
 
+class _AlertedTicket(NamedTuple):
+    pk: int
+    number: str
+    category_id: int | None
+    department_id: int | None
+    urgency: str
+    created_by_id: int | None
+
+
+def _alerted_tickets(ids: list[int]) -> dict:
+    """What the notices need of each ticket, as plain rows (a first sweep over a backlog reads tens of thousands)."""
+    return {row[0]: _AlertedTicket(*row) for row in Ticket.objects.filter(pk__in=ids).values_list(
+        "pk", "number", "category_id", "department_id", "urgency", "created_by_id").iterator(chunk_size=5000)}
+
+
 def alerted(kind: str, alerts: list[Alert], now) -> None:
     """The sweep's 临期/超期/催办/升级督办: a few queries for a whole batch (the tickets, then the people of all
     their units)."""
     from jiesu.sla.models import Clock
 
     event = ALERT_EVENTS[kind]
-    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=[a.ticket_id for a in alerts])
-               .only("pk", "number", "category_id", "department_id", "urgency", "created_by_id")}
+    callback = any(a.clock == Clock.CALLBACK for a in alerts)
+    tickets = _alerted_tickets([a.ticket_id for a in alerts]) if callback else None
     units = {a.department_id for a in alerts if a.department_id and a.clock != Clock.CALLBACK}
     staff_q = role_q(Role.HANDLER, units)
-    creators = {t.created_by_id for t in tickets.values() if t.created_by_id}
-    callback = any(a.clock == Clock.CALLBACK for a in alerts)
+    creators = {t.created_by_id for t in tickets.values() if t.created_by_id} if tickets else set()
     if callback and creators:
         staff_q |= Q(user_id__in=creators) & role_q(Role.OPERATOR)
     if event == Event.ESCALATE:
         upward = {u for a in alerts for u in _upward(a.department_id)}
         staff_q |= role_q(Role.LEADER, upward) | role_q(Role.SUPERVISOR)
     people = recipients(event, staff_q)
+    if not people:  # nobody to tell (e.g. units without staff on the system): the tickets need not be read
+        return
+    if tickets is None:
+        tickets = _alerted_tickets([a.ticket_id for a in alerts])
     roles = _roles_by_user([p.user_id for p in people])
     notices = []
     for a in alerts:

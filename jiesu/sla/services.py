@@ -428,6 +428,11 @@ def sweep(now: datetime | None = None, *, dry_run: bool = False, full: bool = Fa
                 new = candidates.filter(~Exists(recorded)).count()
                 setattr(result, counters[kind], getattr(result, counters[kind]) + new)
                 continue
+            if connection.vendor == "postgresql":
+                recorded = _record_in_database(clock, kind, field, threshold,
+                                               previous[kind][1] if kind in previous else None, now)
+                setattr(result, counters[kind], getattr(result, counters[kind]) + recorded)
+                continue
             after = 0
             while True:  # keyset batches: each query starts where the previous one stopped
                 rows = list(
@@ -467,6 +472,97 @@ def _insert_alerts(rows, clock, kind, now) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+PG_BATCH = 20_000
+_NOTES = {
+    SlaAlert.Kind.WARNING: "{label}时限即将到期（{due}）",
+    SlaAlert.Kind.OVERDUE: "{label}已超过时限（{due}）",
+    SlaAlert.Kind.URGE: "{label}超期未办，系统自动催办",
+    SlaAlert.Kind.ESCALATE: "{label}超期已满{days}个工作日，升级至督办员",
+}
+
+
+def _record_in_database(clock, kind, field, threshold, previous, now) -> int:
+    """PostgreSQL: the alerts and their history entries written by the database itself, one statement per batch
+    of candidate tickets (INSERT … SELECT in data-modifying CTEs), instead of rows carried through Python: the
+    first sweep over a large backlog is bounded by the database. The same rows as `_record_alerts` writes, and
+    the same idempotence (ON CONFLICT DO NOTHING: only new alerts get an entry)."""
+    from jiesu.tickets.models import Ticket, TicketEvent
+
+    running_states, stop_field = RUNNING[clock]
+    due_field = CLOCK_FIELDS[clock][0]
+    quote = connection.ops.quote_name
+    # The note as _record_alerts writes it: "{label}…（YYYY-MM-DD HH:MM）", the deadline in local time; data.due_at
+    # as Python's isoformat() of the UTC value.
+    head, sep, tail = _NOTES[kind].format(label=Clock(clock).label, due="{due}",
+                                        days=settings.JIESU_SLA_ESCALATE_WORKING_DAYS).partition("{due}")
+    note = "%(head)s || to_char(c.due AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI') || %(tail)s" if sep else "%(head)s"
+    iso_due = ("to_char(c.due AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
+               "date_part('microseconds', c.due)::bigint %% 1000000 <> 0 THEN to_char(c.due AT TIME ZONE 'UTC', '.US') "
+               "ELSE '' END || '+00:00'")
+    since = f"AND t.{quote(field)} > %(previous)s" if previous is not None else ""
+    # 催办 marks the ticket 督办; escalation dates it (as _after_alerts does on the other path).
+    flag = {
+        SlaAlert.Kind.URGE: f""",
+        flag AS (UPDATE {Ticket._meta.db_table} SET supervised = TRUE WHERE id IN (SELECT ticket_id FROM new))""",
+        SlaAlert.Kind.ESCALATE: f""",
+        flag AS (UPDATE {Ticket._meta.db_table} SET escalated_at = %(now)s
+                 WHERE id IN (SELECT ticket_id FROM new) AND escalated_at IS NULL)""",
+    }.get(kind, "")
+    sql = f"""
+        WITH cand AS (
+            SELECT t.id, t.{quote(due_field)} AS due, t.state, t.department_id FROM {Ticket._meta.db_table} t
+            WHERE t.state = ANY(%(states)s) AND t.{quote(due_field)} IS NOT NULL AND t.{quote(stop_field)} IS NULL
+              AND t.{quote(field)} <= %(threshold)s {since} AND t.id > %(after)s
+            ORDER BY t.id LIMIT %(batch)s),
+        new AS (
+            INSERT INTO {SlaAlert._meta.db_table} (ticket_id, clock, kind, due_at, created_at)
+            SELECT id, %(clock)s, %(kind)s, due, %(now)s FROM cand
+            ON CONFLICT (ticket_id, clock, kind, due_at) DO NOTHING RETURNING ticket_id),
+        ev AS (
+            INSERT INTO {TicketEvent._meta.db_table}
+                (ticket_id, action, from_state, to_state, actor_id, actor_department_id, department_id, note, data,
+                 created_at)
+            SELECT c.id, %(action)s, c.state, c.state, NULL, NULL, c.department_id, {note},
+                   jsonb_build_object('clock', %(clock)s::text, 'due_at', {iso_due}), %(now)s
+            FROM cand c JOIN new n ON n.ticket_id = c.id
+            RETURNING ticket_id){flag}
+        SELECT c.id, CASE WHEN ev.ticket_id IS NOT NULL THEN c.due END, c.state, c.department_id,
+               ev.ticket_id IS NOT NULL
+        FROM cand c LEFT JOIN ev ON ev.ticket_id = c.id ORDER BY c.id"""
+    params = {"states": sorted(running_states), "threshold": threshold, "previous": previous, "batch": PG_BATCH,
+              "clock": clock, "kind": kind, "now": now, "action": EVENT_OF[kind], "tz": settings.TIME_ZONE,
+              "head": head, "tail": tail}
+    recorded, after = 0, 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "after": after})
+            rows = cursor.fetchall()
+            if not rows:
+                return recorded
+            after = rows[-1][0]
+            new = [(pk, due, state, department_id) for pk, due, state, department_id, is_new in rows if is_new]
+            _after_alerts(Ticket, new, clock, kind, now, flagged=True)
+            recorded += len(new)
+
+
+def _after_alerts(Ticket, rows, clock, kind, now, *, flagged: bool = False) -> None:
+    """What follows new alerts (their history entries written): the observers, and unless already `flagged` (in
+    the same statement), the 督办 and escalation flags."""
+    from jiesu.tickets import lifecycle
+
+    if not rows:
+        return
+    lifecycle.alerted(EVENT_OF[kind], [lifecycle.Alert(pk, clock, due, state, department_id)
+                                       for pk, due, state, department_id in rows], now)
+    if flagged:
+        return
+    ids = [pk for pk, _, _, _ in rows]
+    if kind == SlaAlert.Kind.URGE:
+        Ticket.objects.filter(pk__in=ids).update(supervised=True)
+    if kind == SlaAlert.Kind.ESCALATE:
+        Ticket.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
+
+
 @transaction.atomic
 def _record_alerts(Ticket, rows, clock, kind, now) -> int:
     from jiesu.tickets.models import TicketEvent
@@ -474,12 +570,7 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> int:
     new = _insert_alerts(rows, clock, kind, now)
     rows = [row for row in rows if row[0] in new]
     label = Clock(clock).label
-    notes = {
-        SlaAlert.Kind.WARNING: "{label}时限即将到期（{due}）",
-        SlaAlert.Kind.OVERDUE: "{label}已超过时限（{due}）",
-        SlaAlert.Kind.URGE: "{label}超期未办，系统自动催办",
-        SlaAlert.Kind.ESCALATE: "{label}超期已满{days}个工作日，升级至督办员",
-    }
+    notes = _NOTES
     TicketEvent.objects.bulk_create(
         [
             TicketEvent(
@@ -499,13 +590,5 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> int:
             for pk, due, state, department_id in rows
         ]
     )
-    from jiesu.tickets import lifecycle
-
-    lifecycle.alerted(EVENT_OF[kind], [lifecycle.Alert(pk, clock, due, state, department_id)
-                                       for pk, due, state, department_id in rows], now)
-    ids = [pk for pk, _, _, _ in rows]
-    if kind == SlaAlert.Kind.URGE and ids:
-        Ticket.objects.filter(pk__in=ids).update(supervised=True)
-    if kind == SlaAlert.Kind.ESCALATE and ids:
-        Ticket.objects.filter(pk__in=ids, escalated_at__isnull=True).update(escalated_at=now)
+    _after_alerts(Ticket, rows, clock, kind, now)
     return len(rows)

@@ -195,3 +195,36 @@ def test_what_the_sweep_wrote_shows_as_the_system(world):
     swept = [e for e in body["events"] if e["action"] in ("sla_warning", "sla_overdue", "urge", "escalate")]
     assert swept and all(e["actor"] == "系统（时限监控）" and e["by_system"] for e in swept)
     assert not body["events"][0]["by_system"]
+
+
+def test_the_database_writes_what_python_writes(world, monkeypatch):
+    """On PostgreSQL the sweep writes alerts and history entries in SQL (`_record_in_database`); the other path
+    (`_record_alerts`, SQLite) writes them from Python. Both must leave the same notes and data."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the in-database path is PostgreSQL's")
+    base = world.ticket_in(State.IN_PROGRESS).reply_due_at
+    # Deadlines on a whole second and with microseconds: isoformat() writes them differently.
+    deadlines = [base.replace(microsecond=0), base.replace(microsecond=123456), base + timedelta(hours=5)]
+    later = sla.working_calendar().add_working_days(max(deadlines), 6)
+
+    def tickets():
+        made = [world.ticket_in(State.IN_PROGRESS) for _ in deadlines]
+        for ticket, due in zip(made, deadlines, strict=True):
+            Ticket.objects.filter(pk=ticket.pk).update(reply_due_at=due, reply_warn_at=due - timedelta(hours=2))
+        return made
+
+    def written(made):
+        return [list(TicketEvent.objects.filter(ticket=t, data__clock="reply").order_by("id")
+                     .values_list("action", "note", "data")) for t in made]
+
+    in_database = tickets()
+    sla.sweep(later, full=True)
+    in_python = tickets()
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # the Python path, on the same database
+    sla.sweep(later, full=True)
+    monkeypatch.undo()
+    assert written(in_database) == written(in_python)
+    assert [a for a, _, _ in written(in_database)[0]] == ["sla_warning", "sla_overdue", "urge", "escalate"]
+    assert written(in_database)[1][0][2]["due_at"].endswith(".123456+00:00")
