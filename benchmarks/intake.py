@@ -273,14 +273,19 @@ def per_action(token: str, count: int) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def harness_arguments(parser: argparse.ArgumentParser) -> None:
+    """The harness's shape, the same here and in side_by_side.py."""
     parser.add_argument("--tickets", type=int, default=400, help="per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    harness_arguments(parser)
     parser.add_argument("--actions", type=int, default=60, help="tickets for the per-action costs (0: skip)")
     parser.add_argument("--kill", type=int, default=300, help="requests for the kill -9 check (0: skip)")
     args = parser.parse_args()

@@ -82,12 +82,7 @@ def helpdesk_database(url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--helpdesk-python", default=os.environ.get("HELPDESK_PYTHON", ""))
-    parser.add_argument("--tickets", type=int, default=400, help="per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    intake.harness_arguments(parser)
     args = parser.parse_args()
 
     python = Path(args.helpdesk_python) if args.helpdesk_python else None

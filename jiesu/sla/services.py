@@ -472,7 +472,7 @@ def _insert_alerts(rows, clock, kind, now) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-PG_BATCH = 20_000
+PG_BATCH = 50_000
 _NOTES = {
     SlaAlert.Kind.WARNING: "{label}时限即将到期（{due}）",
     SlaAlert.Kind.OVERDUE: "{label}已超过时限（{due}）",

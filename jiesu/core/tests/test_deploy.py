@@ -7,30 +7,23 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
-import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from .servers import BIN, Gunicorn, free_port
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 ROOT = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
 pytestmark = [
     pytest.mark.servers,
     pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx not installed (scripts/test.sh installs nginx-light)"),
     pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="run once, in the SQLite pass"),
 ]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _site(tmp: Path, var: Path, app_ports, http_port, https_port) -> str:
@@ -52,7 +45,7 @@ def _site(tmp: Path, var: Path, app_ports, http_port, https_port) -> str:
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("deploy")
     var = tmp / "var"
-    app_ports, http_port, https_port = (_port(), _port()), _port(), _port()
+    app_ports, http_port, https_port = (free_port(), free_port()), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "JIESU_TEST_NOW")}
     env.update(JIESU_DEMO="1", JIESU_FAST_PASSWORD_HASHER="1", DJANGO_SETTINGS_MODULE="jiesu.settings",
                JIESU_VAR_DIR=str(var), JIESU_HTTPS="1", JIESU_PROXY_SSL_HEADER="X-Forwarded-Proto",
@@ -80,35 +73,24 @@ http {{
 """)
     check = subprocess.run([NGINX, "-t", "-p", str(tmp), "-c", str(tmp / "nginx.conf")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    apps = [subprocess.Popen([BIN / "gunicorn", "jiesu.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "2",
-                              "--log-level", "warning"], env=env, cwd=ROOT) for port in app_ports]
+    apps = [Gunicorn(env, port=port) for port in app_ports]
     nginx = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf")])
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 30
         while True:
             try:
-                if all(_get_direct(port, "/healthz") == 200 for port in app_ports) and _request(https_port, "GET", "/healthz")[0] == 200:
+                if _request(https_port, "GET", "/healthz")[0] == 200:
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the site did not come up"
+            assert time.monotonic() < deadline, "nginx did not come up"
             time.sleep(0.3)
         yield {"http": http_port, "https": https_port, "apps": apps, "var": var}
     finally:
         nginx.terminate()
+        nginx.wait(timeout=20)
         for app in apps:
-            app.terminate()
-        for process in (nginx, *apps):
-            process.wait(timeout=20)
-
-
-def _get_direct(port, path) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().status
-    finally:
-        conn.close()
+            app.stop()
 
 
 def _request(port, method, path, body=None, headers=None):
@@ -163,8 +145,6 @@ def test_limits_and_what_is_never_served(site):
 
 
 def test_one_app_server_down_the_site_stays_up(site):
-    first = site["apps"][0]
-    first.terminate()
-    first.wait(timeout=20)
+    site["apps"][0].stop()
     statuses = [_request(site["https"], "GET", "/track/")[0] for _ in range(10)]
     assert statuses == [200] * 10

@@ -7,14 +7,11 @@ jiesu on a PostgreSQL 15 cluster of the test's own, and clients that retry with 
   filed exactly once — 0 lost, 0 duplicated.
 """
 
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from .servers import BIN, Gunicorn, free_port
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-BIN = Path(sys.executable).parent
 pytestmark = [
     pytest.mark.servers,
     pytest.mark.skipif(not (PG_BIN / "initdb").exists(), reason="PostgreSQL 15 binaries not installed"),
@@ -36,17 +34,11 @@ TEXTS = ["东湖路12号门前的窨井盖缺失，晚上很危险。", "幸福�
          "明湖路与新华街交叉口红绿灯坏了，车辆乱行。", "楼上装修噪音太大，晚上十点还在施工。"]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     """A throwaway PostgreSQL cluster that can be crashed and started again."""
 
     def __init__(self, root: Path):
-        self.root, self.port = root, _port()
+        self.root, self.port = root, free_port()
         self.owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         root.mkdir()
         if self.owner:
@@ -94,41 +86,6 @@ def site(tmp_path_factory):
     subprocess.run([*cluster.owner, str(PG_BIN / "pg_ctl"), "-D", str(cluster.root / "data"), "-m", "immediate",
                     "stop"], capture_output=True, cwd=cluster.root)
     shutil.rmtree(pg_root, ignore_errors=True)
-
-
-class Server:
-    def __init__(self, env, workers: int):
-        self.port = _port()
-        self.process = subprocess.Popen(
-            [BIN / "gunicorn", "jiesu.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(workers), "--threads", "4",
-             "--log-level", "critical"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if self.request("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start")
-            time.sleep(0.2)
-
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(c) for c in children]
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=20)
 
 
 class Clients:
@@ -182,7 +139,7 @@ def _count_tickets(cluster) -> int:
 
 def test_a_database_crash_answers_503_in_json_and_jiesu_recovers_by_itself(site):
     cluster, env, token = site
-    server = Server(env, workers=1)
+    server = Gunicorn(env, workers=1, threads=4)
     try:
         before = _count_tickets(cluster)
         with Clients(server, token) as clients:
@@ -215,7 +172,7 @@ def test_a_database_crash_answers_503_in_json_and_jiesu_recovers_by_itself(site)
 
 def test_workers_killed_under_intake_lose_nothing_and_file_nothing_twice(site):
     cluster, env, token = site
-    server = Server(env, workers=2)
+    server = Gunicorn(env, workers=2, threads=4)
     try:
         before = _count_tickets(cluster)
         killed = 0

@@ -3,58 +3,19 @@ calendar — follows a change made anywhere else within the stated bound (JIESU_
 without a restart. Real gunicorn processes on 127.0.0.1; the change is made by a third process (`jiesu shell`), as
 the admin on another machine would."""
 
-import http.client
-import json
 import os
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
+from .servers import BIN, Gunicorn
+
 RECHECK = 1.0  # JIESU_STAMP_RECHECK_SECONDS for the servers
 pytestmark = [
     pytest.mark.servers,
     pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="run once, in the SQLite pass"),
 ]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env):
-        self.port = _port()
-        self.process = subprocess.Popen([BIN / "gunicorn", "jiesu.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", "1",
-                                         "--threads", "2", "--log-level", "warning"], env=env)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if self.call("GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-
-    def call(self, method, path, token=None, body=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            headers = {"Content-Type": "application/json"}
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-            conn.request(method, path, body=json.dumps(body, ensure_ascii=False).encode() if body else None,
-                         headers=headers)
-            response = conn.getresponse()
-            return response.status, json.loads(response.read() or b"null")
-        finally:
-            conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +31,10 @@ def servers(tmp_path_factory):
     jiesu("migrate", "--noinput")
     jiesu("seed_demo", "--tickets", "0")
     tokens = {user: jiesu("create_token", user, "--name", "two").strip() for user in ("huawu", "paidan")}
-    a, b = Server(env), Server(env)
+    a, b = Gunicorn(env), Gunicorn(env)
     yield a, b, tokens, jiesu
     for server in (a, b):
-        server.process.terminate()
-        server.process.wait(timeout=20)
+        server.stop()
 
 
 def _until(check, limit: float) -> float:
@@ -90,7 +50,7 @@ def test_a_renamed_category_reaches_the_other_server_within_the_bound(servers):
     a, b, tokens, jiesu = servers
 
     def name_on(server):
-        _, categories = server.call("GET", "/api/v1/directory/categories", tokens["huawu"])
+        _, categories = server.api("GET", "/api/v1/directory/categories", tokens["huawu"])
         return next(c["name"] for c in categories if c["code"] == "0201")
 
     assert name_on(a) == name_on(b) != "路灯设施（改名）"
@@ -105,10 +65,10 @@ def test_holidays_added_elsewhere_move_the_other_servers_deadlines(servers):
     a, b, tokens, jiesu = servers
 
     def deadline_on(server) -> str:
-        status, ticket = server.call("POST", "/api/v1/tickets", tokens["huawu"], {
+        status, ticket = server.api("POST", "/api/v1/tickets", tokens["huawu"], {
             "kind": "complaint", "content": "东湖路12号门前的窨井盖缺失，晚上很危险。", "caller_phone": "13912345678"})
         assert status == 201, ticket
-        status, ticket = server.call("POST", f"/api/v1/tickets/{ticket['number']}/dispatch", tokens["paidan"],
+        status, ticket = server.api("POST", f"/api/v1/tickets/{ticket['number']}/dispatch", tokens["paidan"],
                                      {"department": "MHCGW"})
         assert status == 200, ticket
         return ticket["reply_due_at"]
