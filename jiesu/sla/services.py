@@ -511,7 +511,7 @@ def _record_in_database(clock, kind, field, threshold, previous, now) -> int:
     sql = f"""
         WITH cand AS (
             SELECT t.id, t.{quote(due_field)} AS due, t.state, t.department_id FROM {Ticket._meta.db_table} t
-            WHERE t.state = ANY(%(states)s) AND t.{quote(due_field)} IS NOT NULL AND t.{quote(stop_field)} IS NULL
+            WHERE t.{quote('state')} = ANY(%(states)s) AND t.{quote(due_field)} IS NOT NULL AND t.{quote(stop_field)} IS NULL
               AND t.{quote(field)} <= %(threshold)s {since} AND t.id > %(after)s
             ORDER BY t.id LIMIT %(batch)s),
         new AS (
