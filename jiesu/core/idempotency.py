@@ -110,6 +110,28 @@ def remember(found: Claim | None, response: HttpResponse) -> HttpResponse:
     return response
 
 
+def once(found: Claim | None, create):
+    """`create()` (which calls `record` inside its transaction) unless this key was seen before. Returns
+    `(created, None)` the first time, and `(None, the stored key)` for a repeat, a copy that lost the race at the
+    same moment included. Raises KeyReused for the same key with another request."""
+    row = earlier(found)
+    if row is None:
+        try:
+            return create(), None
+        except Repeated:
+            row = earlier(found)
+    return None, row
+
+
+def respond_once(found: Claim | None, create, answer, rebuild=None) -> HttpResponse:
+    """`once`, answered: `answer(created)` the first time (kept for repeats), the kept answer for a repeat, or
+    `rebuild(ticket)` (by default `answer(ticket)`) when the first answer was never kept."""
+    created, row = once(found, create)
+    if row is None:
+        return remember(found, answer(created))
+    return replay(row, rebuild or answer)
+
+
 def replay(row: IdempotencyKey, rebuild) -> HttpResponse:
     """The first answer again; `rebuild(ticket)` makes it anew when it was never stored."""
     if row.status:

@@ -175,13 +175,6 @@ def idempotency_claim(request, partner: Partner, params) -> "idempotency.Claim |
         raise Open311Error(400, f"{exc.message}：{exc.detail}") from None
 
 
-def earlier_request(claim) -> "idempotency.IdempotencyKey | None":
-    try:
-        return idempotency.earlier(claim)
-    except ServiceError as exc:
-        raise Open311Error(exc.status, exc.message) from None
-
-
 def filed_answer(ticket: Ticket) -> dict:
     """The answer to the POST that filed this ticket, read again (for a repeat whose first answer was lost)."""
     submission = Submission.objects.get(ticket=ticket)

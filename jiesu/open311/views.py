@@ -52,15 +52,13 @@ def requests(request, fmt, params):
         # A partner that retries with the same Idempotency-Key (header or field) files the request once.
         partner = services.partner_for(params.get("api_key"))
         claim = services.idempotency_claim(request, partner, params)
-        earlier = services.earlier_request(claim)
-        if earlier is None:
-            try:
-                filed = services.file_request(partner, params, claim=claim)
-            except idempotency.Repeated:
-                earlier = services.earlier_request(claim)
-            else:
-                return idempotency.remember(claim, respond(fmt, "service_requests", [filed]))
-        return idempotency.replay(earlier, lambda t: respond(fmt, "service_requests", [services.filed_answer(t)]))
+        try:
+            return idempotency.respond_once(
+                claim, lambda: services.file_request(partner, params, claim=claim),
+                lambda filed: respond(fmt, "service_requests", [filed]),
+                rebuild=lambda ticket: respond(fmt, "service_requests", [services.filed_answer(ticket)]))
+        except idempotency.KeyReused as exc:
+            raise Open311Error(exc.status, exc.message) from None
     return respond(fmt, "service_requests", services.find_requests(params))
 
 

@@ -154,13 +154,9 @@ def submit(request):
     data = {**values, "sms_code": request.POST.get("sms_code", "")}
     try:
         claim = idempotency.claim(request, "portal:web", values, key=_submission_key(request))
-        earlier = idempotency.earlier(claim)
-        if earlier is None:
-            try:
-                ticket = services.submit(data, mobile="Mobile" in request.headers.get("User-Agent", ""),
-                                         photos=request.FILES.getlist("photos"), idempotency=claim)
-            except idempotency.Repeated:
-                earlier = idempotency.earlier(claim)
+        ticket, earlier = idempotency.once(claim, lambda: services.submit(
+            data, mobile="Mobile" in request.headers.get("User-Agent", ""), photos=request.FILES.getlist("photos"),
+            idempotency=claim))
         if earlier is not None:  # this form was filed already: its receipt again
             ticket = earlier.ticket
     except idempotency.KeyReused:  # filed, then changed and sent again: a new request needs a new form

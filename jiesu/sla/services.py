@@ -570,7 +570,6 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> int:
     new = _insert_alerts(rows, clock, kind, now)
     rows = [row for row in rows if row[0] in new]
     label = Clock(clock).label
-    notes = _NOTES
     TicketEvent.objects.bulk_create(
         [
             TicketEvent(
@@ -579,7 +578,7 @@ def _record_alerts(Ticket, rows, clock, kind, now) -> int:
                 from_state=state,
                 to_state=state,
                 department_id=department_id,
-                note=notes[kind].format(
+                note=_NOTES[kind].format(
                     label=label,
                     due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
                     days=settings.JIESU_SLA_ESCALATE_WORKING_DAYS,

@@ -310,15 +310,9 @@ def _created(request, ticket: Ticket) -> HttpResponse:
 def create_ticket(request, payload: TicketIn):
     data = payload.dict(exclude_none=True)
     claim = idempotency.claim(request, f"user:{request.auth.pk}", data)
-    earlier = idempotency.earlier(claim)
-    if earlier is None:
-        try:
-            ticket = services.create_ticket(actor=request.auth, data=data, idempotency=claim)
-        except idempotency.Repeated:  # the same request, at the same moment, won
-            earlier = idempotency.earlier(claim)
-        else:
-            return idempotency.remember(claim, _created(request, ticket))
-    return idempotency.replay(earlier, lambda t: _created(request, t))
+    return idempotency.respond_once(claim, lambda: services.create_ticket(actor=request.auth, data=data,
+                                                                          idempotency=claim),
+                                    lambda ticket: _created(request, ticket))
 
 
 @router.get("", response=TicketPage, summary="工单列表与检索")

@@ -144,7 +144,9 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     invalidated_at = models.DateTimeField("作废时间", null=True, blank=True)
     contacted_at = models.DateTimeField("首次联系诉求人时间", null=True, blank=True)
-    escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True, db_index=True)
+    # Not indexed: the 升级督办 worklist finds open tickets by state first, and the sweep's flag update can then
+    # stay a HOT update (no index entries to write; see the fillfactor in migration 0013).
+    escalated_at = models.DateTimeField("升级督办时间", null=True, blank=True)
 
     # Time limits (jiesu.sla): each clock's deadline and the moment it turns 临期, stored when a clock starts.
     is_complex = models.BooleanField("复杂疑难", default=False)
