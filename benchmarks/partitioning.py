@@ -180,6 +180,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -230,6 +231,8 @@ def main() -> None:
         "kpi_satisfied_month": lambda: kpi.tickets_for("satisfied", month).count(),
         "kpi_redo_month": lambda: kpi.redo_figures(month),
     }
+    # The sweep's worker connections would not carry this connection's search_path: one connection here.
+    settings.JIESU_SLA_SWEEP_WORKERS = 1
     results = {}
     for schema in ("public", "part"):
         with connection.cursor() as cursor:

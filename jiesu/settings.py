@@ -202,6 +202,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 JIESU_SLA_WARN_RATIO = float(os.environ.get("JIESU_SLA_WARN_RATIO", "0.2"))
 JIESU_SLA_WARN_WORKING_HOURS = float(os.environ.get("JIESU_SLA_WARN_WORKING_HOURS", "4"))
 JIESU_SLA_ESCALATE_WORKING_DAYS = int(os.environ.get("JIESU_SLA_ESCALATE_WORKING_DAYS", "5"))
+# PostgreSQL: database connections the sweep writes a large backlog on at once, each its own share of the tickets.
+JIESU_SLA_SWEEP_WORKERS = max(1, int(os.environ.get("JIESU_SLA_SWEEP_WORKERS", "2")))
 
 # The three rates and 办结率 (docs/kpi.md). 满意率 = (满意 + k × 基本满意) ÷ 有效回访; the composite score weighs
 # 响应率/解决率/满意率 30/35/35 (a published county scheme). Targets here are defaults; per-unit targets are

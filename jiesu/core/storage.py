@@ -48,18 +48,24 @@ def written(name: str) -> None:
 
 def files_follow_transaction(function):
     """Decorate a function that runs one transaction (put it inside any retry, outside `transaction.atomic`):
-    if it raises, the files stored during it are deleted."""
+    if it raises, the files stored during it are deleted. Nested (an action inside a larger transaction), the
+    files it stored stay the outer function's to delete if that one fails."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        outer = _written.get()
         token = _written.set([])
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
         except BaseException:
             for name in _written.get():
                 with contextlib.suppress(Exception):
                     default_storage.delete(name)
             raise
+        else:
+            if outer is not None:
+                outer.extend(_written.get())
+            return result
         finally:
             _written.reset(token)
 

@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.db.models import F
 
 from jiesu.core import clock, ratelimit
 from jiesu.core.errors import ServiceError, ValidationFailed
 from jiesu.core.masking import mask_text
+from jiesu.core.storage import files_follow_transaction
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import ExtensionRequest, Ticket
 from jiesu.tickets.queries import search_q
@@ -269,7 +271,6 @@ def submit(data: dict, *, mobile: bool, photos=(), idempotency=None) -> Ticket:
     """诉求提交: the phone must carry a valid code; then the request is registered as any other (one rule), and its
     photos, checked and cleaned before anything is written, attached to it. `idempotency`: the form's submission
     key (core.idempotency), written with the ticket."""
-    from jiesu.tickets.models import Channel
 
     kind = (data.get("kind") or "").strip()
     if kind not in KINDS:
@@ -278,8 +279,23 @@ def submit(data: dict, *, mobile: bool, photos=(), idempotency=None) -> Ticket:
     if not (data.get("sms_code") or "").strip():
         raise ValidationFailed({"sms_code": "请填写短信验证码"})
     cleaned = clean_photos(photos)
-    if not verify_code(phone, data.get("sms_code")):
+    ticket = _register(data, kind, phone, mobile, cleaned, idempotency)
+    if ticket is None:
         raise ValidationFailed({"sms_code": "验证码不正确或已过期，请重新获取"})
+    return ticket
+
+
+@files_follow_transaction
+@transaction.atomic
+def _register(data, kind, phone, mobile, cleaned, idempotency) -> Ticket | None:
+    """The code spent, the request registered and its photos stored, in one transaction: if a photo cannot be
+    stored (disk full, object store down: 507), the request is not left registered without it behind an error
+    page; nothing stays written, the photos already stored are deleted, and the same form can be sent again with
+    the same code. None for a wrong code (the try is counted)."""
+    from jiesu.tickets.models import Channel
+
+    if not verify_code(phone, data.get("sms_code")):
+        return None
     ticket = tickets.create_ticket(actor=portal_user(), data={
         "channel": Channel.MOBILE if mobile else Channel.WEB,
         "kind": kind,

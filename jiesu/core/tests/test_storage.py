@@ -84,3 +84,36 @@ def test_the_store_never_replaces_a_file(settings, tmp_path):
     assert first != second
     assert [default_storage.open(n).read() for n in (first, second)] == [b"%PDF one", b"%PDF two"]
     assert not [f for f in _files(tmp_path) if f.endswith(".part")]
+
+
+def test_a_citizens_photo_the_store_cannot_take_registers_nothing(world, small_disk, settings):
+    """诉求提交 with two photos, the second too big for what is left of the store: a 507 page, no request left
+    registered without its photo, no file left behind; the same form then goes through with the same code."""
+    import io
+    import random
+    import uuid
+
+    from PIL import Image
+
+    from jiesu.portal.tests.test_submit import PHONE, _codes_sent, _form, _photo, _send_code
+    from jiesu.tickets.models import Ticket
+
+    noise = Image.frombytes("RGB", (700, 700), random.Random(7).randbytes(700 * 700 * 3))
+    big = io.BytesIO()
+    noise.save(big, format="JPEG", quality=95)
+    assert big.tell() > 300_000
+    client = Client(raise_request_exception=False)
+    _send_code(client)
+    code = _codes_sent(PHONE)[-1]
+    form = {**_form(), "sms_code": code, "submission_key": uuid.uuid4().hex}
+
+    page = client.post("/submit/", {**form, "photos": [SimpleUploadedFile("近景.jpg", _photo()),
+                                                      SimpleUploadedFile("远景.jpg", big.getvalue())]})
+    assert page.status_code == 507 and "文件存储暂时不可用" in page.content.decode()
+    assert not Ticket.objects.filter(caller_phone=PHONE).exists()
+    assert _files(small_disk) == []  # the first photo, stored, is gone again with the transaction
+
+    done = client.post("/submit/", {**form, "photos": [SimpleUploadedFile("近景.jpg", _photo())]}, follow=True)
+    assert "您的诉求已受理" in done.content.decode()
+    ticket = Ticket.objects.get(caller_phone=PHONE)
+    assert Attachment.objects.filter(ticket=ticket).count() == 1 and len(_files(small_disk)) == 1

@@ -228,3 +228,42 @@ def test_the_database_writes_what_python_writes(world, monkeypatch):
     assert written(in_database) == written(in_python)
     assert [a for a, _, _ in written(in_database)[0]] == ["sla_warning", "sla_overdue", "urge", "escalate"]
     assert written(in_database)[1][0][2]["due_at"].endswith(".123456+00:00")
+
+
+def test_workers_write_their_shares_as_one_connection_would(transactional_db, world, settings, monkeypatch):
+    """PostgreSQL, outside a caller's transaction: JIESU_SLA_SWEEP_WORKERS connections each write their own share
+    of the tickets, here in batches of two. Every ticket gets the same entries, in the same order, as with one."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the in-database path is PostgreSQL's")
+    monkeypatch.setattr(sla, "PG_BATCH", 2)
+    shares = []
+    worker_share = sla._worker_share
+    monkeypatch.setattr(sla, "_worker_share", lambda jobs, now, share, n: (shares.append(share),
+                                                                          worker_share(jobs, now, share, n))[1])
+    due = world.ticket_in(State.IN_PROGRESS).reply_due_at
+    later = sla.working_calendar().add_working_days(due, 6)
+
+    def tickets():
+        made = [world.ticket_in(State.IN_PROGRESS) for _ in range(7)]
+        Ticket.objects.filter(pk__in=[t.pk for t in made]).update(reply_due_at=due,
+                                                                  reply_warn_at=due - timedelta(hours=2))
+        return made
+
+    def written(made):
+        return [list(TicketEvent.objects.filter(ticket=t, data__clock="reply").order_by("id")
+                     .values_list("action", "note", "data")) for t in made]
+
+    settings.JIESU_SLA_SWEEP_WORKERS = 1
+    alone = tickets()
+    sla.sweep(later, full=True)
+    assert shares == []
+    settings.JIESU_SLA_SWEEP_WORKERS = 3
+    shared = tickets()
+    result = sla.sweep(later, full=True)
+    assert sorted(shares) == [0, 1, 2]
+    assert written(shared) == written(alone)
+    assert [a for a, _, _ in written(shared)[0]] == ["sla_warning", "sla_overdue", "urge", "escalate"]
+    assert result.urged >= 7 and Ticket.objects.filter(pk__in=[t.pk for t in shared], supervised=True).count() == 7
+    assert sla.sweep(later, full=True).urged == 0  # and again: nothing new
