@@ -31,6 +31,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -68,6 +69,7 @@ def main() -> None:
         "benchmark": "sla_sweep",
         "database": "postgresql",
         "tickets": args.tickets,
+        "workers": settings.JIESU_SLA_SWEEP_WORKERS,
         "insert_s": round(insert_seconds, 1),
         "first_run": {
             "seconds": round(first.seconds, 2),
