@@ -122,6 +122,7 @@ def on_http_error(request, exc: HttpError):
 
 
 from jiesu.directory.api import router as directory_router  # noqa: E402
+from jiesu.enterprise.api import router as enterprise_router  # noqa: E402
 from jiesu.hotspots.api import router as hotspots_router  # noqa: E402
 from jiesu.knowledge.api import router as knowledge_router  # noqa: E402
 from jiesu.kpi.api import router as kpi_router  # noqa: E402
@@ -140,3 +141,4 @@ api.add_router("/knowledge", knowledge_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/todo", todo_router)
 api.add_router("/calls", calls_router)
+api.add_router("/enterprises", enterprise_router)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jiesu.knowledge",
     "jiesu.notifications",
     "jiesu.portal",
+    "jiesu.enterprise",
     "axes",  # after the apps: its checks and signals see the whole project
 ]
 

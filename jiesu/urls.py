@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("jiesu.notifications.urls")),
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.portal.urls")),
+    path("", include("jiesu.enterprise.urls")),
 ]
 
 # Chinese pages with a way on; JSON under /api/, GeoReport errors under /open311/.

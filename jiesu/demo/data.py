@@ -214,3 +214,15 @@ ARTICLES = [
      "请将燃气卡插入表具并等待读卡完成；仍不显示的，携带燃气卡到燃气公司营业厅核对写卡记录，工作人员可补写。",
      "", "燃气,充值", "090302"),
 ]
+
+# The enterprise registry (jiesu.enterprise): name parts, and the industries (大类) each kind of business is in.
+# All invented; credit codes are built with a valid check character but belong to no one.
+FIRM_WORDS = ["恒信", "华茂", "启明", "瑞丰", "青禾", "云帆", "宏达", "嘉禾", "鼎盛", "聚源", "远航", "新锐", "汇通", "明德",
+              "同创", "博远", "锦程", "安泰", "弘毅", "天成"]
+FIRM_TRADES = [  # (what the name says, 行业大类, share of enterprises)
+    ("科技", "65", 18), ("软件", "65", 8), ("电子", "39", 8), ("机械", "34", 8), ("食品", "14", 6),
+    ("医药", "27", 4), ("建设工程", "48", 8), ("装饰工程", "50", 6), ("物流", "54", 8), ("商贸", "51", 10),
+    ("餐饮管理", "62", 8), ("酒店管理", "61", 3), ("物业服务", "70", 5),
+]
+CONTACT_NAMES = ["陈立", "林芳", "黄建国", "郑晓燕", "吴海波", "徐静", "何志强", "罗丽", "高明", "梁小红"]
+CONTACT_TITLES = ["总经理", "行政经理", "财务负责人", "人事主管", "办公室主任"]

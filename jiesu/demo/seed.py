@@ -118,7 +118,11 @@ def _step(at, rng, low_hours=0.2, high_hours=20):
 
 def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
     """Make `count` tickets over the last 45 days and move each through a believable part of the workflow."""
+    from jiesu.enterprise.models import Enterprise
+
     rng = random.Random(seed)
+    pick = random.Random(seed + 1)  # the enterprises, drawn apart so the rest of the demo stays as it was
+    enterprises = list(Enterprise.objects.order_by("credit_code").values_list("credit_code", "name"))
     accounts, handlers = people["accounts"], people["handlers"]
     operator, dispatcher = accounts[Role.OPERATOR], accounts[Role.DISPATCHER]
     supervisor = accounts[Role.SUPERVISOR]
@@ -144,9 +148,9 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
             "region": region.code,
             "category": category_code if rng.random() < 0.85 else "",
         }
-        if channel == "enterprise":
-            payload["enterprise_name"] = "江州明湖示范科技有限公司"
-            payload["credit_code"] = "91350100M000100Y43"
+        if channel == "enterprise":  # enterprises of the registry (seed_enterprises), the demo's own most often
+            payload["credit_code"], payload["enterprise_name"] = (
+                DEMO_ENTERPRISE if pick.random() < 0.3 else pick.choice(enterprises))
         # Website and app requests come through the citizen pages' account; many agree to 公开.
         author = website if channel in ("web", "mobile") else operator
         if author is website:
@@ -316,10 +320,58 @@ def train_router():
     return routing.train(texts, labels, name="演示数据（江州市明湖区）", source="jiesu.demo.data")
 
 
+DEMO_ENTERPRISE = ("91350100M000100Y43", "江州明湖示范科技有限公司")
+
+
+def seed_enterprises(count: int = 200, seed: int = 4754) -> list[tuple[str, str]]:
+    """About 200 fictional enterprises of the district with contacts and qualifications; (code, name) of each."""
+    from jiesu.core.validators import USCC_ALPHABET, uscc_check_char
+    from jiesu.enterprise.models import Contact, Enterprise, Qualification, Scale
+
+    rng = random.Random(seed)
+    streets = list(Region.objects.filter(level=Region.Level.STREET).order_by("code"))
+    qualifications = {q.code: q for q in Qualification.objects.all()}
+    scales = [Scale.MICRO] * 50 + [Scale.SMALL] * 30 + [Scale.MEDIUM] * 15 + [Scale.LARGE] * 5
+    staff_of = {Scale.MICRO: (3, 9), Scale.SMALL: (10, 99), Scale.MEDIUM: (100, 999), Scale.LARGE: (1000, 3000)}
+    trades = [t for t in data.FIRM_TRADES for _ in range(t[2])]
+    made, names = [], set()
+    while len(made) < count:
+        word, (trade, division, _) = rng.choice(data.FIRM_WORDS), rng.choice(trades)
+        name = f"江州{word}{trade}有限公司" if rng.random() < 0.5 else f"明湖{word}{trade}有限公司"
+        if name in names:
+            continue
+        names.add(name)
+        first17 = "91" + data.DISTRICT[0] + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+        scale = rng.choice(scales)
+        enterprise = Enterprise(
+            credit_code=first17 + uscc_check_char(first17), name=name, industry=division, scale=scale,
+            region=rng.choice(streets), address=f"江州市明湖区{rng.choice(data.FIRM_WORDS)}路{rng.randint(1, 300)}号",
+            founded_on=clock.local_day(clock.now()) - timedelta(days=rng.randint(200, 30 * 365)),
+            employees=rng.randint(*staff_of[scale]))
+        made.append(enterprise)
+    # The first is the demo's own enterprise (the one the tests' and the demo's 涉企 tickets name).
+    made[0].credit_code, made[0].name, made[0].industry, made[0].scale = *DEMO_ENTERPRISE, "65", Scale.SMALL
+    Enterprise.objects.bulk_create(made)
+    for enterprise in Enterprise.objects.all():
+        quals = []
+        if enterprise.industry in ("65", "39", "34", "27") and rng.random() < 0.4:
+            quals += [qualifications["high_tech"], qualifications["tech_sme"]]
+        if enterprise.scale in (Scale.SMALL, Scale.MEDIUM) and rng.random() < 0.15:
+            quals.append(qualifications["srdi_sme"])
+        if enterprise.scale in (Scale.MEDIUM, Scale.LARGE):
+            quals.append(qualifications["above_scale"])
+        enterprise.qualifications.set(quals)
+        Contact.objects.create(enterprise=enterprise, name=rng.choice(data.CONTACT_NAMES),
+                               phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+                               title=rng.choice(data.CONTACT_TITLES))
+    return list(Enterprise.objects.order_by("credit_code").values_list("credit_code", "name"))
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
     people = seed_directory()
+    seed_enterprises()
     train_router()
     made = seed_tickets(people, count=tickets)
     made += seed_repeats(people)

@@ -62,6 +62,9 @@ CATALOGUE: dict[str, Permission] = {
         _p("knowledge.edit", "编写本单位知识", R.HANDLER, R.SUPERVISOR, R.ADMIN),
         _p("knowledge.edit_all", "编写任何单位的知识", R.SUPERVISOR, R.ADMIN),
         _p("knowledge.review", "审核发布知识", R.SUPERVISOR, R.ADMIN),
+        # The enterprise registry: looked up at intake and dispatch; kept by the centre's administrators.
+        _p("enterprise.view", "查阅企业库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("enterprise.manage", "维护企业库", R.ADMIN),
     ]
 }
 
