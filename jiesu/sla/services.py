@@ -185,6 +185,10 @@ def rule_for(ticket) -> TimeLimitRule | None:
             if rule.is_complex != ticket.is_complex:
                 continue
             score += 1
+        if rule.enterprise is not None:
+            if rule.enterprise != ticket.concerns_enterprise:
+                continue
+            score += 1
         if rule.category_id:
             if rule.category_id not in chain:
                 continue

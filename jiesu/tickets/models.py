@@ -195,6 +195,11 @@ class Ticket(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def concerns_enterprise(self) -> bool:
+        """涉企诉求: an enterprise is named, or it came through 政企直通车."""
+        return bool(self.credit_code or self.enterprise_name) or self.channel == Channel.ENTERPRISE
+
+    @property
     def pending_extension(self):
         return self.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
 

@@ -49,6 +49,29 @@ def test_default_rules_and_the_most_specific_wins(world):
     assert _rule_name(world, kind="complaint") == "路灯"
 
 
+def test_enterprise_requests_get_the_stricter_rule_unless_their_own_is_more_specific(world):
+    enterprise = {"enterprise_name": "江州明湖示范科技有限公司", "credit_code": "91350100M000100Y43"}
+    assert _rule_name(world, kind="complaint", **enterprise) == "涉企诉求"
+    assert _rule_name(world, kind="help", channel="enterprise") == "涉企诉求"  # 政企直通车 without a code
+    assert _rule_name(world, kind="consult", **enterprise) == "咨询"  # one working day is stricter still
+    assert _rule_name(world, kind="complaint", urgency="urgent", **enterprise) == "紧急（水电气热等时效性强）"
+    ticket = world.new_ticket(kind="complaint", **enterprise)
+    world.act(ticket, Action.DISPATCH)
+    ticket.refresh_from_db()
+    assert ticket.sla_rule.name == "涉企诉求"
+    cal = sla.working_calendar()
+    assert ticket.reply_due_at == cal.add_working_days(ticket.dispatched_at, 5)
+    assert ticket.sign_due_at == ticket.dispatched_at + timedelta(hours=1)
+    # A rule may also say 非涉企 (enterprise=False): then it passes enterprise requests by.
+    TimeLimitRule.objects.create(
+        name="投诉（非涉企）", kind="complaint", enterprise=False, priority=9, sign_limit=2, sign_unit="clock_hours",
+        contact_limit=24, contact_unit="clock_hours", reply_limit=10, reply_unit="working_days", callback_limit=2,
+        callback_unit="working_days")
+    sla.invalidate()
+    assert _rule_name(world, kind="complaint") == "投诉（非涉企）"
+    assert _rule_name(world, kind="complaint", **enterprise) == "涉企诉求"
+
+
 def test_dispatch_sets_deadlines_on_the_working_day_calendar(world, spring_festival_2025):
     with clock.frozen(at(2025, 1, 27, 15)):  # the afternoon before 除夕
         ticket = world.new_ticket(kind="complaint")
