@@ -26,6 +26,8 @@ from datetime import timedelta
 from multiprocessing import Pool
 from pathlib import Path
 
+from synthetic import postgres_ready
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
 
@@ -113,16 +115,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=2_000_000)
     parser.add_argument("--queries", type=int, default=400)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "duplicates", "skipped": "needs DATABASE_URL=postgres://… "
-                                                                "(make bench-duplicates)"}))
+    if not postgres_ready("duplicates", "make bench-duplicates"):
         return
-
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -131,7 +126,6 @@ def main() -> None:
     from jiesu.hotspots.models import DuplicateKey
     from jiesu.tickets.models import Ticket
 
-    call_command("migrate", verbosity=0)
     rng = random.Random(2026)
     now = timezone.now()
     places = sorted({place_name(rng) for _ in range(max(1000, args.tickets // 25))})

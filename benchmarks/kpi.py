@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import timedelta
 
-from synthetic import insert_tickets
+from synthetic import insert_tickets, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -61,42 +61,45 @@ def _directory():
     return government, bureaus, streets, communities, regions, leaves
 
 
+def placement(directory) -> dict[str, str]:
+    """SQL over the series value `g` for a ticket's unit, region and category in the city of `_directory`: most
+    go to the category's bureau, a third to the street of the caller's region, some on down to a community —
+    the shape of a district's real traffic."""
+    government, bureaus, streets, communities, regions, leaves = directory
+
+    def array(objs):
+        return "ARRAY[" + ",".join(str(o.pk) for o in objs) + "]"
+
+    leaf = f"(mod(g * 7, {len(leaves)}))"
+    street = f"(mod(g * 13, {len(streets)}))"
+    return {
+        "department_id": (f"CASE WHEN mod(g, 3) = 0 THEN ({array(streets)})[1 + {street}] "
+                          f"WHEN mod(g, 10) = 1 THEN ({array(communities)})[1 + {street} * 5 + mod(g, 5)] "
+                          f"ELSE ({array(bureaus)})[1 + mod({leaf}, {len(bureaus)})] END"),
+        "region_id": f"({array(regions)})[1 + {street}]",
+        "category_id": f"({array(leaves)})[1 + {leaf}]",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--check", action=argparse.BooleanOptionalAction, default=True,
                         help="compare every measured slice with a recomputation from raw tickets")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "kpi", "skipped": "needs DATABASE_URL=postgres://… (make bench-kpi)"}))
+    if not postgres_ready("kpi", "make bench-kpi"):
         return
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from jiesu.kpi import services
     from jiesu.kpi.models import KpiDaily
 
-    call_command("migrate", verbosity=0)
     government, bureaus, streets, communities, regions, leaves = _directory()
     now = timezone.now()
     span_minutes = 730 * 24 * 60
 
-    def array(objs):
-        return "ARRAY[" + ",".join(str(o.pk) for o in objs) + "]"
-
     g = "g"
-    leaf = f"(mod({g} * 7, {len(leaves)}))"
-    # Most tickets go to the category's bureau, a third to the street of the caller's region, some on down
-    # to a community: the shape of a district's real traffic.
-    street_index = f"(mod({g} * 13, {len(streets)}))"
-    department = (f"CASE WHEN mod({g}, 3) = 0 THEN ({array(streets)})[1 + {street_index}] "
-                  f"WHEN mod({g}, 10) = 1 THEN ({array(communities)})[1 + {street_index} * 5 + mod({g}, 5)] "
-                  f"ELSE ({array(bureaus)})[1 + mod({leaf}, {len(bureaus)})] END")
     dispatched = f"(%(start)s + ({g}::bigint * {span_minutes} / %(n)s) * interval '1 minute' + interval '10 minutes')"
     state = (f"CASE WHEN mod({g}, 25) = 0 THEN 'invalid' WHEN mod({g}, 20) = 1 THEN 'in_progress' "
              f"WHEN mod({g}, 20) = 2 THEN 'pending_callback' ELSE 'closed' END")
@@ -108,9 +111,7 @@ def main() -> None:
         "kind": f"(ARRAY['consult','help','complaint','complaint','report','suggestion','praise'])[1 + mod({g}, 7)]",
         "urgency": "'normal'", "title": "'压测工单'", "content": "'压测诉求内容'",
         "state": state,
-        "department_id": department,
-        "region_id": f"({array(regions)})[1 + {street_index}]",
-        "category_id": f"({array(leaves)})[1 + {leaf}]",
+        **placement((government, bureaus, streets, communities, regions, leaves)),
         "created_at": f"{dispatched} - interval '10 minutes'", "updated_at": dispatched,
         "dispatched_at": dispatched,
         "sign_due_at": f"{dispatched} + interval '2 hours'",

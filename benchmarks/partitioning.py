@@ -25,8 +25,8 @@ import sys
 import time
 from datetime import date, timedelta
 
-from kpi import _directory
-from synthetic import insert_tickets
+from kpi import _directory, placement
+from synthetic import insert_tickets, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -47,17 +47,7 @@ def _median_ms(fn) -> float:
 
 
 def _tickets(directory, n: int, days: int, now) -> float:
-    government, bureaus, streets, communities, regions, leaves = directory
-
-    def array(objs):
-        return "ARRAY[" + ",".join(str(o.pk) for o in objs) + "]"
-
     g = "g"
-    leaf = f"(mod({g} * 7, {len(leaves)}))"
-    street = f"(mod({g} * 13, {len(streets)}))"
-    department = (f"CASE WHEN mod({g}, 3) = 0 THEN ({array(streets)})[1 + {street}] "
-                  f"WHEN mod({g}, 10) = 1 THEN ({array(communities)})[1 + {street} * 5 + mod({g}, 5)] "
-                  f"ELSE ({array(bureaus)})[1 + mod({leaf}, {len(bureaus)})] END")
     at = f"(%(start)s + ({g}::bigint * {days * 24 * 60} / %(n)s) * interval '1 minute')"
     dispatched = f"({at} + interval '10 minutes')"
     is_open = f"(%(n)s - {g} < %(open)s)"  # the last ten days
@@ -74,9 +64,7 @@ def _tickets(directory, n: int, days: int, now) -> float:
         "kind": f"(ARRAY['consult','help','complaint','complaint','report','suggestion','praise'])[1 + mod({g}, 7)]",
         "urgency": "'normal'", "title": "'压测工单'", "content": "'压测诉求内容：小区路灯不亮'",
         "state": state,
-        "department_id": department,
-        "region_id": f"({array(regions)})[1 + {street}]",
-        "category_id": f"({array(leaves)})[1 + {leaf}]",
+        **placement(directory),
         "created_at": at, "updated_at": dispatched, "dispatched_at": dispatched,
         "sign_due_at": f"{dispatched} + interval '2 hours'",
         "sign_warn_at": f"{dispatched} + interval '90 minutes'",
@@ -172,17 +160,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=330)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "partitioning", "skipped": "needs DATABASE_URL=postgres://… "
-                                                                  "(make bench-partitioning)"}))
+    if not postgres_ready("partitioning", "make bench-partitioning"):
         return
-
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -193,7 +174,6 @@ def main() -> None:
     from jiesu.tickets.models import Ticket, TicketEvent
     from jiesu.tickets.queries import TicketFilter, apply_filter
 
-    call_command("migrate", verbosity=0)
     directory = _directory()
     bureaus = directory[1]
     now = timezone.now()
@@ -213,7 +193,7 @@ def main() -> None:
     today = clock.local_day(now)
     month_start, month_end = kpi.period_bounds("month", today - timedelta(days=40))
     month = kpi.Filters(month_start, month_end, period="month")
-    some = Ticket.objects.order_by("-pk").values_list("pk", "number")[5000]
+    some = Ticket.objects.order_by("-pk").values_list("pk", "number")[min(5000, args.tickets // 2)]  # a recent one
 
     def page(**filters):
         rows = Ticket.objects.visible_to(dispatcher).select_related("region", "category", "department")

@@ -32,6 +32,7 @@ from duplicates import (
     ticket_columns,
     ticket_row,
 )
+from synthetic import postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -46,14 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "similar_cases", "skipped": "needs DATABASE_URL=postgres://… (make bench-cases)"}))
+    if not postgres_ready("similar_cases", "make bench-cases"):
         return
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -62,7 +57,6 @@ def main() -> None:
     from jiesu.knowledge.models import CaseKey
     from jiesu.tickets.models import Ticket
 
-    call_command("migrate", verbosity=0)
     rng = random.Random(2026)
     now = timezone.now()
     texts, replies, real_ids = [], [], {}

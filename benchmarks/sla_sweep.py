@@ -14,7 +14,7 @@ import os
 import sys
 from datetime import timedelta
 
-from synthetic import DEADLINES, insert_tickets
+from synthetic import DEADLINES, insert_tickets, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -24,15 +24,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "sla_sweep", "skipped": "needs DATABASE_URL=postgres://… (make bench-sla)"}))
+    if not postgres_ready("sla_sweep", "make bench-sla"):
         return
-
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.utils import timezone
 
     from jiesu.directory.models import Department
@@ -40,7 +34,6 @@ def main() -> None:
     from jiesu.sla.models import SlaAlert
     from jiesu.tickets.models import TicketEvent
 
-    call_command("migrate", verbosity=0)
     department, _ = Department.objects.get_or_create(code="BENCH", defaults={"name": "压测单位", "kind": "bureau"})
     now = timezone.now()
 

@@ -1,6 +1,8 @@
 """Bulk synthetic tickets for the PostgreSQL benchmarks: one INSERT … SELECT generate_series (imported by
 kpi.py and sla_sweep.py; not a benchmark itself)."""
 
+import json
+import os
 import time
 
 # Deadlines spread around %(now)s over the series value g: each clock has some tickets overdue (past escalation
@@ -49,3 +51,19 @@ def insert_tickets(special: dict[str, str], params: dict) -> float:
         )
         cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
     return time.perf_counter() - started
+
+
+def postgres_ready(benchmark: str, target: str) -> bool:
+    """Django set up on the PostgreSQL of DATABASE_URL, migrated. Without one, the benchmark's JSON line says it was
+    skipped and which make target starts a throwaway cluster, and this returns False."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print(json.dumps({"benchmark": benchmark, "skipped": f"needs DATABASE_URL=postgres://… ({target})"},
+                         ensure_ascii=False))
+        return False
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return True

@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-from synthetic import DEADLINES, insert_tickets
+from synthetic import DEADLINES, insert_tickets, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
@@ -51,15 +51,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--explain", action="store_true", help="print the plans of the timed statements to stderr")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        print(json.dumps({"benchmark": "worklists_search",
-                          "skipped": "needs DATABASE_URL=postgres://… (make bench-todo)"}))
+    if not postgres_ready("worklists_search", "make bench-todo"):
         return
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
@@ -69,7 +62,6 @@ def main() -> None:
     from jiesu.tickets.models import Ticket, TicketAssignment
     from jiesu.tickets.queries import TicketFilter, apply_filter
 
-    call_command("migrate", verbosity=0)
     hotline = Department.objects.create(code="H", name="12345热线中心", kind=Department.Kind.HOTLINE_CENTER)
     units = Department.objects.bulk_create(
         [Department(code=f"U{i:03}", name=f"承办单位{i}", kind=Department.Kind.BUREAU) for i in range(UNITS)])
