@@ -2,16 +2,14 @@
 register from Excel (all or nothing, errors named by row). Contacts are personal data: `contact_out` shows them
 raw only to whoever may see callers (the same rule, `ticket.view_caller`), masked to everyone else."""
 
-from io import BytesIO
-
 from django.db import transaction
-from openpyxl import load_workbook
 
 from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from jiesu.core.masking import mask_name, mask_phone
 from jiesu.core.validators import is_valid_credit_code, is_valid_phone, normalize_phone, parse_day
 from jiesu.directory.models import Region
 from jiesu.directory.permissions import has_perm
+from jiesu.kpi.excel import read_rows
 
 from . import industry
 from .models import Contact, Enterprise, Qualification, Scale
@@ -98,33 +96,19 @@ def _row(values: dict, regions: dict, qualifications: dict) -> tuple[dict, list[
     return fields, [qualifications[n] for n in names], contact
 
 
-def _cell(value) -> str:
-    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value)).strip()
-
-
 def import_workbook(user, content: bytes) -> dict:
     """企业名录 from Excel (headers as COLUMNS). A known code updates that enterprise (its qualifications replaced,
     its contact added or updated by phone); a new one is added. All or nothing: any bad row refuses the file,
     every error named by row and column."""
     if not has_perm(user, "enterprise.manage"):
         raise PermissionDenied("您无权维护企业库", code="enterprise_forbidden")
-    try:
-        ws = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-        rows = list(ws.iter_rows(values_only=True))
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed({"file": "无法读取：请上传 .xlsx 格式的 Excel 文件"}) from None
-    if not rows or [_cell(c) for c in rows[0][:len(COLUMNS)]] != COLUMNS:
-        raise ValidationFailed({"file": "表头应为：" + "、".join(COLUMNS)})
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(_cell(c) for c in r)]
+    body = read_rows(content, COLUMNS, max_rows=MAX_ROWS, unit="家企业")
     if not body:
         raise ValidationFailed({"file": "文件中没有企业"})
-    if len(body) > MAX_ROWS:
-        raise ValidationFailed({"file": f"一次最多导入 {MAX_ROWS} 家企业"})
     regions = {r.code: r for r in Region.objects.all()} | {r.name: r for r in Region.objects.all()}
     qualifications = {q.name: q for q in Qualification.objects.all()}
     checked, errors, seen = [], {}, {}
-    for number, row in body:
-        values = dict(zip(COLUMNS, [_cell(c) for c in row] + [""] * len(COLUMNS), strict=False))
+    for number, values in body:
         try:
             fields, quals, contact = _row(values, regions, qualifications)
         except ServiceError as exc:

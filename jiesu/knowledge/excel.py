@@ -1,13 +1,11 @@
 """Articles as Excel, the way offices exchange them: one row per article, Chinese headers."""
 
-from io import BytesIO
-
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from jiesu.core.errors import ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
-from jiesu.kpi.excel import save, sheet
+from jiesu.kpi.excel import read_rows, save, sheet
 
 from . import services
 from .models import Article
@@ -32,29 +30,14 @@ def export(articles=None) -> bytes:
     return save(book)
 
 
-def _cell(value) -> str:
-    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value)).strip()
-
-
 @transaction.atomic
 def import_articles(actor, content: bytes, *, publish: bool = False) -> dict:
     """Import rows as drafts (a row with an existing 编号 becomes that article's next draft); with `publish`
     a reviewer publishes them at once. All or nothing: any bad row refuses the file, naming the rows."""
     if publish and not has_perm(actor, "knowledge.review"):
         raise ValidationFailed({"publish": "只有审核人可以导入即发布"})
-    try:
-        ws = load_workbook(BytesIO(content), read_only=True, data_only=True).active
-        rows = list(ws.iter_rows(values_only=True))
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed({"file": "无法读取：请上传 .xlsx 格式的 Excel 文件"}) from None
-    if not rows or [_cell(c) for c in rows[0][:len(COLUMNS)]] != COLUMNS:
-        raise ValidationFailed({"file": "表头应为：" + "、".join(COLUMNS)})
-    body = [r for r in rows[1:] if any(_cell(c) for c in r)]
-    if len(body) > MAX_ROWS:
-        raise ValidationFailed({"file": f"一次最多导入 {MAX_ROWS} 条"})
     errors, done = {}, {"created": 0, "updated": 0, "published": 0}
-    for number, row in enumerate(body, start=2):
-        values = dict(zip(COLUMNS, [_cell(c) for c in row] + [""] * len(COLUMNS), strict=False))
+    for number, values in read_rows(content, COLUMNS, max_rows=MAX_ROWS):
         code = values["编号"]
         data = {"title": values["标题"], "questions": values["问法"].splitlines(), "answer": values["答复口径"],
                 "basis": values["政策依据"], "tags": values["标签"], "category": values["诉求分类"],

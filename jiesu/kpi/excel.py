@@ -1,13 +1,16 @@
-"""Excel exports (openpyxl): Chinese headers, percentages as percentages, header row frozen."""
+"""Excel (openpyxl) as offices exchange it. Exports: Chinese headers, percentages as percentages, header row frozen.
+Imports: `read_rows`, one checked table of text per upload."""
 
 from io import BytesIO
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from jiesu.core.errors import ValidationFailed
 
 from .definitions import RATES
 
@@ -112,3 +115,26 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def cell_text(value) -> str:
+    """A cell as text: dates in ISO form, nothing as ""."""
+    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value)).strip()
+
+
+def read_rows(content: bytes, columns: list[str], *, max_rows: int, unit: str = "条") -> list[tuple[int, dict]]:
+    """An uploaded .xlsx's first sheet as (its row number, {header: text}) for each row that is not blank. Refused
+    (on `file`) when it is no workbook, its headers are not `columns`, or it has more than `max_rows` rows."""
+    try:
+        ws = load_workbook(BytesIO(content), read_only=True, data_only=True).active
+        rows = list(ws.iter_rows(values_only=True))
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationFailed({"file": "无法读取：请上传 .xlsx 格式的 Excel 文件"}) from None
+    if not rows or [cell_text(c) for c in rows[0][:len(columns)]] != columns:
+        raise ValidationFailed({"file": "表头应为：" + "、".join(columns)})
+    body = [(number, [cell_text(c) for c in row]) for number, row in enumerate(rows[1:], start=2)]
+    body = [(number, dict(zip(columns, cells + [""] * len(columns), strict=False))) for number, cells in body
+            if any(cells)]
+    if len(body) > max_rows:
+        raise ValidationFailed({"file": f"一次最多导入 {max_rows} {unit}"})
+    return body
