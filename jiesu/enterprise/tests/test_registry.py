@@ -171,3 +171,10 @@ def test_intake_shows_the_registrys_enterprise_and_fills_its_name(world, client)
     assert client.get("/enterprises/lookup/", {"credit_code": GOOD[:10]}).content == b""  # still typing
     client.force_login(world.handler_a)  # handlers may look up too; the page itself is the operators'
     assert "江州明湖" in client.get("/enterprises/lookup/", {"credit_code": GOOD}).content.decode()
+
+
+def test_errors_name_the_rows_of_the_sheet_blank_lines_included(world):
+    with pytest.raises(services.ValidationFailed) as refused:
+        services.import_workbook(world.admin, workbook(row(), [""] * 12, row(credit=code("91350100M00010031"),
+                                                                               scale="巨型")))
+    assert set(refused.value.fields) == {"第4行"}  # the sheet's own row 4, after an empty row 3
