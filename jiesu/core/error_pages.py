@@ -114,6 +114,10 @@ def outage_status(exc) -> int | None:
     return None
 
 
+# The citizens' pages (jiesu.portal): their error pages speak to a citizen, not to staff.
+PUBLIC_PREFIXES = ("/submit/", "/track/", "/letters/", "/status/")
+
+
 def server_error(request, status: int = 500):
     """Must answer whatever broke, the database and the context processors included: the page is rendered with no
     request and queries nothing, and if even that fails, a fixed page is sent. An outage (the database gone, the
@@ -122,8 +126,9 @@ def server_error(request, status: int = 500):
     try:
         answer = _machine_answer(request, status) if status in ANSWERS else None
         if answer is None:
+            public = request is not None and request.path.startswith(PUBLIC_PREFIXES)
             body = loader.get_template("500.html").render({"status": status, "title": ANSWERS[status][2],
-                                                         "message": ANSWERS[status][1]})
+                                                         "message": ANSWERS[status][1], "public": public})
             answer = HttpResponse(body, status=status)
     except Exception:  # noqa: BLE001
         logger.exception("the %s page could not be rendered", status)

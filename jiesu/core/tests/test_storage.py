@@ -109,7 +109,9 @@ def test_a_citizens_photo_the_store_cannot_take_registers_nothing(world, small_d
 
     page = client.post("/submit/", {**form, "photos": [SimpleUploadedFile("近景.jpg", _photo()),
                                                       SimpleUploadedFile("远景.jpg", big.getvalue())]})
-    assert page.status_code == 507 and "文件存储暂时不可用" in page.content.decode()
+    shown = page.content.decode()
+    assert page.status_code == 507 and "照片暂时无法保存" in shown and "这次没有提交" in shown
+    assert "12345" in shown and "登录" not in shown  # a citizen's page: no staff links
     assert not Ticket.objects.filter(caller_phone=PHONE).exists()
     assert _files(small_disk) == []  # the first photo, stored, is gone again with the transaction
 
