@@ -115,7 +115,7 @@ def outage_status(exc) -> int | None:
 
 
 # The citizens' pages (jiesu.portal): their error pages speak to a citizen, not to staff.
-PUBLIC_PREFIXES = ("/submit/", "/track/", "/letters/", "/status/")
+PUBLIC_PREFIXES = ("/submit/", "/track/", "/letters/", "/status/", "/qiye/")
 
 
 def server_error(request, status: int = 500):

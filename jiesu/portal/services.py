@@ -77,7 +77,8 @@ def track(number: str, code: str) -> CitizenView | None:
     return citizen_view(ticket)
 
 
-def citizen_view(ticket: Ticket) -> CitizenView:
+def citizen_view(ticket: Ticket, *, rater=None) -> CitizenView:
+    """`rater`: the account that rates online for this reader (the website's, or 政企直通车's for an enterprise)."""
     names = [ticket.caller_name]
     steps: list[Step] = []
     extensions = {e.decided_at: e for e in ticket.extensions.filter(status=ExtensionRequest.Status.APPROVED)}
@@ -126,7 +127,7 @@ def citizen_view(ticket: Ticket) -> CitizenView:
         reply=mask_text(ticket.reply_text, names=names) if answered else "",
         replied_at=ticket.replied_at if answered else None, steps=steps,
         # The account is looked up only for an answer still open to rating (a list of requests asks it rarely).
-        can_rate=evaluation_open(ticket, clock.now()) and ticket.created_by_id == portal_user().pk,
+        can_rate=evaluation_open(ticket, clock.now()) and ticket.created_by_id == (rater or portal_user()).pk,
         rated=ticket.get_satisfaction_display() if ticket.satisfaction else "",
     )
 
@@ -168,13 +169,20 @@ class SmsFailed(ServiceError):
 
 def portal_user():
     """The account the website files requests as (市民网站), a partner system of the hotline centre."""
+    from jiesu.tickets.worklists import PORTAL_ACCOUNT
+
+    return system_account(PORTAL_ACCOUNT, "市民网站")
+
+
+def system_account(username: str, name: str):
+    """An account a public channel files and rates requests as (a partner system of the hotline centre, no
+    password): made on first use."""
     from django.contrib.auth import get_user_model
 
     from jiesu.directory.models import Department, Role, Staff, StaffRole
-    from jiesu.tickets.worklists import PORTAL_ACCOUNT
 
-    user, created = get_user_model().objects.get_or_create(username=PORTAL_ACCOUNT,
-                                                           defaults={"first_name": "市民网站", "is_active": True})
+    user, created = get_user_model().objects.get_or_create(username=username,
+                                                           defaults={"first_name": name, "is_active": True})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])

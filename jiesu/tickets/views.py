@@ -99,9 +99,12 @@ def home(request):
         ("ticket.dispatch", "dispatch_queue"),
         ("ticket.create", "intake"),
         ("ticket.view_department", "inbox"),
+        ("enterprise.help", "enterprise_helping"),
     ):
         if has_perm(user, perm):
             return redirect(target)
+    if user.username.startswith("qy:"):  # an enterprise account (政企直通车) that came in by the staff door
+        return redirect("qiye_home")
     return redirect("ticket_list")
 
 

@@ -58,6 +58,8 @@ WORKLISTS: list[Worklist] = [
 ]
 BY_CODE = {w.code: w for w in WORKLISTS}
 PORTAL_ACCOUNT = "portal"  # the website's account (jiesu.portal.services.portal_user)
+ENTERPRISE_ACCOUNT = "qiye"  # 政企直通车's account (jiesu.enterprise.direct.desk_user)
+ONLINE_ACCOUNTS = (PORTAL_ACCOUNT, ENTERPRISE_ACCOUNT)  # their requests are rated online before anyone calls
 OPEN_HANDLING = [State.PENDING_SIGN, State.IN_PROGRESS]
 
 
@@ -81,7 +83,7 @@ def condition(w: Worklist, user, now) -> Q:
     match w.code:
         case "callback":  # a website request waits for its citizen's 网上评价 first (JIESU_EVALUATION_DAYS)
             rating = now - timedelta(days=settings.JIESU_EVALUATION_DAYS)
-            return Q(state=State.PENDING_CALLBACK) & ~Q(created_by__username=PORTAL_ACCOUNT, replied_at__gt=rating)
+            return Q(state=State.PENDING_CALLBACK) & ~Q(created_by__username__in=ONLINE_ACCOUNTS, replied_at__gt=rating)
         case "unsatisfied" | "redo_decision":
             return _unsatisfied(now)
         case "dispatch":
