@@ -31,6 +31,7 @@ BUREAUS = [
     ("MHMZJ", "区民政局"),
     ("MHYLJ", "区园林绿化局"),
     ("MHSWJ", "区水务局"),
+    ("MHYSJ", "区营商环境建设局"),  # 政企直通车's 融资/审批/政策兑现/拖欠账款, and the 帮办员
 ]
 ENTERPRISES = [
     ("MHGS", "江州水务集团明湖供水分公司"),
@@ -170,6 +171,23 @@ ACCOUNTS = [
     ("admin", "系统管理员", "admin", "MH12345"),
     ("lingdao", "区政府分管领导", "leader", "MHZF"),
     ("cti", "话务系统（CTI）", "telephony", "MH12345"),  # announces calls: `jiesu create-token cti`
+    ("bangban", "帮办员小周", "helper", "MHYSJ"),  # 帮办代办: follows the demo's enterprises
+]
+
+# 政企直通车 (written for jiesu): the enterprise category tree's units, the demo enterprise's contact (who logs in
+# at /qiye/ with the demo password), and requests enterprises file: (category, kind, text).
+ENTERPRISE_UNITS = {"QY01": "MHYSJ", "QY02": "MHRSJ", "QY03": "MHZJW", "QY04": "MHYSJ", "QY05": "MHYSJ",
+                    "QY06": "MHYSJ", "QY07": "MHSJJ", "QY08": "MHGD"}
+DEMO_CONTACT = ("陈立", "13800000100", "行政经理")
+DIRECT_TEXTS = [
+    ("QY05", "help", "我公司去年认定为高新技术企业，按区里政策可获一次性奖励，材料已于三个月前提交，至今未兑现，请帮助催办。"),
+    ("QY06", "help", "我公司为区内道路改造项目供应路灯灯具，验收合格已满一年，仍有86万元货款未支付，请协调结算。"),
+    ("QY02", "consult", "企业新招用应届高校毕业生，能申请哪些社保补贴和吸纳就业补贴？在哪里申请？"),
+    ("QY04", "help", "我公司扩建厂房的施工许可申请已提交二十个工作日，系统一直显示审核中，请帮忙了解进度。"),
+    ("QY08", "help", "园区内我公司厂房申请增容用电，供电方案迟迟未出，影响新生产线投产，请协调加快。"),
+    ("QY07", "complaint", "同一周内有两个部门先后到我公司检查同一事项，要求提交同样的材料，影响正常经营，希望合并检查。"),
+    ("QY01", "consult", "小微企业想申请政府性融资担保贷款，需要什么条件，担保费有没有补贴？"),
+    ("QY03", "help", "我公司竞得的工业用地已签出让合同，但不动产权证办理卡在地籍调查环节，请协调。"),
 ]
 
 # One matter called in again and again over the last days (written for jiesu): the demo's 疑似重复, 重复来电 and

@@ -96,6 +96,8 @@ def seed_directory() -> dict:
                 add_categories(node[3], category)
 
     add_categories(data.CATEGORIES, None)
+    for code, unit in data.ENTERPRISE_UNITS.items():  # the 涉企服务 tree (migration enterprise 0003)
+        Category.objects.filter(code=code).update(default_department=departments[unit])
 
     accounts = {}
     for username, full_name, role, department_code in data.ACCOUNTS:
@@ -148,7 +150,9 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
             "region": region.code,
             "category": category_code if rng.random() < 0.85 else "",
         }
-        if channel == "enterprise":  # enterprises of the registry (seed_enterprises), the demo's own most often
+        if channel == "enterprise":  # an enterprise of the registry calls (seed_enterprises), the demo's own most
+            # often; what enterprises file through 政企直通车 itself is seed_direct's, in their own words.
+            payload["channel"] = "phone"
             payload["credit_code"], payload["enterprise_name"] = (
                 DEMO_ENTERPRISE if pick.random() < 0.3 else pick.choice(enterprises))
         # Website and app requests come through the citizen pages' account; many agree to 公开.
@@ -352,6 +356,9 @@ def seed_enterprises(count: int = 200, seed: int = 4754) -> list[tuple[str, str]
     # The first is the demo's own enterprise (the one the tests' and the demo's 涉企 tickets name).
     made[0].credit_code, made[0].name, made[0].industry, made[0].scale = *DEMO_ENTERPRISE, "65", Scale.SMALL
     Enterprise.objects.bulk_create(made)
+    name, phone, title = data.DEMO_CONTACT  # logs in at /qiye/ with the demo password
+    Contact.objects.create(enterprise=Enterprise.objects.get(credit_code=DEMO_ENTERPRISE[0]), name=name, phone=phone,
+                           title=title)
     for enterprise in Enterprise.objects.all():
         quals = []
         if enterprise.industry in ("65", "39", "34", "27") and rng.random() < 0.4:
@@ -367,6 +374,59 @@ def seed_enterprises(count: int = 200, seed: int = 4754) -> list[tuple[str, str]
     return list(Enterprise.objects.order_by("credit_code").values_list("credit_code", "name"))
 
 
+def seed_direct(people: dict, seed: int = 2020) -> int:
+    """政企直通车: the demo enterprise's account, requests enterprises filed there (answered, rated or still open),
+    and the 帮办员 following the demo enterprise and two others, with their visits."""
+    from jiesu.enterprise import accounts as enterprise_accounts
+    from jiesu.enterprise import direct, helpers
+    from jiesu.enterprise.models import Contact, HelperAssignment, Visit
+
+    rng = random.Random(seed)
+    now = clock.now()
+    staff = people["accounts"]
+    name, phone, _ = data.DEMO_CONTACT
+    contact = Contact.objects.select_related("enterprise").get(enterprise__credit_code=DEMO_ENTERPRISE[0], phone=phone)
+    user = User.objects.create(username=enterprise_accounts.username(DEMO_ENTERPRISE[0], phone), first_name=name)
+    user.set_password(data.PASSWORD)
+    user.save()
+    contact.user = user
+    contact.save(update_fields=["user"])
+    others = list(Contact.objects.select_related("enterprise").exclude(enterprise=contact.enterprise)
+                  .order_by("enterprise__credit_code")[:40])
+    helper, supervisor = staff[Role.HELPER], staff[Role.SUPERVISOR]
+    with clock.frozen(now - timedelta(days=30)):
+        helpers.assign(supervisor, DEMO_ENTERPRISE[0], helper.username)
+        for other in others[:2]:
+            helpers.assign(supervisor, other.enterprise.credit_code, helper.username)
+    made = 0
+    for i, (category, kind, text) in enumerate(data.DIRECT_TEXTS):
+        by = contact if i % 2 == 0 else rng.choice(others[:2] if i % 4 == 1 else others)
+        at = now - timedelta(days=20 - 2.3 * i, hours=rng.uniform(1, 5))
+        with clock.frozen(at):
+            ticket = direct.file_request(by, {"kind": kind, "category": category, "content": text})
+        made += 1
+        unit = Category.objects.get(code=category).default_department
+        steps = [(Action.DISPATCH, staff[Role.DISPATCHER], {"department": unit.code}),
+                 (Action.SIGN, people["handlers"][unit.pk], {}),
+                 (Action.REPLY, people["handlers"][unit.pk],
+                  {"reply_text": "经核实，已协调相关单位办理，具体情况已电话告知企业联系人。", "result": "resolved"}),
+                 (Action.EVALUATE, direct.desk_user(), {"satisfaction": "satisfied", "resolved": True})]
+        # The older, the further; the one of a week ago answered and waiting for the enterprise's 网上评价.
+        for action, actor, payload in steps[:(4, 4, 3, 3, 2, 2, 3, 1)[i % 8]]:
+            at += timedelta(hours=rng.uniform(1, 30))
+            if at >= now:
+                break
+            with clock.frozen(at):
+                services.perform(ticket.number, action, actor=actor, **payload)
+    assignment = HelperAssignment.objects.filter(enterprise__credit_code=DEMO_ENTERPRISE[0]).first()
+    for days, form, note in ((18, Visit.Form.VISIT, "上门走访，了解高新技术企业奖励兑现和货款拖欠情况，企业提供了认定证书和合同。"),
+                             (9, Visit.Form.PHONE, "电话回访，企业反映奖励已到账，货款仍在协调，约定下周再联系。")):
+        Visit.objects.create(enterprise=assignment.enterprise, helper=helper, form=form, note=note,
+                             visited_on=clock.local_day(now) - timedelta(days=days),
+                             created_at=now - timedelta(days=days))
+    return made
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -375,6 +435,7 @@ def seed(*, tickets: int = 300) -> dict:
     train_router()
     made = seed_tickets(people, count=tickets)
     made += seed_repeats(people)
+    made += seed_direct(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

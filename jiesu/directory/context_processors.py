@@ -20,5 +20,6 @@ def staff(request):
             "knowledge": has_perm(user, "knowledge.search"),
             "callers": has_perm(user, "ticket.view_caller"),
             "caller_views": has_perm(user, "ticket.audit_caller_views"),
+            "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
         },
     }

@@ -148,6 +148,7 @@ class Role(models.TextChoices):
     LEADER = "leader", "领导"
     PARTNER = "partner", "合作方系统"
     TELEPHONY = "telephony", "话务系统"  # the call centre's telephony (CTI): announces calls to operators
+    HELPER = "helper", "帮办员"  # 帮办代办: follows the enterprises (or matters) assigned to them through every unit
 
 
 class Staff(models.Model):

@@ -63,8 +63,14 @@ CATALOGUE: dict[str, Permission] = {
         _p("knowledge.edit_all", "编写任何单位的知识", R.SUPERVISOR, R.ADMIN),
         _p("knowledge.review", "审核发布知识", R.SUPERVISOR, R.ADMIN),
         # The enterprise registry: looked up at intake and dispatch; kept by the centre's administrators.
-        _p("enterprise.view", "查阅企业库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("enterprise.view", "查阅企业库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER,
+           R.HELPER),
         _p("enterprise.manage", "维护企业库", R.ADMIN),
+        # 帮办代办: a 帮办员 follows the enterprises and matters assigned to them (tickets.access decides which
+        # tickets that is); the centre assigns them and reads every 帮办台账.
+        _p("enterprise.help", "帮办代办", R.HELPER),
+        _p("enterprise.assign_helper", "指派帮办员", R.SUPERVISOR, R.ADMIN),
+        _p("enterprise.view_ledgers", "查看全部帮办台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
     ]
 }
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Enterprise, Qualification
+from .models import Contact, Enterprise, HelperAssignment, Qualification, Visit
 
 
 class ContactInline(admin.TabularInline):
@@ -26,3 +26,19 @@ class EnterpriseAdmin(admin.ModelAdmin):
 @admin.register(Qualification)
 class QualificationAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
+
+
+@admin.register(HelperAssignment)
+class HelperAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "helper", "ticket", "assigned_at", "ended_at"]
+    list_filter = ["ended_at"]
+    search_fields = ["enterprise__name", "enterprise__credit_code", "helper__username"]
+    raw_id_fields = ["enterprise", "helper", "ticket", "assigned_by"]
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "visited_on", "form", "helper"]
+    list_filter = ["form"]
+    search_fields = ["enterprise__name", "note"]
+    raw_id_fields = ["enterprise", "helper", "ticket"]

@@ -90,3 +90,62 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.enterprise}）"
+
+
+class HelperAssignment(models.Model):
+    """帮办代办: a 帮办员 follows an enterprise (all its 政企直通车 requests) or one of its matters (one ticket) through
+    every unit, until the assignment ends. The enterprise sees who its 帮办员 is."""
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="helpers")
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="帮办员", on_delete=models.PROTECT,
+                               related_name="helper_assignments")
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name="帮办事项（工单）", null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+",
+                               help_text="空：帮办该企业的全部诉求")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="指派人", on_delete=models.PROTECT,
+                                    related_name="+")
+    assigned_at = models.DateTimeField("指派时间")
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "帮办关系"
+        verbose_name_plural = "帮办关系"
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "helper"], condition=models.Q(ended_at__isnull=True,
+                                    ticket__isnull=True), name="uniq_active_enterprise_helper"),
+            models.UniqueConstraint(fields=["ticket", "helper"], condition=models.Q(ended_at__isnull=True),
+                                    name="uniq_active_matter_helper"),
+        ]
+        indexes = [models.Index(fields=["helper", "ended_at"])]
+
+    def __str__(self):
+        what = f"工单{self.ticket.number}" if self.ticket_id else "全部诉求"
+        return f"{self.helper} → {self.enterprise}（{what}）"
+
+
+class Visit(models.Model):
+    """走访记录: a 帮办员's visit, call or meeting with the enterprise, about one matter or in general."""
+
+    class Form(models.TextChoices):
+        VISIT = "visit", "上门走访"
+        PHONE = "phone", "电话"
+        MEETING = "meeting", "座谈"
+        ONLINE = "online", "线上"
+
+    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="visits")
+    helper = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="帮办员", on_delete=models.PROTECT,
+                               related_name="+")
+    ticket = models.ForeignKey("tickets.Ticket", verbose_name="相关工单", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    visited_on = models.DateField("走访日期")
+    form = models.CharField("方式", max_length=10, choices=Form.choices)
+    note = models.TextField("情况记录", max_length=2000)
+    created_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        ordering = ["-visited_on", "-id"]
+
+    def __str__(self):
+        return f"{self.enterprise} {self.visited_on} {self.get_form_display()}"

@@ -1,13 +1,29 @@
-"""Pages of the enterprise registry. For now: the look-up beside 统一社会信用代码 on 来电登记 (htmx)."""
+"""Pages of the enterprise app: the registry look-up beside 统一社会信用代码 on 来电登记 (htmx), and 政企直通车, the
+enterprises' own pages under /qiye/ (their accounts only; thin: the rules are in accounts.py and direct.py)."""
 
+import re
+import uuid
+from functools import wraps
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
-from jiesu.core.errors import NotFound, ServiceError
+from jiesu.core import clock, idempotency, ratelimit
+from jiesu.core.errors import NotFound, ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
+from jiesu.portal.views import _human_check
+from jiesu.tickets.models import Satisfaction
+from jiesu.tickets.services import MAX_CONTENT
 
-from . import services
+from . import accounts, direct, helpers, services
+from .models import Visit
 
 
 @login_required
@@ -25,3 +41,219 @@ def lookup(request):
     except ServiceError as exc:
         context["invalid"] = exc.detail or exc.message
     return render(request, "enterprise/_lookup.html", context)
+
+
+# ---------------------------------------------------------------- 政企直通车 (the enterprises' own pages, /qiye/)
+
+
+def enterprise_required(view):
+    """An enterprise account's page: anyone else goes to the enterprise login."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        contact = accounts.contact_of(request.user)
+        if contact is None:
+            return redirect(f"{reverse('qiye_login')}?next={quote(request.get_full_path())}")
+        return view(request, contact, *args, **kwargs)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "POST"])
+def qiye_login(request):
+    """企业登录: 统一社会信用代码 + 手机号 + 密码 (throttled like staff logins)."""
+    values = {"credit_code": request.POST.get("credit_code", "").strip()[:30],
+              "phone": request.POST.get("phone", "").strip()[:20]}
+    error, status = "", 200
+    if request.method == "POST":
+        user = accounts.sign_in(request, values["credit_code"], values["phone"], request.POST.get("password", ""))
+        if user is not None:
+            login(request, user)
+            target = request.POST.get("next", "")
+            return redirect(target if url_has_allowed_host_and_scheme(target, {request.get_host()})
+                            and target.startswith("/qiye/") else "qiye_home")
+        error, status = "统一社会信用代码、手机号或密码不正确；首次使用请先开通账号。", 400
+    return render(request, "enterprise/direct/login.html",
+                  {"values": values, "error": error, "next": request.GET.get("next", request.POST.get("next", ""))},
+                  status=status)
+
+
+@require_POST
+def qiye_logout(request):
+    logout(request)
+    return redirect("qiye_login")
+
+
+@require_http_methods(["GET", "POST"])
+def qiye_activate(request):
+    """开通账号 / 找回密码: a registered contact's phone gets a code; with it, the contact sets a password."""
+    values = {"credit_code": request.POST.get("credit_code", "").strip()[:30],
+              "phone": request.POST.get("phone", "").strip()[:20]}
+    context = {"values": values, "errors": {}, "notice": ""}
+    status = 200
+    if request.method == "POST" and "send_code" in request.POST:
+        expected = request.session.pop("portal_check", None)
+        if expected is None or request.POST.get("check", "").strip() != expected:
+            context["errors"], status = {"check": "请正确填写算式的结果后再获取验证码"}, 400
+        else:
+            try:
+                accounts.send_code(values["credit_code"], values["phone"], ratelimit.client_address(request))
+                context["notice"] = "如该手机号是企业库登记的本企业联系人，验证码已发送，10 分钟内有效。"
+            except ServiceError as exc:
+                context["errors"], status = _field_errors(exc, "phone"), exc.status
+    elif request.method == "POST":
+        try:
+            if request.POST.get("password", "") != request.POST.get("password2", ""):
+                raise ValidationFailed({"password2": "两次输入的密码不一致"})
+            user = accounts.activate(values["credit_code"], values["phone"], request.POST.get("sms_code", ""),
+                                     request.POST.get("password", ""))
+        except ServiceError as exc:
+            context["errors"], status = _field_errors(exc, "sms_code"), exc.status
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("qiye_home")
+    context["check"] = _human_check(request)
+    return render(request, "enterprise/direct/activate.html", context, status=status)
+
+
+def _field_errors(exc: ServiceError, default: str) -> dict:
+    return dict(exc.fields or {default: exc.message})
+
+
+@enterprise_required
+def qiye_home(request, contact):
+    """The enterprise's requests and answers (the newest open), and a way to file one."""
+    rows = direct.requests_of(contact.enterprise)
+    return render(request, "enterprise/direct/home.html", {
+        "contact": contact, "enterprise": contact.enterprise, "rows": [view for _, view in rows],
+        "helpers": helpers.helpers_shown_to_enterprise(contact.enterprise),
+        "notice": request.session.pop("qiye_notice", "")})
+
+
+@enterprise_required
+@require_http_methods(["GET", "POST"])
+def qiye_submit(request, contact):
+    """提交涉企诉求 (one form, one key: sent twice, it files once)."""
+    values = {name: request.POST.get(name, "").strip() for name in ("kind", "category", "title", "content", "address")}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            claim = idempotency.claim(request, f"qiye:{contact.pk}", values, key=_submission_key(request))
+            ticket, earlier = idempotency.once(claim, lambda: direct.file_request(contact, values, idempotency=claim))
+            if earlier is not None:
+                ticket = earlier.ticket
+        except idempotency.KeyReused:
+            errors, status = {"form": "这份表单已经提交过；如要反映另一个问题，请重新填写。"}, 409
+        except ServiceError as exc:
+            errors, status = exc.fields or {"form": exc.message}, exc.status
+        else:
+            request.session["qiye_notice"] = f"已受理，工单编号 {ticket.number}。承办单位答复后您会收到短信。"
+            return redirect("qiye_request", number=ticket.number)
+    return render(request, "enterprise/direct/submit.html", {
+        "contact": contact, "enterprise": contact.enterprise, "values": values, "errors": errors,
+        "kinds": [(k.value, k.label) for k in direct.KINDS], "categories": direct.categories(),
+        "submission_key": uuid.uuid4().hex if status == 409 else _submission_key(request),
+        "max_content": MAX_CONTENT}, status=status)
+
+
+def _submission_key(request) -> str:
+    key = request.POST.get("submission_key", "").strip() if request.method == "POST" else ""
+    return key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex
+
+
+@enterprise_required
+@require_http_methods(["GET", "POST"])
+def qiye_request(request, contact, number):
+    """One request: its timeline and answer, and 网上评价 while open."""
+    enterprise = contact.enterprise
+    error, status, notice = "", 200, request.session.pop("qiye_notice", "")
+    if request.method == "POST":
+        try:
+            direct.rate(enterprise, number, request.POST)
+            notice = "感谢您的评价！"
+        except NotFound:
+            raise Http404 from None
+        except ServiceError as exc:
+            error, status = ("请选择满意度和是否解决" if exc.fields else exc.message), exc.status
+    try:
+        found = direct.request_of(enterprise, number)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "enterprise/direct/request.html", {
+        "contact": contact, "enterprise": enterprise, "found": found, "error": error, "notice": notice,
+        "satisfactions": Satisfaction.choices}, status=status)
+
+
+# ---------------------------------------------------------------- 帮办代办 (staff pages)
+
+
+@login_required
+def helping(request):
+    """企业帮办: a 帮办员's enterprises; the centre finds any enterprise's 帮办台账 by name or code."""
+    query = request.GET.get("q", "").strip()[:50]
+    try:
+        rows = helpers.helping(request.user, query)
+    except ServiceError as exc:
+        return render(request, "error.html", {"title": "无法打开", "status": exc.status, "message": exc.message},
+                      status=exc.status)
+    return render(request, "enterprise/helping.html", {
+        "rows": rows, "q": query, "can_search": has_perm(request.user, "enterprise.view_ledgers")})
+
+
+def _ledger_page(request, code, *, errors=None, status=200, values=None):
+    try:
+        found = helpers.ledger(request.user, code)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        return render(request, "error.html", {"title": "无法打开", "status": exc.status, "message": exc.message},
+                      status=exc.status)
+    return render(request, "enterprise/ledger.html", {
+        "ledger": found, "e": found.enterprise, "errors": errors or {}, "values": values or {},
+        "forms": Visit.Form.choices, "today": clock.today().isoformat(),
+        "helper_choices": helpers.helper_choices() if found.can_assign else []}, status=status)
+
+
+@login_required
+def ledger(request, code):
+    """帮办台账: what the enterprise asked, who handled it and how it ended; its 帮办员 and their visits."""
+    return _ledger_page(request, code)
+
+
+@login_required
+@require_POST
+def assign_helper(request, code):
+    try:
+        helpers.assign(request.user, code, request.POST.get("helper", ""), request.POST.get("number", ""))
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        return _ledger_page(request, code, errors=exc.fields or {"assign": exc.message}, status=exc.status)
+    messages.success(request, "已指派帮办员")
+    return redirect("enterprise_ledger", code=code)
+
+
+@login_required
+@require_POST
+def end_helper(request, code, pk):
+    try:
+        helpers.end(request.user, pk)
+    except ServiceError as exc:
+        return _ledger_page(request, code, errors={"assign": exc.message}, status=exc.status)
+    messages.success(request, "已结束帮办")
+    return redirect("enterprise_ledger", code=code)
+
+
+@login_required
+@require_POST
+def log_visit(request, code):
+    values = {k: request.POST.get(k, "").strip() for k in ("visited_on", "form", "note", "number")}
+    try:
+        helpers.log_visit(request.user, code, values)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        return _ledger_page(request, code, errors=exc.fields or {"visit": exc.message}, status=exc.status,
+                            values=values)
+    messages.success(request, "走访记录已保存")
+    return redirect("enterprise_ledger", code=code)

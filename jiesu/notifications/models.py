@@ -27,6 +27,7 @@ class Event(models.TextChoices):
     SUPERVISE = "supervise", "督办"
     MERGE = "merge", "并单"
     UNSATISFIED = "unsatisfied", "回访不满意"
+    HELPED_MATTER = "helped_matter", "帮办事项进展"  # to the 帮办员 of the enterprise (jiesu.enterprise.helpers)
 
 
 class Channel(models.TextChoices):

@@ -3,7 +3,12 @@
 - 派单员, 督办员, 管理员 (ticket.view_all) see every ticket.
 - 话务员 (ticket.view_intake) see tickets waiting for dispatch or callback, and those they registered.
 - 承办人 (ticket.view_department) see tickets that are or were assigned to their department or its sub-units.
+- 帮办员 (enterprise.help) see the 政企直通车 requests of the enterprises assigned to them, and the matters (single
+  tickets) assigned to them, while the assignment lasts (jiesu.enterprise.helpers).
 A user with several roles sees the union. Everyone else sees nothing.
+
+An enterprise's own accounts (政企直通车) never reach these pages: `enterprise_requests` is what their portal
+shows, in the citizen's words (jiesu.portal.services.citizen_view).
 """
 
 from django.db.models import Exists, OuterRef, Q
@@ -36,6 +41,8 @@ def visibility(user) -> Q | None:
         condition |= Q(created_by=user)
     if has_perm(user, "ticket.view_own"):  # a partner system: what it registered
         condition |= Q(created_by=user)
+    if has_perm(user, "enterprise.help"):
+        condition |= helped(user)
     department = department_of(user)
     if has_perm(user, "ticket.view_department") and department is not None:
         assigned = TicketAssignment.objects.filter(
@@ -43,6 +50,35 @@ def visibility(user) -> Q | None:
         )
         condition |= Q(Exists(assigned))
     return condition
+
+
+def helped(user) -> Q:
+    """帮办代办: the tickets a 帮办员 follows — their enterprises' 政企直通车 requests and the matters assigned to them."""
+    from jiesu.enterprise.models import HelperAssignment
+
+    from .models import Channel
+
+    active = HelperAssignment.objects.filter(helper=user, ended_at__isnull=True)
+    return (Q(channel=Channel.ENTERPRISE, credit_code__in=active.filter(ticket__isnull=True)
+              .values("enterprise__credit_code"))
+            | Q(pk__in=active.filter(ticket__isnull=False).values("ticket_id")))
+
+
+def helps(user, ticket) -> bool:
+    """Whether this user follows this ticket as its 帮办员 now."""
+    from .models import Ticket
+
+    return (bool(ticket.credit_code) and has_perm(user, "enterprise.help")
+            and Ticket.objects.filter(helped(user), pk=ticket.pk).exists())
+
+
+def enterprise_requests(credit_code: str):
+    """The requests an enterprise filed as itself: on channel 政企直通车 with its code (through its accounts, or
+    registered for it by an operator). Never a request that merely names it — a complaint *about* an enterprise
+    is not the enterprise's to read."""
+    from .models import Channel, Ticket
+
+    return Ticket.objects.filter(channel=Channel.ENTERPRISE, credit_code=credit_code)
 
 
 def visible_tickets(queryset, user):
@@ -57,7 +93,8 @@ def readable_among(user, rows) -> set[int]:
     ids = {r["id"] for r in rows}
     if not ids or has_perm(user, "ticket.view_all"):
         return ids
-    if has_perm(user, "ticket.view_department") and department_of(user) is not None:
+    if (has_perm(user, "ticket.view_department") and department_of(user) is not None) or has_perm(
+            user, "enterprise.help"):
         return visible_ids(user, ids)
     if has_perm(user, "ticket.view_intake"):
         return {r["id"] for r in rows if r["state"] in INTAKE_STATES or r["created_by_id"] == user.pk}
@@ -208,14 +245,16 @@ CONFIDENTIAL = "（保密）"
 def caller_access(user, ticket) -> str:
     """How much of the caller this user may see on this ticket:
     "full" — the hotline centre (ticket.view_caller): everything, not logged;
-    "logged" — staff of the unit that holds the ticket now, caller not 保密: everything on the ticket itself, each
-    view recorded (CallerDataView); masked in lists;
+    "logged" — staff of the unit that holds the ticket now, and the ticket's 帮办员, caller not 保密: everything on
+    the ticket itself, each view recorded (CallerDataView); masked in lists;
     "masked" — everyone else: neither name nor phone, anywhere."""
     if has_perm(user, "ticket.view_caller"):
         return "full"
     department = department_of(user)
     if (not ticket.caller_confidential and has_perm(user, "ticket.view_department") and department is not None
             and ticket.department_id in subtree_ids(department)):
+        return "logged"
+    if not ticket.caller_confidential and helps(user, ticket):  # the 帮办员 calls the enterprise's contact
         return "logged"
     return "masked"
 

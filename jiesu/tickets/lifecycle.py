@@ -13,6 +13,8 @@ The observers today, in order (docs/architecture.md has the table):
     50 notifications  created → the caller's 受理回执 (and the unit's notice when 智能派单 dispatched it);
                   moved → the people the action concerns are told (派单 → the unit, 退单 → dispatchers, …) and the
                   caller's 答复 notice; alerted → 临期/超期/催办/升级督办 to the unit (and its leaders, 督办员)
+    60 enterprise moved, alerted (超期, 升级督办) → the 帮办员 of the enterprise or matter (帮办事项进展); a ticket
+                  that names no enterprise costs no query
 
 Hook points:
 - `prepare(draft, actor)`: before a new ticket is written, outside the write transaction; read-only work (the

@@ -22,5 +22,8 @@ class Command(BaseCommand):
         for username, full_name, _role, _ in data.ACCOUNTS:
             self.stdout.write(f"  {username:<10} {full_name}")
         self.stdout.write("  cb_<单位编码小写> 各承办单位的承办人，例如 cb_mhjd001（东湖街道办事处）")
+        name, phone, _ = data.DEMO_CONTACT
+        self.stdout.write(f"政企直通车 /qiye/：统一社会信用代码 {seed.DEMO_ENTERPRISE[0]}，手机号 {phone}（{name}），"
+                          f"密码 {data.PASSWORD}")
         if result.get("open311_key"):
             self.stdout.write(f"Open311 合作方“{data.OPEN311_PARTNER}”的 api_key（只显示这一次）：{result['open311_key']}")
