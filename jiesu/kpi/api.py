@@ -25,6 +25,7 @@ class SliceIn(Schema):
     category: str | None = None
     channel: choice(Channel, blank=True) | None = None
     kind: choice(Kind, blank=True) | None = None
+    enterprise: choice(services.ENTERPRISE, blank=True) | None = None  # yes: 涉企诉求 only; no: the others
 
 
 # Every count and rate is always there, by the names definitions.py gives them; a rate is null with nothing to count.

@@ -5,7 +5,7 @@ from django.db import models
 
 from .definitions import COUNTS, RATES
 
-DIMENSIONS = ("department_id", "region_id", "category_id", "channel", "kind")
+DIMENSIONS = ("department_id", "region_id", "category_id", "channel", "kind", "enterprise")
 # The rollup holds the same counts at several grains ("cubes"): every dimension, and the department alone or
 # with one other dimension. A query reads the smallest cube that has the dimensions it filters or groups by;
 # in a coarse cube the dimensions it lacks are 0 / "". At city scale the full cube has about as many rows
@@ -16,6 +16,7 @@ CUBES: dict[int, tuple[str, ...]] = {
     3: ("department_id", "category_id"),
     4: ("department_id", "channel"),
     5: ("department_id", "kind"),
+    6: ("department_id", "enterprise"),
     0: DIMENSIONS,
 }
 
@@ -34,6 +35,7 @@ class KpiDaily(models.Model):
     category_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=20, blank=True)
+    enterprise = models.PositiveSmallIntegerField(default=0)  # 1: 涉企诉求 (tickets.models.concerns_enterprise)
     dispatched = models.IntegerField(default=0)
     responded = models.IntegerField(default=0)
     callbacks = models.IntegerField(default=0)

@@ -23,6 +23,8 @@ class MonthlyReport:
     ranking: list[dict]
     weakest: list[dict]
     categories: list[dict]
+    enterprise: list[dict]  # 涉企诉求 and the others, side by side
+    enterprise_units: list[dict]  # the units' ranking on 涉企诉求 alone (units that had some)
 
     @property
     def title(self) -> str:
@@ -55,7 +57,9 @@ def build(month: date) -> MonthlyReport:
     return MonthlyReport(
         month=filters.start, filters=filters, summary=services.summary(filters),
         previous_summary=services.summary(previous), ranking=ranking, weakest=list(reversed(scored[-WEAKEST:])),
-        categories=categories,
+        categories=categories, enterprise=services.breakdown(filters, "enterprise"),
+        enterprise_units=[row for row in services.ranking(filters.with_(enterprise="yes"))
+                          if row["counts"]["dispatched"] or row["counts"]["callbacks"]],
     )
 
 
@@ -88,6 +92,9 @@ def workbook(report: MonthlyReport) -> bytes:
         [row["member"].path_name, row["counts"]["dispatched"], row["rates"]["resolution"], row["rates"]["satisfaction"]]
         for row in report.categories
     ], {2: excel.PERCENT, 3: excel.PERCENT}, widths={0: 36})
+    headers, body, formats = excel.ranking_rows(report.enterprise + report.enterprise_units)
+    headers[1] = "涉企诉求 / 承办单位"
+    excel.sheet(book.create_sheet("涉企诉求"), headers, body, formats, widths={1: 30})
     return excel.save(book)
 
 

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.db import connection, transaction
+from django.db.models import Case, Q, Sum, Value, When
 from django.db.models import Count as DbCount
-from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from jiesu.core.validators import DATE_FORMAT_MESSAGE, parse_day
 from jiesu.directory.models import Category, Department, Region
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant, subtree_ids
-from jiesu.tickets.models import Channel, Kind, Ticket
+from jiesu.tickets.models import Channel, Kind, Ticket, concerns_enterprise, enterprise_q
 
 from .definitions import COUNTS, counts_of, rates
 from .models import CUBES, DIMENSIONS, KpiDaily
@@ -31,7 +31,8 @@ from .models import CUBES, DIMENSIONS, KpiDaily
 COUNT_NAMES = tuple(COUNTS)
 _TRACKED = ("state", "department_id", "region_id", "category_id", "channel", "kind", "dispatched_at", "signed_at",
             "sign_due_at", "contacted_at", "contact_due_at", "callback_at", "callback_status", "resolved",
-            "satisfaction", "reply_due_at", "replied_at", "merged_into_id")
+            "satisfaction", "reply_due_at", "replied_at", "merged_into_id", "credit_code", "enterprise_name")
+ENTERPRISE = {"yes": "涉企诉求", "no": "非涉企诉求"}  # the 涉企 filter's values (rollup: 1 and 0)
 
 # ------------------------------------------------------------------ keeping the rollup
 
@@ -56,7 +57,8 @@ def _contributions(t) -> dict[tuple, dict[str, int]]:
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     if t is not None:
         for name, day in counts_of(t).items():
-            full = (day, t.department_id or 0, t.region_id or 0, t.category_id or 0, t.channel, t.kind)
+            full = (day, t.department_id or 0, t.region_id or 0, t.category_id or 0, t.channel, t.kind,
+                    int(concerns_enterprise(t)))
             for key in _coarsen(full):
                 out[key][name] += 1
     return out
@@ -103,7 +105,8 @@ def _grouped_sql() -> tuple[str, list]:
     for position, count in enumerate(COUNTS.values()):
         grouped = (
             Ticket.objects.filter(count.q)
-            .annotate(kpi_day=TruncDate(count.date_field, tzinfo=timezone.get_current_timezone()))
+            .annotate(kpi_day=TruncDate(count.date_field, tzinfo=timezone.get_current_timezone()),
+                      enterprise=Case(When(enterprise_q(), then=Value(1)), default=Value(0)))
             .values("kpi_day", *DIMENSIONS)
             .annotate(n=DbCount("id"))
             .order_by()
@@ -201,6 +204,7 @@ class Filters:
     category: Category | None = None
     channel: str = ""
     kind: str = ""
+    enterprise: str = ""  # "yes": 涉企诉求 only; "no": the others
     _ids: dict = field(default_factory=dict, compare=False, repr=False)
 
     def ids(self, name: str) -> list[int] | None:
@@ -214,7 +218,8 @@ class Filters:
     def with_(self, **changes) -> "Filters":
         return replace(self, _ids={}, **changes)
 
-    def dimension_q(self, prefix: str = "") -> Q:
+    def dimension_q(self, prefix: str = "", *, rollup: bool = False) -> Q:
+        """The slice as a condition on tickets (`prefix` for a relation to them), or on rollup rows."""
         q = Q()
         for name in ("department", "region", "category"):
             ids = self.ids(name)
@@ -224,6 +229,9 @@ class Filters:
             q &= Q(**{f"{prefix}channel": self.channel})
         if self.kind:
             q &= Q(**{f"{prefix}kind": self.kind})
+        if self.enterprise:
+            matches = Q(enterprise=1) if rollup else enterprise_q(prefix)
+            q &= matches if self.enterprise == "yes" else ~matches
         return q
 
     def query_string(self) -> str:
@@ -237,6 +245,8 @@ class Filters:
             params["channel"] = self.channel
         if self.kind:
             params["kind"] = self.kind
+        if self.enterprise:
+            params["enterprise"] = self.enterprise
         return urlencode(params)
 
 
@@ -284,9 +294,12 @@ def parse_filters(params, *, today: date | None = None) -> Filters:
         errors["channel"] = f"未知的来源渠道：{channel}"
     if kind and kind not in Kind.values:
         errors["kind"] = f"未知的诉求类型：{kind}"
+    enterprise = (params.get("enterprise") or "").strip()
+    if enterprise and enterprise not in ENTERPRISE:
+        errors["enterprise"] = f"涉企筛选应为 yes（涉企诉求）或 no（非涉企诉求）：{enterprise}"
     if errors:
         raise ValidationFailed(errors)
-    return Filters(start=start, end=end, period=period, channel=channel, kind=kind, **found)
+    return Filters(start=start, end=end, period=period, channel=channel, kind=kind, enterprise=enterprise, **found)
 
 
 def scoped(user, filters: Filters) -> Filters:
@@ -317,10 +330,10 @@ def _cube_for(needed: set[str]) -> int:
 def _rollup(filters: Filters, group_by: str = ""):
     """Rollup rows of the slice, from the smallest cube that has its filters' and `group_by`'s dimensions."""
     needed = {f"{name}_id" for name in ("department", "region", "category") if getattr(filters, name) is not None}
-    needed |= {name for name in ("channel", "kind") if getattr(filters, name)}
+    needed |= {name for name in ("channel", "kind", "enterprise") if getattr(filters, name)}
     if group_by:
         needed.add(group_by)
-    return KpiDaily.objects.filter(filters.dimension_q(), cube=_cube_for(needed), day__gte=filters.start,
+    return KpiDaily.objects.filter(filters.dimension_q(rollup=True), cube=_cube_for(needed), day__gte=filters.start,
                                    day__lte=filters.end)
 
 
@@ -441,11 +454,11 @@ def breakdown(filters: Filters, dimension: str) -> list[dict]:
         members = [(u, u.name, filters.with_(**{dimension: u})) for u in units]
         keys = [u.pk for u in units]
     else:
-        choices = Channel if dimension == "channel" else Kind
+        choices = {"channel": Channel.choices, "kind": Kind.choices, "enterprise": list(ENTERPRISE.items())}[dimension]
         for g in grouped:
             rows[g[column]] = {name: g[name] or 0 for name in COUNT_NAMES}
-        members = [(value, label, filters.with_(**{dimension: value})) for value, label in choices.choices]
-        keys = [value for value, _ in choices.choices]
+        members = [(value, label, filters.with_(**{dimension: value})) for value, label in choices]
+        keys = [int(value == "yes") if dimension == "enterprise" else value for value, _ in choices]
     out = []
     for (member, label, sub_filters), key in zip(members, keys, strict=True):
         counts = rows.get(key, dict.fromkeys(COUNT_NAMES, 0))

@@ -89,6 +89,7 @@ def dashboard(request):
         "channels": [r for r in services.breakdown(filters, "channel") if r["counts"]["dispatched"] or
                      r["counts"]["callbacks"]],
         "kinds": services.breakdown(filters, "kind"),
+        "enterprise_rows": services.breakdown(filters, "enterprise"),
         "regions": services.breakdown(filters, "region"),
         "routing": services.routing_quality(filters),
         "assists": services.assist_figures(filters),
@@ -105,6 +106,7 @@ def dashboard(request):
             "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent"),
             "channels": Channel.choices,
             "kinds": Kind.choices,
+            "enterprise": list(services.ENTERPRISE.items()),
         },
     })
 
@@ -140,6 +142,8 @@ def _describe(filters) -> str:
         parts.append(Channel(filters.channel).label)
     if filters.kind:
         parts.append(Kind(filters.kind).label)
+    if filters.enterprise:
+        parts.append(services.ENTERPRISE[filters.enterprise])
     return "，".join(parts)
 
 

@@ -24,6 +24,17 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", "Open311接口"
 
 
+def concerns_enterprise(ticket) -> bool:
+    """涉企诉求 (a ticket or a snapshot of one): an enterprise is named, or it came through 政企直通车."""
+    return bool(ticket.credit_code or ticket.enterprise_name) or ticket.channel == Channel.ENTERPRISE
+
+
+def enterprise_q(prefix: str = "") -> models.Q:
+    """涉企诉求 as a database condition on tickets (the rule of `concerns_enterprise`)."""
+    return (~models.Q(**{f"{prefix}credit_code": ""}) | ~models.Q(**{f"{prefix}enterprise_name": ""})
+            | models.Q(**{f"{prefix}channel": Channel.ENTERPRISE}))
+
+
 class Kind(models.TextChoices):
     CONSULT = "consult", "咨询"
     HELP = "help", "求助"
@@ -196,8 +207,8 @@ class Ticket(models.Model):
 
     @property
     def concerns_enterprise(self) -> bool:
-        """涉企诉求: an enterprise is named, or it came through 政企直通车."""
-        return bool(self.credit_code or self.enterprise_name) or self.channel == Channel.ENTERPRISE
+        """涉企诉求: an enterprise is named, or it came through 政企直通车 (the same rule as `enterprise_q`)."""
+        return concerns_enterprise(self)
 
     @property
     def pending_extension(self):

@@ -33,9 +33,9 @@ def _do(world, ticket, action, when, **overrides):
         return world.act(ticket, action, **overrides)
 
 
-def _dispatched(world, when, department="A"):
+def _dispatched(world, when, department="A", **data):
     with clock.frozen(when):
-        ticket = world.new_ticket(kind="complaint")
+        ticket = world.new_ticket(kind="complaint", **data)
         return world.act(ticket, Action.DISPATCH, department=department)
 
 
@@ -209,8 +209,8 @@ def test_rollup_stays_exact_under_any_history(world, walks):
     # Examples share the test's database: tickets from earlier examples stay, and the check is global.
     when = at(2026, 9, 25, 9)
     for walk in walks:
-        with clock.frozen(when):
-            ticket = world.new_ticket(kind="complaint")
+        with clock.frozen(when):  # every other one 涉企 (the rollup's enterprise dimension)
+            ticket = world.new_ticket(kind="complaint", enterprise_name="江州明湖示范科技有限公司" if len(walk) % 2 else "")
         for action, minutes, outcome in walk:
             when += timedelta(minutes=minutes)
             overrides = {}

@@ -16,7 +16,7 @@ def test_monthly_report(world, crafted, tmp_path):  # noqa: F811
     result = json.loads(out.getvalue())
     assert result["counts"]["dispatched"] == 6 and result["rates"]["response"] == pytest.approx(4 / 6)
     book = load_workbook(tmp_path / "kpi-2026-10.xlsx")
-    assert book.sheetnames == ["总体指标", "单位排名", "后10名", "诉求热点分类"]
+    assert book.sheetnames == ["总体指标", "单位排名", "后10名", "诉求热点分类", "涉企诉求"]
     assert book["单位排名"]["B2"].value == "甲委员会" and book["单位排名"].freeze_panes == "A2"
     assert book["诉求热点分类"]["A2"].value == "城市管理 › 路灯不亮" and book["诉求热点分类"]["B2"].value == 6
     page = (tmp_path / "kpi-2026-10.html").read_text(encoding="utf-8")
