@@ -1,0 +1,137 @@
+"""政企直通车 and 帮办代办 in a real headless Chromium: an enterprise's contact opens an account with an SMS code
+(from a fake gateway on 127.0.0.1) and files on a phone; its 帮办员 follows the request on a desktop; the unit
+answers; the enterprise rates it. The enterprise pages pass axe."""
+
+import re
+
+from jiesu.tickets.tests.test_e2e import browser  # noqa: F401 - the shared Chromium fixture
+from jiesu.tickets.workflow import Action
+
+CODE = "91350100M000100Y43"
+PHONE = "13800000100"
+PASSWORD = "Mh-2026-qiye"
+
+
+def _registry(world):
+    from jiesu.directory.models import Staff
+    from jiesu.directory.tests.factories import make_staff
+    from jiesu.enterprise import helpers
+    from jiesu.enterprise.models import Contact, Enterprise
+
+    enterprise = Enterprise.objects.create(credit_code=CODE, name="江州明湖示范科技有限公司", industry="65",
+                                           scale="small", region=world.region, address="明湖路1号")
+    Contact.objects.create(enterprise=enterprise, name="陈立", phone=PHONE, title="行政经理")
+    helper = make_staff("helper", world.dept_b, username="bangban", first_name="周帮办")
+    Staff.objects.filter(user=helper).update(phone="0591-12345678")
+    helpers.assign(world.supervisor, CODE, "bangban")
+    return helper
+
+
+def test_an_enterprise_files_its_helper_follows_the_unit_answers_and_it_rates(
+        transactional_db, live_server, browser, settings):  # noqa: F811
+    from jiesu.notifications.models import Notification
+    from jiesu.notifications.tests.fakes import FakeGateway
+    from jiesu.tickets.models import Ticket
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    helper = _registry(world)
+    with FakeGateway() as gateway:
+        settings.JIESU_SMS_BACKEND, settings.JIESU_SMS_HTTP_URL = "http", gateway.url
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        page = phone.new_page()
+        page.goto(f"{live_server.url}/qiye/")
+        page.click("a:has-text('用登记的联系人手机号开通账号')")
+        page.fill("#a-code", CODE.lower())
+        page.fill("#a-phone", PHONE)
+        a, b = map(int, re.search(r"(\d) \+ (\d)", page.inner_text("label[for=a-check]")).groups())
+        page.fill("#a-check", str(a + b))
+        page.click("button:has-text('获取短信验证码')")
+        assert "验证码已发送" in page.inner_text("[role=status]")
+        code = re.search(r"验证码为(\d{6})", gateway.delivered[-1]["body"]["text"]).group(1)
+        page.fill("#a-code", CODE)
+        page.fill("#a-phone", PHONE)
+        page.fill("[name=sms_code]", code)
+        page.fill("#a-password", PASSWORD)
+        page.fill("#a-password2", PASSWORD)
+        page.click("button:has-text('开通并登录')")
+        home = page.inner_text("main")
+        assert "您的帮办员" in home and "周帮办" in home and "0591-12345678" in home
+
+        page.click("a.button:has-text('提交涉企诉求')")
+        page.check("input[name=category][value=QY06]")
+        page.check("input[name=kind][value=help]")
+        page.fill("#q-content", "我公司承建的明湖路改造项目已竣工验收一年，工程款仍有120万元未结算，请协调支付。")
+        page.click("button:has-text('提交')")
+        assert "已受理，工单编号" in page.inner_text("[role=status]")
+        ticket = Ticket.objects.get()
+        assert ticket.channel == "enterprise" and ticket.credit_code == CODE
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        page.screenshot(path="/tmp/jiesu-qiye-filed-390.png", full_page=True)
+
+    # The 帮办员 follows it on a desktop: the ledger lists it, the ticket opens, its progress is told.
+    desk = browser.new_context(viewport={"width": 1366, "height": 768})
+    staff = desk.new_page()
+    staff.goto(f"{live_server.url}/accounts/login/")
+    staff.fill("input[name=username]", "bangban")
+    staff.fill("input[name=password]", "pw-12345")
+    staff.click("button[type=submit]")
+    assert staff.url.endswith("/enterprises/")
+    staff.click("a:has-text('江州明湖示范科技有限公司')")
+    assert ticket.number in staff.inner_text("main")
+    ticket = world.act(world.act(world.act(ticket, Action.DISPATCH), Action.SIGN), Action.REPLY,
+                       reply_text="已协调建设单位，工程款将于本月底前结清。")
+    assert Notification.objects.filter(user=helper, ticket=ticket, event="helped_matter").count() == 3
+    staff.reload()
+    assert "已解决" in staff.inner_text("main")
+    staff.fill("#note", "电话联系企业，确认建设单位已承诺月底前结清。")
+    staff.select_option("#form", "phone")
+    staff.click("button:has-text('保存走访记录')")
+    assert "走访记录已保存" in staff.inner_text("main") and "月底前结清" in staff.inner_text("main")
+    staff.screenshot(path="/tmp/jiesu-ledger-1366.png", full_page=True)
+    desk.close()
+
+    # The enterprise reads the answer and rates it.
+    page.goto(f"{live_server.url}/qiye/")
+    page.click(f"a.row-link:has-text('{ticket.number}')")
+    assert "已协调建设单位" in page.inner_text("main")
+    page.check("input[name=satisfaction][value=satisfied]")
+    page.check("input[name=resolved][value=true]")
+    page.click("button:has-text('提交评价')")
+    assert "感谢您的评价" in page.inner_text("[role=status]")
+    ticket.refresh_from_db()
+    assert ticket.state == "closed" and ticket.satisfaction == "satisfied"
+    phone.close()
+
+
+def test_the_enterprise_pages_pass_axe(transactional_db, live_server, browser):  # noqa: F811
+    from axe_playwright_python.sync_playwright import Axe
+    from django.contrib.auth import get_user_model
+
+    from jiesu.enterprise import accounts
+    from jiesu.enterprise.models import Contact
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    _registry(world)
+    user = get_user_model().objects.create(username=accounts.username(CODE, PHONE))
+    user.set_password(PASSWORD)
+    user.save()
+    Contact.objects.filter(phone=PHONE).update(user=user)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)  # to inject axe
+    page = context.new_page()
+    axe = Axe()
+    for path in ("/qiye/login/", "/qiye/activate/"):
+        page.goto(f"{live_server.url}{path}")
+        serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, (path, serious)
+    page.goto(f"{live_server.url}/qiye/login/")
+    page.fill("#l-code", CODE)
+    page.fill("#l-phone", PHONE)
+    page.fill("#l-password", PASSWORD)
+    page.click("button:has-text('登录')")
+    for path in ("/qiye/", "/qiye/submit/"):
+        page.goto(f"{live_server.url}{path}")
+        serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not serious, (path, serious)
+    context.close()
