@@ -86,12 +86,20 @@ def _fresh_sla_cache():
 @pytest.fixture(autouse=True)
 def _data_migration_rows(request):
     """A transactional test empties every table when it ends, data-migration rows (the default time-limit
-    rules) included; the next transactional test gets them back, as a fresh database would have them."""
+    rules, the enterprise qualifications and category tree) included; the next transactional test gets them
+    back, as a fresh database would have them."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
+        from jiesu.directory.models import Category
+        from jiesu.enterprise.defaults import create_categories, create_qualifications
+        from jiesu.enterprise.models import Qualification
         from jiesu.sla.defaults import create_default_rules
         from jiesu.sla.models import TimeLimitRule
 
         if not TimeLimitRule.objects.exists():
             create_default_rules(TimeLimitRule)
+        if not Qualification.objects.exists():
+            create_qualifications(Qualification)
+        if not Category.objects.filter(code="QY").exists():
+            create_categories(Category)
     yield

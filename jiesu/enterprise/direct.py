@@ -14,9 +14,10 @@ from jiesu.tickets.access import enterprise_requests
 from jiesu.tickets.models import Channel, Kind, Ticket
 from jiesu.tickets.workflow import Action
 
+from . import defaults
 from .models import Contact, Enterprise
 
-CATEGORY_ROOT = "QY"  # 涉企服务 (migration enterprise 0003): 融资, 用工, 用地, 审批, 政策兑现, 拖欠账款, 执法检查, 水电气, 其他
+CATEGORY_ROOT = defaults.CATEGORY_ROOT[0]  # 涉企服务 (migration enterprise 0003; defaults.py)
 KINDS = (Kind.HELP, Kind.CONSULT, Kind.COMPLAINT, Kind.SUGGESTION)  # what an enterprise brings (举报 goes to 12345)
 
 

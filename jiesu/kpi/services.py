@@ -42,8 +42,12 @@ def snapshot(ticket) -> SimpleNamespace:
     return SimpleNamespace(**{name: getattr(ticket, name) for name in _TRACKED})
 
 
+def _numeric(dimension: str) -> bool:
+    return dimension.endswith("_id") or dimension == "enterprise"
+
+
 def _blank(dimension: str):
-    return 0 if dimension.endswith("_id") else ""
+    return 0 if _numeric(dimension) else ""
 
 
 def _coarsen(full: tuple) -> list[tuple]:
@@ -152,7 +156,7 @@ def rebuild() -> int:
         for cube, kept in CUBES.items():
             if cube == 0:
                 continue
-            dims = ", ".join(quote(d) if d in kept else ("0" if d.endswith("_id") else "''") for d in DIMENSIONS)
+            dims = ", ".join(quote(d) if d in kept else ("0" if _numeric(d) else "''") for d in DIMENSIONS)
             group = ", ".join(quote(d) for d in kept)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {cube}, {quote('day')}, {dims}, {sums_sql} "
                            f"FROM {table} WHERE cube = 0 GROUP BY {quote('day')}, {group}")

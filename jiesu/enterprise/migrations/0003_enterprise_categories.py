@@ -2,22 +2,17 @@
 
 from django.db import migrations
 
-ROOT = ("QY", "涉企服务")
-LEAVES = [("QY01", "融资"), ("QY02", "用工"), ("QY03", "用地"), ("QY04", "审批"), ("QY05", "政策兑现"),
-          ("QY06", "拖欠账款"), ("QY07", "执法检查"), ("QY08", "水电气"), ("QY09", "其他")]
+from jiesu.enterprise.defaults import CATEGORY_LEAVES, CATEGORY_ROOT, create_categories
 
 
 def add(apps, schema_editor):
-    Category = apps.get_model("directory", "Category")
-    root, _ = Category.objects.get_or_create(code=ROOT[0], defaults={"name": ROOT[1], "level": 1})
-    for code, name in LEAVES:
-        Category.objects.get_or_create(code=code, defaults={"name": name, "parent": root, "level": 2})
+    create_categories(apps.get_model("directory", "Category"))
 
 
 def remove(apps, schema_editor):
     Category = apps.get_model("directory", "Category")
-    Category.objects.filter(code__in=[c for c, _ in LEAVES], tickets__isnull=True).delete()
-    Category.objects.filter(code=ROOT[0], children__isnull=True).delete()
+    Category.objects.filter(code__in=[c for c, _ in CATEGORY_LEAVES], tickets__isnull=True).delete()
+    Category.objects.filter(code=CATEGORY_ROOT[0], children__isnull=True).delete()
 
 
 class Migration(migrations.Migration):
