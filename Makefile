@@ -7,7 +7,7 @@ DEMO_ENV := JIESU_DEMO=1 JIESU_ROUTING_AUTO_DISPATCH_THRESHOLD=0.8
 # cluster otherwise runs with the 128 MB default).
 PG_BENCH_OPTS := -c shared_buffers=2GB -c max_wal_size=8GB -c checkpoint_timeout=30min -c work_mem=64MB -c maintenance_work_mem=512MB
 
-.PHONY: demo test venv lint bench bench-helpdesk bench-sla bench-partitioning bench-kpi bench-duplicates bench-cases bench-todo
+.PHONY: demo test venv lint bench bench-helpdesk bench-sla bench-partitioning bench-kpi bench-policies bench-duplicates bench-cases bench-todo
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/jiesu migrate --noinput
@@ -44,6 +44,9 @@ bench-todo: venv
 
 bench-kpi: venv
 	bash scripts/bench-pg.sh benchmarks/kpi.py $(ARGS)
+
+bench-policies: venv
+	bash scripts/bench-pg.sh benchmarks/policy_match.py $(ARGS)
 
 bench-duplicates: venv
 	bash scripts/bench-pg.sh benchmarks/duplicates.py $(ARGS)

@@ -205,7 +205,7 @@ REPEATS = [
 # The demo's knowledge base (written for jiesu; the rules are illustrative, not any city's real policy).
 # (owner, title, question variants, answer, basis, tags, category)
 SYNONYMS = ["社保,社会保险", "医保,医疗保险", "公积金,住房公积金", "燃气,天然气,煤气", "低保,最低生活保障",
-            "居住证,暂住证", "上学,入学"]
+            "居住证,暂住证", "上学,入学", "高校毕业生,大学生,应届生,应届毕业生", "贷款,融资"]
 ARTICLES = [
     ("MHRSJ", "灵活就业人员缴纳社会保险", ["自由职业怎么交社保", "没有单位能自己交养老保险吗", "个体户社保在哪交"],
      "灵活就业人员可携带身份证到区社保经办大厅登记，也可在“江州人社”APP办理，按月或按季度缴纳养老、医疗保险。",
@@ -244,3 +244,34 @@ FIRM_TRADES = [  # (what the name says, 行业大类, share of enterprises)
 ]
 CONTACT_NAMES = ["陈立", "林芳", "黄建国", "郑晓燕", "吴海波", "徐静", "何志强", "罗丽", "高明", "梁小红"]
 CONTACT_TITLES = ["总经理", "行政经理", "财务负责人", "人事主管", "办公室主任"]
+
+# 涉企政策 of the demo (written for jiesu; fictional documents): (issuing unit, title, 文号, form, amount 万元,
+# automatic, summary, conditions).
+POLICIES = [
+    ("MHYSJ", "高新技术企业认定奖励", "明湖营商〔2026〕3号", "award", 20, True,
+     "首次通过国家高新技术企业认定的区内企业，给予一次性奖励20万元；重新认定的给予10万元。",
+     {"qualifications": ["high_tech"]}),
+    ("MHRSJ", "小微企业吸纳高校毕业生社会保险补贴", "明湖人社〔2026〕8号", "subsidy", 5, False,
+     "小型、微型企业招用毕业年度高校毕业生，签订1年以上劳动合同并缴纳社会保险的，按实际缴费给予补贴，期限1年。",
+     {"scales": ["small", "micro"]}),
+    ("MHYSJ", "政府性融资担保贷款担保费补贴", "明湖营商〔2026〕5号", "loan", 10, False,
+     "小微企业通过政府性融资担保机构获得贷款的，担保费率超过1%的部分由区财政补贴。",
+     {"scales": ["small", "micro"]}),
+    ("MHYSJ", "专精特新中小企业培育奖励", "明湖营商〔2026〕6号", "award", 30, True,
+     "新认定为省级专精特新中小企业的，给予一次性奖励30万元。", {"qualifications": ["srdi_sme"]}),
+    ("MHYSJ", "软件和信息技术服务业研发投入补助", "明湖营商〔2026〕9号", "subsidy", 50, False,
+     "软件和信息技术服务业企业上年度研发投入增长的，按新增研发投入的10%给予补助，最高50万元。",
+     {"industries": ["I"]}),
+    ("MHYSJ", "制造业企业技术改造补助", "明湖营商〔2026〕11号", "subsidy", 200, False,
+     "规模以上制造业企业实施技术改造、设备投资额500万元以上的，按设备投资额的8%给予补助。",
+     {"industries": ["C"], "qualifications": ["above_scale"]}),
+    ("MHRSJ", "稳岗返还", "明湖人社〔2026〕2号", "subsidy", None, True,
+     "上年度未裁员或裁员率低于规定标准的参保企业，按上年度实际缴纳失业保险费的一定比例返还，免申即享。", {}),
+    ("MHYSJ", "新办小微企业首年房租补贴", "明湖营商〔2026〕12号", "subsidy", 6, False,
+     "成立不满两年的微型企业租用办公或经营场所的，按实际租金的30%给予补贴，最高6万元。",
+     {"scales": ["micro"], "founded_within_days": 730}),
+    ("MHSJJ", "个体工商户和小微企业登记注册服务", "", "service", None, False,
+     "登记注册全程网办，营业执照、印章、发票和社保登记一日办结，专人帮办。", {"scales": ["small", "micro"]}),
+    ("MHYSJ", "批发零售业促消费活动补贴", "明湖营商〔2026〕14号", "subsidy", 15, False,
+     "批发和零售业企业组织促消费活动的，按活动实际投入的20%给予补贴。", {"industries": ["F"]}),
+]

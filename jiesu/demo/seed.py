@@ -427,6 +427,45 @@ def seed_direct(people: dict, seed: int = 2020) -> int:
     return made
 
 
+def seed_policies(people: dict, seed: int = 2026) -> int:
+    """The demo's 10 涉企政策, published, most pushed; some read, applied and granted."""
+    from jiesu.enterprise import policies
+    from jiesu.enterprise.models import Enterprise, PolicyPush
+
+    rng = random.Random(seed)
+    centre = people["accounts"][Role.SUPERVISOR]
+    today = clock.local_day(clock.now())
+    for i, (unit, title, number, form, amount, automatic, summary, conditions) in enumerate(data.POLICIES):
+        conditions = dict(conditions)
+        within = conditions.pop("founded_within_days", None)
+        if within:
+            conditions["founded_after"] = (today - timedelta(days=within)).isoformat()
+        with clock.frozen(clock.now() - timedelta(days=40 - 3 * i)):
+            policy = policies.save(centre, {
+                "department": unit, "title": title, "document_number": number, "benefit_form": form,
+                "benefit_amount": "" if amount is None else str(amount), "automatic": "on" if automatic else "",
+                "summary": summary, "valid_from": (today - timedelta(days=60)).isoformat(),
+                "valid_until": (today + timedelta(days=300)).isoformat(),
+                "steps": "" if automatic else "登录区政务服务网“惠企政策”专区在线申报，或到区政务服务中心综合窗口办理。",
+                **conditions})
+            policies.submit(centre, policy.code)
+            policies.review(centre, policy.code, approve=True, note="演示数据")
+            if i < 8:
+                policies.push(centre, policy.code)
+    for record in PolicyPush.objects.select_related("policy").order_by("pk"):
+        r = rng.random()
+        fields = {}
+        if r < 0.6:
+            fields["read_at"] = record.pushed_at + timedelta(hours=rng.uniform(1, 72))
+            if not record.policy.automatic and r < 0.3:
+                fields["applied_at"] = fields["read_at"] + timedelta(days=rng.uniform(1, 5))
+            if r < (0.4 if record.policy.automatic else 0.15):
+                fields["granted_at"] = fields["read_at"] + timedelta(days=rng.uniform(6, 12))
+        if fields:
+            PolicyPush.objects.filter(pk=record.pk).update(**fields)
+    return Enterprise.objects.count()
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -436,6 +475,7 @@ def seed(*, tickets: int = 300) -> dict:
     made = seed_tickets(people, count=tickets)
     made += seed_repeats(people)
     made += seed_direct(people)
+    seed_policies(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

@@ -20,6 +20,7 @@ def staff(request):
             "knowledge": has_perm(user, "knowledge.search"),
             "callers": has_perm(user, "ticket.view_caller"),
             "caller_views": has_perm(user, "ticket.audit_caller_views"),
+            "policies": has_perm(user, "policy.view"),
             "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
         },
     }

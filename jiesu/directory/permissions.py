@@ -71,6 +71,11 @@ CATALOGUE: dict[str, Permission] = {
         _p("enterprise.help", "帮办代办", R.HELPER),
         _p("enterprise.assign_helper", "指派帮办员", R.SUPERVISOR, R.ADMIN),
         _p("enterprise.view_ledgers", "查看全部帮办台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        # 涉企政策: a unit writes its own policies; the centre reviews, publishes and may edit any.
+        _p("policy.edit", "编写本单位涉企政策", R.HANDLER, R.SUPERVISOR, R.ADMIN),
+        _p("policy.review", "审核发布涉企政策", R.SUPERVISOR, R.ADMIN),
+        _p("policy.view", "查阅涉企政策库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER,
+           R.HELPER),
     ]
 }
 

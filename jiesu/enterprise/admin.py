@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Contact, Enterprise, HelperAssignment, Qualification, Visit
+from .models import Contact, Enterprise, HelperAssignment, Policy, Qualification, Visit
 
 
 class ContactInline(admin.TabularInline):
@@ -42,3 +42,15 @@ class VisitAdmin(admin.ModelAdmin):
     list_filter = ["form"]
     search_fields = ["enterprise__name", "note"]
     raw_id_fields = ["enterprise", "helper", "ticket"]
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    """Read and tidy only: policies are written, reviewed and pushed on their pages (/policies/), which keep the
+    rules (who may edit, review, push)."""
+
+    list_display = ["code", "title", "department", "status", "automatic", "valid_until"]
+    list_filter = ["status", "automatic", "benefit_form"]
+    search_fields = ["code", "title", "document_number"]
+    readonly_fields = ["code", "status", "created_by", "reviewed_by", "reviewed_at", "created_at", "updated_at"]
+    filter_horizontal = ["regions", "qualifications"]

@@ -149,3 +149,83 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.enterprise} {self.visited_on} {self.get_form_display()}"
+
+
+class Policy(models.Model):
+    """涉企政策: a policy document with its benefits, how to apply, and who is eligible as structured conditions
+    (empty = no condition). Edited by its issuing department, reviewed by the centre, then matched and pushed."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PENDING = "pending", "待审核"
+        PUBLISHED = "published", "已发布"
+        WITHDRAWN = "withdrawn", "已撤回"
+
+    class Form(models.TextChoices):
+        SUBSIDY = "subsidy", "资金补贴"
+        TAX = "tax", "税费减免"
+        LOAN = "loan", "贷款贴息/担保"
+        AWARD = "award", "奖励"
+        SERVICE = "service", "服务支持"
+        OTHER = "other", "其他"
+
+    code = models.CharField("政策编号", max_length=20, unique=True)
+    title = models.CharField("政策名称", max_length=200)
+    department = models.ForeignKey("directory.Department", verbose_name="发文单位", on_delete=models.PROTECT,
+                                   related_name="+")
+    document_number = models.CharField("文号", max_length=100, blank=True)
+    valid_from = models.DateField("施行日期", null=True, blank=True)
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    summary = models.TextField("政策要点", max_length=2000)
+    text = models.TextField("政策原文", blank=True)
+    benefit_form = models.CharField("兑现方式", max_length=20, choices=Form.choices)
+    benefit_amount = models.DecimalField("最高金额（万元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    steps = models.TextField("申报流程", blank=True)
+    link = models.URLField("申报链接", blank=True)
+    automatic = models.BooleanField("免申即享", default=False, help_text="符合条件的企业无需申报，由部门直接兑现")
+    # Eligibility (each empty = no condition; all given must hold).
+    industries = models.JSONField("行业（门类字母或大类代码）", default=list, blank=True)
+    scales = models.JSONField("企业规模", default=list, blank=True)
+    regions = models.ManyToManyField(Region, verbose_name="区划（含下级）", blank=True, related_name="+")
+    qualifications = models.ManyToManyField(Qualification, verbose_name="须具备的资质（全部）", blank=True,
+                                            related_name="+")
+    founded_after = models.DateField("成立日期不早于", null=True, blank=True)
+    founded_before = models.DateField("成立日期不晚于", null=True, blank=True)
+    min_employees = models.PositiveIntegerField("从业人数不少于", null=True, blank=True)
+    max_employees = models.PositiveIntegerField("从业人数不多于", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    search_words = models.TextField(editable=False, blank=True)  # jieba words of title, summary and text (政策问答)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_note = models.CharField("审核意见", max_length=500, blank=True)
+    created_at = models.DateTimeField("创建时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "涉企政策"
+        verbose_name_plural = "涉企政策"
+        ordering = ["-updated_at"]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+
+class PolicyPush(models.Model):
+    """One policy pushed to one enterprise, and how far it went: 已推送 → 已读 → 已申报 → 已兑现."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="pushes")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="policy_pushes")
+    pushed_at = models.DateTimeField("推送时间")
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    applied_at = models.DateTimeField("申报时间", null=True, blank=True)
+    granted_at = models.DateTimeField("兑现时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "政策推送"
+        verbose_name_plural = "政策推送"
+        constraints = [models.UniqueConstraint(fields=["policy", "enterprise"], name="uniq_policy_push")]
+
+    def __str__(self):
+        return f"{self.policy.code} → {self.enterprise}"

@@ -20,3 +20,13 @@ urlpatterns += [
     path("enterprises/<str:code>/helpers/<int:pk>/end/", views.end_helper, name="enterprise_end_helper"),
     path("enterprises/<str:code>/visits/", views.log_visit, name="enterprise_log_visit"),
 ]
+urlpatterns += [
+    # 涉企政策: the library (staff) and the enterprise's 政策 (政企直通车)
+    path("policies/", views.policy_list, name="policy_list"),
+    path("policies/new/", views.policy_edit, name="policy_new"),
+    path("policies/<str:code>/", views.policy_detail, name="policy_detail"),
+    path("policies/<str:code>/edit/", views.policy_edit, name="policy_edit"),
+    path("policies/<str:code>/<str:action>/", views.policy_action, name="policy_action"),
+    path("qiye/policies/", views.qiye_policies, name="qiye_policies"),
+    path("qiye/policies/<str:code>/", views.qiye_policy, name="qiye_policy"),
+]

@@ -22,8 +22,8 @@ from jiesu.portal.views import _human_check
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.services import MAX_CONTENT
 
-from . import accounts, direct, helpers, services
-from .models import Visit
+from . import accounts, direct, helpers, policies, services
+from .models import Policy, Visit
 
 
 @login_required
@@ -257,3 +257,156 @@ def log_visit(request, code):
                             values=values)
     messages.success(request, "走访记录已保存")
     return redirect("enterprise_ledger", code=code)
+
+
+# ---------------------------------------------------------------- 涉企政策 (staff pages, and the enterprise's)
+
+
+def _policy_perm(request, perm="policy.view"):
+    if not has_perm(request.user, perm):
+        raise Http404
+
+
+@login_required
+def policy_list(request):
+    _policy_perm(request)
+    status = request.GET.get("status", "")
+    rows = Policy.objects.select_related("department").order_by("-updated_at")
+    if status in Policy.Status.values:
+        rows = rows.filter(status=status)
+    return render(request, "enterprise/policies/list.html", {
+        "rows": rows[:200], "status": status, "statuses": Policy.Status.choices,
+        "can_edit": has_perm(request.user, "policy.edit")})
+
+
+def _policy_form(request, policy=None, *, errors=None, values=None, status=200):
+    from jiesu.directory.models import Department, Region
+
+    from . import industry as industries
+    from .models import Qualification, Scale
+
+    if values is None:
+        values = {} if policy is None else {
+            **{f: getattr(policy, f) or "" for f in (*policies.TEXT_FIELDS, "benefit_form", "valid_from",
+                                                     "valid_until", "founded_after", "founded_before")},
+            "benefit_amount": policy.benefit_amount if policy.benefit_amount is not None else "",
+            "min_employees": "" if policy.min_employees is None else policy.min_employees,
+            "max_employees": "" if policy.max_employees is None else policy.max_employees,
+            "automatic": policy.automatic, "industries": policy.industries, "scales": policy.scales,
+            "regions": [r.code for r in policy.regions.all()],
+            "qualifications": [q.code for q in policy.qualifications.all()]}
+    return render(request, "enterprise/policies/form.html", {
+        "policy": policy, "values": values, "errors": errors or {}, "forms": Policy.Form.choices,
+        "sections": [(s, n, [(d, industries.DIVISIONS[d]) for d in industries.DIVISIONS
+                             if industries.section_of(d) == s]) for s, n in industries.SECTIONS.items()],
+        "scales": Scale.choices, "regions": Region.objects.filter(level__lte=2).order_by("code"),
+        "qualifications": Qualification.objects.all(),
+        "departments": (Department.objects.filter(active=True).order_by("code")
+                        if policy is None and has_perm(request.user, "policy.review") else [])}, status=status)
+
+
+def _form_values(post) -> dict:
+    values = {k: post.get(k, "") for k in post}
+    for name in ("industries", "scales", "regions", "qualifications"):
+        values[name] = post.getlist(name)
+    return values
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request, code=""):
+    """新建 / 修改政策 (the issuing department's 承办人, or the centre)."""
+    _policy_perm(request, "policy.edit")
+    policy = Policy.objects.filter(code=code).first() if code else None
+    if code and policy is None:
+        raise Http404
+    if request.method == "GET":
+        return _policy_form(request, policy)
+    try:
+        saved = policies.save(request.user, request.POST, code)
+    except ServiceError as exc:
+        return _policy_form(request, policy, errors=exc.fields or {"form": exc.message},
+                            values=_form_values(request.POST), status=exc.status)
+    messages.success(request, "政策已保存" + ("，修改后须重新审核" if code and saved.status == "pending" else ""))
+    return redirect("policy_detail", code=saved.code)
+
+
+@login_required
+def policy_detail(request, code):
+    _policy_perm(request)
+    policy = Policy.objects.select_related("department", "reviewed_by").filter(code=code).first()
+    if policy is None:
+        raise Http404
+    pushes = (policy.pushes.select_related("enterprise").order_by("-pushed_at", "enterprise__name")[:200])
+    return render(request, "enterprise/policies/detail.html", {
+        "policy": policy, "conditions": policies.describe(policy), "figures": policies.figures(policy),
+        "matching": policies.matching_enterprises(policy).order_by("name")[:20], "pushes": pushes,
+        "live": policies.live().filter(pk=policy.pk).exists(),
+        "can_edit": policies.may_edit(request.user, policy, None),
+        "can_review": has_perm(request.user, "policy.review")})
+
+
+@login_required
+@require_POST
+def policy_action(request, code, action):
+    """提交审核 / 发布 / 退回 / 撤回 / 推送 / 登记兑现."""
+    _policy_perm(request)
+    try:
+        match action:
+            case "submit":
+                policies.submit(request.user, code)
+                messages.success(request, "已提交审核")
+            case "approve" | "reject":
+                policies.review(request.user, code, approve=action == "approve", note=request.POST.get("note", ""))
+                messages.success(request, "已发布" if action == "approve" else "已退回")
+            case "withdraw":
+                policies.withdraw(request.user, code)
+                messages.success(request, "已撤回")
+            case "push":
+                n = policies.push(request.user, code)
+                messages.success(request, f"已推送至 {n} 家新匹配的企业" if n else "没有新匹配的企业，未重复推送")
+            case "granted":
+                policies.granted(request.user, code, request.POST.get("credit_code", ""))
+                messages.success(request, "已登记兑现")
+            case _:
+                raise Http404
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message if not exc.fields else "；".join(exc.fields.values()))
+    return redirect("policy_detail", code=code)
+
+
+@enterprise_required
+def qiye_policies(request, contact):
+    """政策: the live policies this enterprise meets (免申即享 marked, pushed ones with their progress), and
+    政策问答."""
+    enterprise = contact.enterprise
+    question = request.GET.get("q", "").strip()[:300]
+    pushes = {p.policy_id: p for p in enterprise.policy_pushes.all()}
+    return render(request, "enterprise/direct/policies.html", {
+        "contact": contact, "enterprise": enterprise, "q": question,
+        "answers": policies.ask(question) if question else [],
+        "rows": [(p, pushes.get(p.pk)) for p in policies.eligible(enterprise)]})
+
+
+@enterprise_required
+@require_http_methods(["GET", "POST"])
+def qiye_policy(request, contact, code):
+    enterprise = contact.enterprise
+    notice, error, status = "", "", 200
+    if request.method == "POST":
+        try:
+            policies.applied(enterprise, code)
+            notice = "已记录您的申报，发文单位将跟进兑现。"
+        except NotFound:
+            raise Http404 from None
+        except ServiceError as exc:
+            error, status = exc.message, exc.status
+    try:
+        policy, record = policies.opened(enterprise, code)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "enterprise/direct/policy.html", {
+        "contact": contact, "enterprise": enterprise, "policy": policy, "record": record,
+        "eligible": policy in policies.eligible(enterprise), "notice": notice, "error": error}, status=status)

@@ -1,6 +1,7 @@
 """政企直通车 and 帮办代办 in a real headless Chromium: an enterprise's contact opens an account with an SMS code
 (from a fake gateway on 127.0.0.1) and files on a phone; its 帮办员 follows the request on a desktop; the unit
-answers; the enterprise rates it. The enterprise pages pass axe."""
+answers; the enterprise rates it; a policy it meets appears in its portal and it applies. The enterprise pages
+pass axe."""
 
 import re
 
@@ -101,6 +102,22 @@ def test_an_enterprise_files_its_helper_follows_the_unit_answers_and_it_rates(
     assert "感谢您的评价" in page.inner_text("[role=status]")
     ticket.refresh_from_db()
     assert ticket.state == "closed" and ticket.satisfaction == "satisfied"
+
+    # A policy it meets is published and pushed: it appears among the enterprise's policies, marked new.
+    from jiesu.enterprise import policies
+
+    policy = policies.save(world.supervisor, {"department": "A", "title": "软件企业研发费用补助", "summary": "按研发投入给予补助。",
+                                              "benefit_form": "subsidy", "industries": ["I"]})
+    policies.submit(world.supervisor, policy.code)
+    policies.review(world.supervisor, policy.code, approve=True)
+    assert policies.push(world.supervisor, policy.code) == 1
+    page.click("nav >> text=政策")
+    assert "软件企业研发费用补助" in page.inner_text("main") and "新推送" in page.inner_text("main")
+    page.click("a.row-link:has-text('软件企业研发费用补助')")
+    page.click("button:has-text('我已申报')")
+    assert "已记录您的申报" in page.inner_text("[role=status]")
+    assert policies.figures(policy) == {"matching": 1, "pushed": 1, "read": 1, "applied": 1, "granted": 0}
+    page.screenshot(path="/tmp/jiesu-qiye-policy-390.png", full_page=True)
     phone.close()
 
 
@@ -130,7 +147,7 @@ def test_the_enterprise_pages_pass_axe(transactional_db, live_server, browser): 
     page.fill("#l-phone", PHONE)
     page.fill("#l-password", PASSWORD)
     page.click("button:has-text('登录')")
-    for path in ("/qiye/", "/qiye/submit/"):
+    for path in ("/qiye/", "/qiye/submit/", "/qiye/policies/?q=研发补助"):
         page.goto(f"{live_server.url}{path}")
         serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, (path, serious)
