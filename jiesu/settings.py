@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jiesu.core.middleware.RejectUnstorableText",  # after auth: its refusal page knows who is signed in
+    "jiesu.core.middleware.EnterpriseAccountsStayOnTheirPages",  # 政企直通车 accounts: /qiye/ only
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -71,7 +71,9 @@ def _page(request, status: int, exception) -> HttpResponse:
     context = {"status": status, "title": ANSWERS[status][2], "message": _message(exception) or text, "hint": hint}
     try:
         # With the request: the header, the user's menu and the right way on.
-        body = loader.render_to_string("error.html", context, request)
+        template = ("enterprise/direct/error.html" if request is not None and request.path.startswith("/qiye/")
+                    else "error.html")  # an enterprise's pages keep their own layout
+        body = loader.render_to_string(template, context, request)
     except Exception:  # noqa: BLE001 - e.g. the database is down and the menu cannot be built
         logger.exception("the %s page could not be rendered with its context", status)
         try:

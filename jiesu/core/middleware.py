@@ -83,3 +83,24 @@ class RejectUnstorableText:
         if isinstance(exception, DatabaseError) and is_lock_conflict(exception):
             return error_response(request, 409, Conflict(CONFLICT_MESSAGE, code="concurrent_update"))
         return None
+
+
+class EnterpriseAccountsStayOnTheirPages:
+    """An enterprise account (政企直通车, `qy:` users without a Staff row) signed in has no business on staff pages:
+    every permission already denies it, and this sends it back to its own pages instead of showing it an empty
+    back office (the admin's login form, notification settings, an empty ticket search)."""
+
+    ALLOWED = ("/qiye/", "/static/", "/api/", "/open311/", "/healthz", "/readyz", "/metrics", "/submit/", "/track/",
+               "/letters/", "/status/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and user.username.startswith("qy:")
+                and not request.path.startswith(self.ALLOWED)):
+            from django.shortcuts import redirect
+
+            return redirect("qiye_home")
+        return self.get_response(request)

@@ -58,26 +58,29 @@ def send_code(credit_code: str, phone: str, address: str) -> None:
     portal.send_code(phone, address)
 
 
-@transaction.atomic
 def activate(credit_code: str, phone: str, sms_code: str, password: str):
     """开通账号 / 找回密码, step 2: the code from the SMS and a new password → the contact's account (made or its
-    password replaced). ValidationFailed names the field."""
+    password replaced). ValidationFailed names the field. The password is checked before the code, and the code
+    on its own (not inside a transaction that an error would roll back), so every wrong code counts against the
+    code's tries."""
     code = clean_code(credit_code)
     phone = normalize_phone(phone)
     contact = _contact(code, phone)
-    if contact is None or not portal.verify_code(phone, sms_code):
-        raise ValidationFailed({"sms_code": "验证码不正确或已过期，请重新获取"})
     User = get_user_model()
-    user = contact.user or User(username=username(code, phone), first_name=contact.name[:150], is_active=True)
+    user = (contact.user if contact is not None and contact.user_id else None) or User(
+        username=username(code, phone), first_name=(contact.name if contact else "")[:150], is_active=True)
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed({"password": "；".join(exc.messages)}) from None
-    user.set_password(password)
-    user.save()
-    if contact.user_id != user.pk:
-        contact.user = user
-        contact.save(update_fields=["user"])
+    if contact is None or not portal.verify_code(phone, sms_code):
+        raise ValidationFailed({"sms_code": "验证码不正确或已过期，请重新获取"})
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        if contact.user_id != user.pk:
+            contact.user = user
+            contact.save(update_fields=["user"])
     return user
 
 

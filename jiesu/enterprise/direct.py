@@ -7,6 +7,7 @@ citizen reads (portal.services.citizen_view): no staff names, internal notes or 
 from django.db.models import Q
 
 from jiesu.core.errors import Conflict, NotFound, ValidationFailed
+from jiesu.core.masking import mask_text
 from jiesu.directory.models import Category
 from jiesu.portal.services import CitizenView, citizen_view, system_account
 from jiesu.tickets import services as tickets
@@ -68,11 +69,15 @@ def requests_of(enterprise: Enterprise, *, limit: int = 50) -> list[tuple[Ticket
 
 def request_of(enterprise: Enterprise, number: str) -> CitizenView:
     """One of the enterprise's requests; NotFound for any other number (whether it exists or not)."""
-    ticket = (enterprise_requests(enterprise.credit_code).select_related("department")
+    ticket = (enterprise_requests(enterprise.credit_code).select_related("department", "category")
               .filter(number=(number or "").strip()[:20]).first())
     if ticket is None:
         raise NotFound("未找到该诉求", code="ticket_not_found")
-    return citizen_view(ticket, rater=desk_user())
+    view = citizen_view(ticket, rater=desk_user())
+    # What it asked, as it asked it (masked as the citizens' pages mask: the page may be shown to others).
+    view.content = mask_text(ticket.content, names=[ticket.caller_name])
+    view.category = ticket.category.name if ticket.category_id else ""
+    return view
 
 
 def rate(enterprise: Enterprise, number: str, data: dict) -> Ticket:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -24,7 +24,11 @@ from .services import clean_code, contact_out
 
 
 def _enterprise(credit_code: str) -> Enterprise:
-    enterprise = Enterprise.objects.select_related("region").filter(credit_code=clean_code(credit_code)).first()
+    try:
+        code = clean_code(credit_code)
+    except ValidationFailed:
+        code = None  # a mistyped code finds no enterprise, like an unknown one
+    enterprise = Enterprise.objects.select_related("region").filter(credit_code=code).first() if code else None
     if enterprise is None:
         raise NotFound("企业库中没有该统一社会信用代码的企业", code="enterprise_not_found")
     return enterprise
@@ -96,7 +100,7 @@ def log_visit(actor, credit_code: str, data: dict) -> Visit:
         ticket = Ticket.objects.filter(access.helped(actor), number=number,
                                        credit_code=enterprise.credit_code).first()
         if ticket is None:
-            errors["number"] = "不是您帮办的该企业工单"
+            errors["number"] = "该企业没有您帮办的这个编号的工单"
     if errors:
         raise ValidationFailed(errors)
     return Visit.objects.create(enterprise=enterprise, helper=actor, ticket=ticket, visited_on=day, form=form,
@@ -170,7 +174,7 @@ def helping(user, query: str = "") -> list[tuple[Enterprise, int, list[str]]]:
     if has_perm(user, "enterprise.view_ledgers"):
         query = (query or "").strip()[:50]
         enterprises = (enterprises.filter(Q(name__contains=query) | Q(credit_code=query.upper())) if query
-                       else enterprises.filter(helpers__ended_at__isnull=True))
+                       else enterprises.filter(Exists(_active(enterprise=OuterRef("pk")))))
     elif has_perm(user, "enterprise.help"):
         enterprises = enterprises.filter(helpers__helper=user, helpers__ended_at__isnull=True)
     else:

@@ -12,9 +12,13 @@
   TF-IDF weighted, best first.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
@@ -117,6 +121,16 @@ class Rule:
         return self.qualifications <= qualification_ids
 
 
+def visible(user):
+    """The policies this staff member may read: the centre every one; everyone else the published and withdrawn
+    ones, and their own unit's drafts and those waiting for review."""
+    if has_perm(user, "policy.review"):
+        return Policy.objects.all()
+    own = department_of(user)
+    mine = Q(department_id__in=subtree_ids(own)) if own is not None and has_perm(user, "policy.edit") else Q(pk__in=[])
+    return Policy.objects.filter(Q(status__in=[S.PUBLISHED, S.WITHDRAWN]) | mine)
+
+
 def live(today: date | None = None):
     """Published policies in force today (a local day)."""
     today = today or clock.today()
@@ -182,19 +196,19 @@ def _clean(data: dict) -> tuple[dict, list, list]:
     for name, limit in (("title", 200), ("document_number", 100), ("summary", 2000)):
         if len(fields[name]) > limit:
             errors[name] = f"不超过{limit}字"
-    if fields["link"] and not fields["link"].startswith(("https://", "http://")):
-        errors["link"] = "申报链接应以 https:// 开头"
+    if fields["link"]:
+        try:
+            URLValidator(schemes=["http", "https"])(fields["link"])
+        except DjangoValidationError:
+            errors["link"] = "申报链接应为以 https:// 或 http:// 开头的完整网址"
     form = (data.get("benefit_form") or "").strip()
     if form not in Policy.Form.values:
         errors["benefit_form"] = "请选择兑现方式"
     fields["benefit_form"] = form
     amount = (data.get("benefit_amount") or "").strip()
-    try:
-        fields["benefit_amount"] = round(float(amount), 2) if amount else None
-        if fields["benefit_amount"] is not None and not 0 <= fields["benefit_amount"] < 10**10:
-            raise ValueError
-    except ValueError:
-        errors["benefit_amount"] = "金额应为非负数（万元）"
+    fields["benefit_amount"] = Decimal(amount) if re.fullmatch(r"\d{1,10}(\.\d{1,2})?", amount) else None
+    if amount and fields["benefit_amount"] is None:
+        errors["benefit_amount"] = "金额应为不超过10位整数、最多两位小数的万元数，例如 20 或 12.5"
     for name in ("valid_from", "valid_until", "founded_after", "founded_before"):
         text = (data.get(name) or "").strip()
         fields[name] = parse_day(text) if text else None
@@ -207,6 +221,11 @@ def _clean(data: dict) -> tuple[dict, list, list]:
         fields[name] = int(text) if text.isdigit() else None
         if text and fields[name] is None:
             errors[name] = "应为非负整数"
+    if fields["min_employees"] is not None and fields["max_employees"] is not None and (
+            fields["max_employees"] < fields["min_employees"]):
+        errors["max_employees"] = "从业人数上限不能小于下限"
+    if fields["founded_after"] and fields["founded_before"] and fields["founded_before"] < fields["founded_after"]:
+        errors["founded_before"] = "成立日期的“不晚于”不能早于“不早于”"
     fields["automatic"] = str(data.get("automatic") or "").lower() in ("1", "true", "on", "yes")
     industries = _list(data, "industries")
     unknown = [c for c in industries if c not in industry.SECTIONS and c not in industry.DIVISIONS]
@@ -259,21 +278,37 @@ def save(actor, data: dict, code: str = "") -> Policy:
         raise PermissionDenied("您无权编写该单位的政策", code="policy_forbidden")
     fields, regions, quals = _clean(data)
     now = clock.now()
-    if policy is None:
-        number = Policy.objects.count() + 1
-        while Policy.objects.filter(code=f"ZC{number:05d}").exists():
-            number += 1
-        policy = Policy(code=f"ZC{number:05d}", department=department, created_by=actor, created_at=now)
+    new = policy is None
+    if new:
+        policy = Policy(department=department, created_by=actor, created_at=now)
     for name, value in fields.items():
         setattr(policy, name, value)
     if policy.status == S.PUBLISHED:
         policy.status = S.PENDING
     policy.updated_at = now
     policy.search_words = _words(policy)
-    policy.save()
+    if new:
+        _insert_numbered(policy)
+    else:
+        policy.save()
     policy.regions.set(regions)
     policy.qualifications.set(quals)
     return policy
+
+
+def _insert_numbered(policy: Policy) -> None:
+    """Give a new policy the next free number ZC00001, ZC00002…; two saved at once each get their own (the
+    unique code decides, the loser takes the next)."""
+    number = Policy.objects.count() + 1
+    for _ in range(20):
+        policy.code = f"ZC{number:05d}"
+        try:
+            with transaction.atomic():
+                policy.save(force_insert=True)
+            return
+        except IntegrityError:
+            number += 1
+    raise Conflict("政策编号分配冲突，请重试", code="concurrent_update")
 
 
 def _get(code: str, *, lock: bool = False) -> Policy:
@@ -387,6 +422,8 @@ def applied(enterprise: Enterprise, code: str) -> PolicyPush:
     if policy.automatic:
         raise Conflict("该政策免申即享，无需申报", code="policy_automatic")
     now = clock.now()
+    if record is None and policy not in eligible(enterprise):
+        raise Conflict("根据企业库登记的信息，本企业不符合该政策的申报条件", code="policy_not_eligible")
     if record is None:  # found it itself (eligible, never pushed): counted as reached now
         try:
             with transaction.atomic():
@@ -431,4 +468,6 @@ def ask(question: str, *, limit: int = 3) -> list[tuple[Policy, float]]:
     matrix = vectorizer.fit_transform([p.search_words for p in rows])
     scores = (matrix @ vectorizer.transform([asked]).T).toarray().ravel()
     ranked = sorted(((score, i) for i, score in enumerate(scores) if score > 0.05), reverse=True)[:limit]
+    # A policy far below the best one matched on a common word only (补贴): not an answer.
+    ranked = [(score, i) for score, i in ranked if score >= 0.5 * ranked[0][0]] if ranked else []
     return [(rows[i], float(score)) for score, i in ranked]

@@ -6,6 +6,7 @@ import uuid
 from functools import wraps
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -101,6 +102,9 @@ def qiye_activate(request):
                 context["notice"] = "如该手机号是企业库登记的本企业联系人，验证码已发送，10 分钟内有效。"
             except ServiceError as exc:
                 context["errors"], status = _field_errors(exc, "phone"), exc.status
+    elif request.method == "POST" and not ratelimit.hit(f"track:ip:{ratelimit.client_address(request)}",
+                                                         settings.JIESU_TRACK_LIMITS[0], 3600):
+        context["errors"], status = {"sms_code": "尝试过于频繁，请一小时后再试"}, 429
     elif request.method == "POST":
         try:
             if request.POST.get("password", "") != request.POST.get("password2", ""):
@@ -271,7 +275,7 @@ def _policy_perm(request, perm="policy.view"):
 def policy_list(request):
     _policy_perm(request)
     status = request.GET.get("status", "")
-    rows = Policy.objects.select_related("department").order_by("-updated_at")
+    rows = policies.visible(request.user).select_related("department").order_by("-updated_at")
     if status in Policy.Status.values:
         rows = rows.filter(status=status)
     return render(request, "enterprise/policies/list.html", {
@@ -287,8 +291,9 @@ def _policy_form(request, policy=None, *, errors=None, values=None, status=200):
 
     if values is None:
         values = {} if policy is None else {
-            **{f: getattr(policy, f) or "" for f in (*policies.TEXT_FIELDS, "benefit_form", "valid_from",
-                                                     "valid_until", "founded_after", "founded_before")},
+            **{f: getattr(policy, f) or "" for f in (*policies.TEXT_FIELDS, "benefit_form")},
+            **{f: getattr(policy, f).isoformat() if getattr(policy, f) else ""
+               for f in ("valid_from", "valid_until", "founded_after", "founded_before")},
             "benefit_amount": policy.benefit_amount if policy.benefit_amount is not None else "",
             "min_employees": "" if policy.min_employees is None else policy.min_employees,
             "max_employees": "" if policy.max_employees is None else policy.max_employees,
@@ -320,6 +325,9 @@ def policy_edit(request, code=""):
     policy = Policy.objects.filter(code=code).first() if code else None
     if code and policy is None:
         raise Http404
+    if policy is not None and not policies.may_edit(request.user, policy, None):
+        return render(request, "error.html", {"title": "无法修改", "status": 403,
+                                              "message": "只有发文单位和热线中心可以修改这项政策"}, status=403)
     if request.method == "GET":
         return _policy_form(request, policy)
     try:
@@ -334,7 +342,7 @@ def policy_edit(request, code=""):
 @login_required
 def policy_detail(request, code):
     _policy_perm(request)
-    policy = Policy.objects.select_related("department", "reviewed_by").filter(code=code).first()
+    policy = policies.visible(request.user).select_related("department", "reviewed_by").filter(code=code).first()
     if policy is None:
         raise Http404
     pushes = (policy.pushes.select_related("enterprise").order_by("-pushed_at", "enterprise__name")[:200])
@@ -382,7 +390,7 @@ def qiye_policies(request, contact):
     """政策: the live policies this enterprise meets (免申即享 marked, pushed ones with their progress), and
     政策问答."""
     enterprise = contact.enterprise
-    question = request.GET.get("q", "").strip()[:300]
+    question = request.GET.get("q", "").strip()[:100]
     pushes = {p.policy_id: p for p in enterprise.policy_pushes.all()}
     return render(request, "enterprise/direct/policies.html", {
         "contact": contact, "enterprise": enterprise, "q": question,

@@ -103,8 +103,6 @@ def home(request):
     ):
         if has_perm(user, perm):
             return redirect(target)
-    if user.username.startswith("qy:"):  # an enterprise account (政企直通车) that came in by the staff door
-        return redirect("qiye_home")
     return redirect("ticket_list")
 
 

@@ -100,6 +100,7 @@ def test_an_enterprise_files_in_its_tree_and_the_ticket_is_its_own(firm, world):
     assert ticket.concerns_enterprise and sla.rule_for(ticket).name == "涉企诉求"
     detail = client.get(first.url).content.decode()
     assert "已受理，工单编号" in detail and ticket.number in detail
+    assert "分类：拖欠账款" in detail and "120万元未结算" in detail  # what it asked
     bad = client.post("/qiye/submit/", {"kind": "report", "category": "01", "content": TEXT})
     assert bad.status_code == 400 and "请选择诉求分类" in bad.content.decode() and "请选择诉求类型" in bad.content.decode()
 
@@ -115,8 +116,11 @@ def test_an_enterprise_reads_only_its_own_requests(firm, world):
     assert client.get(f"/qiye/requests/{mine.number}/").status_code == 200
     for number in (about.number, theirs.number, "2099010100001"):
         assert client.get(f"/qiye/requests/{number}/").status_code == 404
-    # The back office is not theirs: no ticket pages, no staff look-ups.
-    assert client.get(f"/tickets/{mine.number}/").status_code in (302, 403, 404)
+    # The back office is not theirs: every staff page sends them back to their own.
+    for path in (f"/tickets/{mine.number}/", "/tickets/", "/notifications/preferences/", "/todo/", "/admin/login/"):
+        assert client.get(path).url == "/qiye/", path
+    assert client.get("/qiye/requests/2099010100001/").status_code == 404
+    assert "返回本企业的诉求" in client.get("/qiye/requests/2099010100001/").content.decode()  # its own layout
     assert client.get(f"/enterprises/lookup/?credit_code={CODE}").content == b""
     assert client.get(f"/api/v1/tickets/{mine.number}").status_code in (401, 403, 404)
 
@@ -147,3 +151,20 @@ def test_a_request_an_operator_registered_for_the_enterprise_is_called_back(firm
     refused = client.post(f"/qiye/requests/{ticket.number}/", {"satisfaction": "satisfied", "resolved": "true"})
     assert refused.status_code == 409
     assert accounts.contact_of(world.operator) is None
+
+
+def test_wrong_codes_count_against_the_code_even_when_the_password_is_fine(firm):
+    """Five wrong guesses spend the code: a six-digit code cannot be guessed through the activation form."""
+    client = Client()
+    client.get("/qiye/activate/")
+    client.post("/qiye/activate/", {"credit_code": CODE, "phone": PHONE, "check": client.session["portal_check"],
+                                    "send_code": "1"})
+    right = _codes_sent(PHONE)[-1]
+    for guess in range(5):
+        wrong = f"{(int(right) + guess + 1) % 10**6:06d}"
+        answer = client.post("/qiye/activate/", {"credit_code": CODE, "phone": PHONE, "sms_code": wrong,
+                                                 "password": PASSWORD, "password2": PASSWORD})
+        assert answer.status_code == 400
+    late = client.post("/qiye/activate/", {"credit_code": CODE, "phone": PHONE, "sms_code": right,
+                                           "password": PASSWORD, "password2": PASSWORD})
+    assert late.status_code == 400 and Contact.objects.get(phone=PHONE).user is None

@@ -95,6 +95,26 @@ def test_bad_conditions_are_named(world):
                                          "min_employees": "-3", "link": "javascript:alert(1)"})
     assert set(bad.value.fields) >= {"title", "summary", "benefit_form", "industries", "scales", "regions",
                                      "valid_from", "min_employees", "link"}
+    with pytest.raises(ValidationFailed) as bad:
+        policies.save(world.supervisor, {"title": "t", "summary": "s", "benefit_form": "tax", "benefit_amount": "1e3",
+                                         "min_employees": "100", "max_employees": "10", "link": "http://a.example/a b",
+                                         "founded_after": "2025-01-01", "founded_before": "2020-01-01"})
+    assert set(bad.value.fields) == {"benefit_amount", "max_employees", "link", "founded_before"}
+
+
+def test_drafts_are_read_by_their_unit_and_the_centre_only(world):
+    draft = policies.save(world.handler_a, {"title": "草稿", "summary": "要点", "benefit_form": "tax"})
+    assert policies.visible(world.handler_a).filter(pk=draft.pk).exists()
+    assert policies.visible(world.supervisor).filter(pk=draft.pk).exists()
+    assert not policies.visible(world.handler_b).filter(pk=draft.pk).exists()
+    assert not policies.visible(world.operator).filter(pk=draft.pk).exists()
+    other = Client()
+    other.force_login(world.handler_b)
+    assert other.get(f"/policies/{draft.code}/").status_code == 404
+    policies.submit(world.handler_a, draft.code)
+    policies.review(world.supervisor, draft.code, approve=True)
+    assert other.get(f"/policies/{draft.code}/").status_code == 200
+    assert other.get(f"/policies/{draft.code}/edit/").status_code == 403  # refused when opened, not after typing
 
 
 def test_a_push_reaches_each_matching_enterprise_once_and_its_progress_is_counted(world, firms):
@@ -114,10 +134,13 @@ def test_a_push_reaches_each_matching_enterprise_once_and_its_progress_is_counte
         policies.push(world.handler_b, policy.code)  # another unit's policy
 
 
-def test_an_automatic_policy_needs_no_application_and_a_draft_is_never_pushed(world, firms):
+def test_applications_only_where_one_is_needed_and_allowed_and_drafts_are_never_pushed(world, firms):
     automatic = _policy(world, automatic="on")
     with pytest.raises(Conflict):
         policies.applied(firms["soft"], automatic.code)
+    narrow = _policy(world, industries=["C"])  # none of the software firm's business
+    with pytest.raises(Conflict):
+        policies.applied(firms["soft"], narrow.code)
     draft = policies.save(world.supervisor, {"title": "未发布", "summary": "要点", "benefit_form": "tax",
                                              "department": "A"})
     with pytest.raises(Conflict):
@@ -161,8 +184,7 @@ def test_the_pages_from_the_issuing_unit_to_the_enterprise(world, firms):
     assert policies.figures(policy)["pushed"] == 2
     other = Client()
     other.force_login(world.handler_b)
-    assert other.get(f"/policies/{policy.code}/edit/").status_code == 200  # may read the form…
-    assert other.post(f"/policies/{policy.code}/edit/", form).status_code == 403  # …not change another unit's
+    assert other.post(f"/policies/{policy.code}/edit/", form).status_code == 403  # not another unit's
     # The enterprise: the policy among its own, marked new; opening it reads it; it applies.
     from django.contrib.auth import get_user_model
 
@@ -181,4 +203,4 @@ def test_the_pages_from_the_issuing_unit_to_the_enterprise(world, firms):
     assert policies.figures(policy) == {"matching": 2, "pushed": 2, "read": 1, "applied": 1, "granted": 0}
     asked = firm.get("/qiye/policies/?q=软件研发有补助吗").content.decode()
     assert "与“软件研发有补助吗”相关的政策" in asked and f"/qiye/policies/{policy.code}/" in asked
-    assert firm.get("/policies/").status_code == 404  # not the back office's
+    assert firm.get("/policies/").url == "/qiye/"  # not the back office's
