@@ -13,27 +13,17 @@ runs after one warm-up) and checks that the rollup's figures equal a recomputati
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
 
-from synthetic import insert_tickets, postgres_ready
+from synthetic import insert_tickets, median_ms, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
 
-RUNS = 5
 
 
-def _median_seconds(fn) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def _directory():
@@ -161,7 +151,7 @@ def main() -> None:
     }
     results, mismatches = {}, []
     for name, filters in slices.items():
-        timings = {q: round(_median_seconds(lambda fn=fn, f=filters: fn(f.with_())) * 1000, 1)
+        timings = {q: median_ms(lambda fn=fn, f=filters: fn(f.with_()))
                    for q, fn in queries.items()}
         timings["dashboard_total"] = round(sum(timings.values()), 1)
         if args.check:

@@ -20,30 +20,20 @@ Needs DATABASE_URL pointing at an empty PostgreSQL database (`make bench-partiti
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import date, timedelta
 
 from kpi import _directory, placement
-from synthetic import insert_tickets, postgres_ready
+from synthetic import insert_tickets, median_ms, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
 
-RUNS = 5
 PARTITIONED = ("tickets_ticket", "tickets_ticketevent")
 COPIED = ("sla_slaalert", "sla_sweeprun")  # written by the sweep: each schema gets its own
 
 
-def _median_ms(fn) -> float:
-    fn()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 1)
 
 
 def _tickets(directory, n: int, days: int, now) -> float:
@@ -217,7 +207,7 @@ def main() -> None:
     for schema in ("public", "part"):
         with connection.cursor() as cursor:
             cursor.execute(f"SET search_path TO {schema}, public")
-        timings = {name: _median_ms(fn) for name, fn in queries.items()}
+        timings = {name: median_ms(fn) for name, fn in queries.items()}
         first = sla.sweep(now)
         timings["sweep_first_run_s"] = round(first.seconds, 1)
         timings["sweep_alerts"] = first.warnings + first.overdue + first.urged + first.escalated

@@ -20,22 +20,13 @@ import os
 import statistics
 import time
 
-from synthetic import postgres_ready
+from synthetic import median_ms, postgres_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiesu.settings")
 os.environ.setdefault("JIESU_DEMO", "1")
 
-RUNS = 5
 
 
-def _median_ms(fn) -> float:
-    fn()
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 2)
 
 
 def _build(n: int, p: int):
@@ -129,14 +120,15 @@ def main() -> None:
         count = policies.matching_enterprises(policy).count()
         one_policy[name] = {
             "matching": count,
-            "count_ms": _median_ms(lambda p=policy: policies.matching_enterprises(p).count()),
-            "ids_ms": _median_ms(lambda p=policy: list(policies.matching_enterprises(p).values_list("pk", flat=True))),
+            "count_ms": median_ms(lambda p=policy: policies.matching_enterprises(p).count(), digits=2),
+            "ids_ms": median_ms(lambda p=policy: list(policies.matching_enterprises(p).values_list("pk", flat=True)),
+                                digits=2),
         }
     sample = list(Enterprise.objects.order_by("?")[:20])
     per_enterprise = []
     found = []
     for enterprise in sample:
-        per_enterprise.append(_median_ms(lambda e=enterprise: policies.eligible(e)))
+        per_enterprise.append(median_ms(lambda e=enterprise: policies.eligible(e), digits=2))
         found.append(len(policies.eligible(enterprise)))
     live = policies.live().count()
     started = time.perf_counter()

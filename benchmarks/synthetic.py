@@ -3,6 +3,7 @@ kpi.py and sla_sweep.py; not a benchmark itself)."""
 
 import json
 import os
+import statistics
 import time
 
 # Deadlines spread around %(now)s over the series value g: each clock has some tickets overdue (past escalation
@@ -17,6 +18,17 @@ DEADLINES = {
     "callback_due_at": "%(now)s + (mod(g, 200) - 20) * interval '1 hour'",
     "callback_warn_at": "%(now)s + (mod(g, 200) - 25) * interval '1 hour'",
 }
+
+
+def median_ms(fn, *, runs: int = 5, digits: int = 1) -> float:
+    """fn's median wall time over `runs` calls after one warm-up, in milliseconds."""
+    fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, digits)
 
 
 def insert_tickets(special: dict[str, str], params: dict) -> float:
