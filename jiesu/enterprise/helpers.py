@@ -145,7 +145,7 @@ def ledger(user, credit_code: str) -> Ledger:
                    .order_by("assigned_at"))
     matter_ids = _active(enterprise=enterprise, ticket__isnull=False).values("ticket_id")
     # What this reader may open of them (the centre: all; a 帮办员 of one matter: that matter).
-    rows = Ticket.objects.visible_to(user).filter(Q(channel=Channel.ENTERPRISE, credit_code=enterprise.credit_code)
+    rows = Ticket.objects.visible_to(user).filter(access.enterprise_requests_q([enterprise.credit_code])
                                                   | Q(pk__in=matter_ids))
     d, now = directory(), clock.now()
     out = Ledger(enterprise=enterprise, contacts=[contact_out(user, c, helper=mine) for c in enterprise.contacts.all()],
@@ -181,7 +181,7 @@ def helping(user, query: str = "") -> list[tuple[Enterprise, int, list[str]]]:
         raise PermissionDenied("您无权查看企业帮办", code="enterprise_forbidden")
     found = list(enterprises.distinct().order_by("name")[:100])
     codes = [e.credit_code for e in found]
-    open_counts = dict(Ticket.objects.filter(channel=Channel.ENTERPRISE, credit_code__in=codes)
+    open_counts = dict(Ticket.objects.filter(access.enterprise_requests_q(codes))
                        .exclude(state__in=[State.CLOSED, State.INVALID, State.MERGED])
                        .values_list("credit_code").annotate(n=Count("pk")))
     names: dict[int, list[str]] = {}

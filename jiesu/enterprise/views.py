@@ -1,7 +1,6 @@
 """Pages of the enterprise app: the registry look-up beside 统一社会信用代码 on 来电登记 (htmx), and 政企直通车, the
 enterprises' own pages under /qiye/ (their accounts only; thin: the rules are in accounts.py and direct.py)."""
 
-import re
 import uuid
 from functools import wraps
 from urllib.parse import quote
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiesu.core import clock, idempotency, ratelimit
 from jiesu.core.errors import NotFound, ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
-from jiesu.portal.views import _human_check
+from jiesu.portal.formkit import HUMAN_CHECK_FAILED, human_check, human_check_passed, submission_key
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.services import MAX_CONTENT
 
@@ -93,15 +92,14 @@ def qiye_activate(request):
     context = {"values": values, "errors": {}, "notice": ""}
     status = 200
     if request.method == "POST" and "send_code" in request.POST:
-        expected = request.session.pop("portal_check", None)
-        if expected is None or request.POST.get("check", "").strip() != expected:
-            context["errors"], status = {"check": "请正确填写算式的结果后再获取验证码"}, 400
+        if not human_check_passed(request):
+            context["errors"], status = dict(HUMAN_CHECK_FAILED), 400
         else:
             try:
                 accounts.send_code(values["credit_code"], values["phone"], ratelimit.client_address(request))
                 context["notice"] = "如该手机号是企业库登记的本企业联系人，验证码已发送，10 分钟内有效。"
             except ServiceError as exc:
-                context["errors"], status = _field_errors(exc, "phone"), exc.status
+                context["errors"], status = exc.fields or {"phone": exc.message}, exc.status
     elif request.method == "POST" and not ratelimit.hit(f"track:ip:{ratelimit.client_address(request)}",
                                                          settings.JIESU_TRACK_LIMITS[0], 3600):
         context["errors"], status = {"sms_code": "尝试过于频繁，请一小时后再试"}, 429
@@ -112,16 +110,12 @@ def qiye_activate(request):
             user = accounts.activate(values["credit_code"], values["phone"], request.POST.get("sms_code", ""),
                                      request.POST.get("password", ""))
         except ServiceError as exc:
-            context["errors"], status = _field_errors(exc, "sms_code"), exc.status
+            context["errors"], status = exc.fields or {"sms_code": exc.message}, exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("qiye_home")
-    context["check"] = _human_check(request)
+    context["check"] = human_check(request)
     return render(request, "enterprise/direct/activate.html", context, status=status)
-
-
-def _field_errors(exc: ServiceError, default: str) -> dict:
-    return dict(exc.fields or {default: exc.message})
 
 
 @enterprise_required
@@ -142,7 +136,7 @@ def qiye_submit(request, contact):
     errors, status = {}, 200
     if request.method == "POST":
         try:
-            claim = idempotency.claim(request, f"qiye:{contact.pk}", values, key=_submission_key(request))
+            claim = idempotency.claim(request, f"qiye:{contact.pk}", values, key=submission_key(request))
             ticket, earlier = idempotency.once(claim, lambda: direct.file_request(contact, values, idempotency=claim))
             if earlier is not None:
                 ticket = earlier.ticket
@@ -156,13 +150,8 @@ def qiye_submit(request, contact):
     return render(request, "enterprise/direct/submit.html", {
         "contact": contact, "enterprise": contact.enterprise, "values": values, "errors": errors,
         "kinds": [(k.value, k.label) for k in direct.KINDS], "categories": direct.categories(),
-        "submission_key": uuid.uuid4().hex if status == 409 else _submission_key(request),
+        "submission_key": (None if status == 409 else submission_key(request)) or uuid.uuid4().hex,
         "max_content": MAX_CONTENT}, status=status)
-
-
-def _submission_key(request) -> str:
-    key = request.POST.get("submission_key", "").strip() if request.method == "POST" else ""
-    return key if re.fullmatch(r"[0-9a-f]{32}", key) else uuid.uuid4().hex
 
 
 @enterprise_required

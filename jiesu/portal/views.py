@@ -1,7 +1,5 @@
 """Public pages (no staff login). Thin: the rules are in services and core.ratelimit."""
 
-import re
-import secrets
 import uuid
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from jiesu.tickets.models import Kind, Satisfaction
 from jiesu.tickets.services import MAX_CONTENT
 
 from . import services
+from .formkit import HUMAN_CHECK_FAILED, human_check, human_check_passed, submission_key
 from .models import Deflection
 
 
@@ -90,7 +89,7 @@ def track_phone(request):
             return redirect("track_mine")
         else:
             context["errors"], status = {"sms_code": "验证码不正确或已过期，请重新获取"}, 400
-    context["check"] = _human_check(request)
+    context["check"] = human_check(request)
     return render(request, "portal/track_phone.html", context, status=status)
 
 
@@ -111,9 +110,8 @@ FIELDS = ("kind", "content", "region", "address", "caller_name", "caller_phone",
 
 def _send_code(request, phone: str) -> tuple[dict, int, str]:
     """获取短信验证码 in any citizen form: the small sum first, then the code. Returns (errors, status, notice)."""
-    expected = request.session.pop("portal_check", None)
-    if expected is None or request.POST.get("check", "").strip() != expected:
-        return {"check": "请正确填写算式的结果后再获取验证码"}, 400, ""
+    if not human_check_passed(request):
+        return dict(HUMAN_CHECK_FAILED), 400, ""
     try:
         services.send_code(phone, ratelimit.client_address(request))
     except ServiceError as exc:
@@ -121,19 +119,12 @@ def _send_code(request, phone: str) -> tuple[dict, int, str]:
     return {}, 200, f"验证码已发送至 {mask_phone(phone)}，10 分钟内有效"
 
 
-def _human_check(request) -> str:
-    """A small sum to answer before an SMS is sent (scripts that only POST do not know it)."""
-    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    request.session["portal_check"] = str(a + b)
-    return f"{a} + {b} = ?"
-
-
 def _form(request, values: dict, *, errors=None, notice="", status=200, new_key=False):
     streets = Region.objects.filter(level=Region.Level.STREET).order_by("code")
     return render(request, "portal/submit.html", {
-        "values": values, "errors": errors or {}, "notice": notice, "check": _human_check(request),
+        "values": values, "errors": errors or {}, "notice": notice, "check": human_check(request),
         # One key per filled-in form: submitted twice (a double click, a retry after a lost answer), it files once.
-        "submission_key": (None if new_key else _submission_key(request)) or uuid.uuid4().hex,
+        "submission_key": (None if new_key else submission_key(request)) or uuid.uuid4().hex,
         "kinds": [(k, Kind(k).label) for k in services.KINDS], "streets": streets, "max_content": MAX_CONTENT,
     }, status=status)
 
@@ -153,7 +144,7 @@ def submit(request):
         return _form(request, values, errors={"form": "提交过于频繁，请稍后再试；如有急事请拨打12345。"}, status=429)
     data = {**values, "sms_code": request.POST.get("sms_code", "")}
     try:
-        claim = idempotency.claim(request, "portal:web", values, key=_submission_key(request))
+        claim = idempotency.claim(request, "portal:web", values, key=submission_key(request))
         ticket, earlier = idempotency.once(claim, lambda: services.submit(
             data, mobile="Mobile" in request.headers.get("User-Agent", ""), photos=request.FILES.getlist("photos"),
             idempotency=claim))
@@ -166,11 +157,6 @@ def submit(request):
         return _form(request, values, errors=exc.fields or {"form": exc.message}, status=exc.status)
     request.session["portal_receipt"] = {"number": ticket.number, "code": ticket.query_code}
     return redirect("portal_done")
-
-
-def _submission_key(request) -> str | None:
-    key = request.POST.get("submission_key", "").strip() if request.method == "POST" else ""
-    return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
 
 
 def done(request):

@@ -56,11 +56,8 @@ def helped(user) -> Q:
     """帮办代办: the tickets a 帮办员 follows — their enterprises' 政企直通车 requests and the matters assigned to them."""
     from jiesu.enterprise.models import HelperAssignment
 
-    from .models import Channel
-
     active = HelperAssignment.objects.filter(helper=user, ended_at__isnull=True)
-    return (Q(channel=Channel.ENTERPRISE, credit_code__in=active.filter(ticket__isnull=True)
-              .values("enterprise__credit_code"))
+    return (enterprise_requests_q(active.filter(ticket__isnull=True).values("enterprise__credit_code"))
             | Q(pk__in=active.filter(ticket__isnull=False).values("ticket_id")))
 
 
@@ -72,13 +69,20 @@ def helps(user, ticket) -> bool:
             and Ticket.objects.filter(helped(user), pk=ticket.pk).exists())
 
 
-def enterprise_requests(credit_code: str):
-    """The requests an enterprise filed as itself: on channel 政企直通车 with its code (through its accounts, or
-    registered for it by an operator). Never a request that merely names it — a complaint *about* an enterprise
-    is not the enterprise's to read."""
-    from .models import Channel, Ticket
+def enterprise_requests_q(codes) -> Q:
+    """The requests enterprises filed as themselves: on channel 政企直通车 with their code (through their accounts,
+    or registered for them by an operator). Never a request that merely names one — a complaint *about* an
+    enterprise is not the enterprise's to read, nor its 帮办员's to follow. `codes`: a list or a subquery."""
+    from .models import Channel
 
-    return Ticket.objects.filter(channel=Channel.ENTERPRISE, credit_code=credit_code)
+    return Q(channel=Channel.ENTERPRISE, credit_code__in=codes)
+
+
+def enterprise_requests(credit_code: str):
+    """One enterprise's own requests (`enterprise_requests_q`)."""
+    from .models import Ticket
+
+    return Ticket.objects.filter(enterprise_requests_q([credit_code]))
 
 
 def visible_tickets(queryset, user):
