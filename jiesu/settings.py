@@ -216,9 +216,17 @@ except ValueError:
     _kpi_weights = []
 if len(_kpi_weights) != 3 or min(_kpi_weights) < 0 or sum(_kpi_weights) <= 0:
     raise ImproperlyConfigured("JIESU_KPI_WEIGHTS must be three non-negative numbers, e.g. 30,35,35")
+# 百企评机关 may join a rated unit's composite with its own weight beside those three (0: not at all).
+try:
+    _evaluation_weight = float(os.environ.get("JIESU_KPI_EVALUATION_WEIGHT", "0"))
+except ValueError:
+    _evaluation_weight = -1
+if _evaluation_weight < 0:
+    raise ImproperlyConfigured("JIESU_KPI_EVALUATION_WEIGHT must be a non-negative number, e.g. 10")
 JIESU_KPI = {
     "basic_satisfied_weight": float(os.environ.get("JIESU_KPI_BASIC_SATISFIED_WEIGHT", "0.8")),
-    "weights": dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),
+    "weights": {**dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),
+                "evaluation": _evaluation_weight},
     "targets": {"response": 1.0, "resolution": 0.9, "satisfaction": 0.9, "completion": 1.0},
 }
 

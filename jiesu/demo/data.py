@@ -275,3 +275,15 @@ POLICIES = [
     ("MHYSJ", "批发零售业促消费活动补贴", "明湖营商〔2026〕14号", "subsidy", 15, False,
      "批发和零售业企业组织促消费活动的，按活动实际投入的20%给予补贴。", {"industries": ["F"]}),
 ]
+
+# 百企评机关 (written for jiesu): the units the demo's campaigns rate, and comments enterprises leave — by how
+# they rated (good, middling, poor).
+EVALUATION_AGENCIES = ["MHYSJ", "MHSJJ", "MHRSJ", "MHZJW", "MHSTJ", "MHCGW", "MHSWJ", "MHJTW"]
+EVALUATION_COMMENTS = {
+    "good": ["窗口工作人员讲解耐心，一次就把材料补齐了。", "帮办员全程跟进，审批比预计提前了一周。",
+             "政策兑现很及时，资金按时到账。", "上门服务解决了我们的实际困难，点赞。"],
+    "middling": ["整体可以，个别事项还要跑两趟。", "电话有时打不通，希望公布专人联系方式。",
+                 "政策宣传可以再具体一些，很多企业不知道能申报。"],
+    "poor": ["同一份材料被要求重复提交多次，希望减少。", "答复期限一再推迟，没有说明原因。",
+             "检查频次偏多，影响正常生产。"],
+}

@@ -4,7 +4,7 @@ Tickets are made through the real services (with the clock set back) so their hi
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -466,6 +466,62 @@ def seed_policies(people: dict, seed: int = 2026) -> int:
     return Enterprise.objects.count()
 
 
+def seed_evaluations(people: dict, seed: int = 2027) -> None:
+    """百企评机关: one finished campaign (the quarter before last: a sample of 80 enterprises, most of them
+    answered) and one open campaign on the last quarter, to which every enterprise
+    with a contact is invited (so the demo enterprise can rate). Through the services, at the moments they
+    would have happened."""
+    from jiesu.enterprise import evaluations
+    from jiesu.enterprise.models import Contact, EvaluationInvite
+
+    rng = random.Random(seed)
+    centre = people["accounts"][Role.SUPERVISOR]
+    today = clock.today()
+    quarters = []
+    end = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)  # the last quarter's end
+    for _ in range(2):
+        start = date(end.year, end.month - 2, 1)
+        quarters.append((start, end))
+        end = start - timedelta(days=1)
+    latest, finished = quarters  # the quarter before last ended three months ago or more: its campaign is over
+    quality = {code: rng.uniform(3.0, 4.7) for code in data.EVALUATION_AGENCIES}
+    campaigns = [(finished, "sample", 80, finished[1] + timedelta(days=3), finished[1] + timedelta(days=28)),
+                 (latest, "all", None, max(latest[1] + timedelta(days=1), today - timedelta(days=2)),
+                  today + timedelta(days=14))]
+    for (start, end), sampling, size, opened, closes in campaigns:
+        quarter = (start.month - 1) // 3 + 1
+        with clock.frozen(clock.start_of_day(opened) + timedelta(hours=9)):
+            evaluation = evaluations.save(centre, {
+                "title": f"{start.year}年第{quarter}季度百企评机关", "period_start": start.isoformat(),
+                "period_end": end.isoformat(), "closes_on": closes.isoformat(), "sampling": sampling,
+                "sample_size": size or "", "agencies": data.EVALUATION_AGENCIES})
+            evaluations.open_campaign(centre, evaluation.pk)
+        finished_one = sampling == "sample"
+        invites = list(EvaluationInvite.objects.filter(evaluation=evaluation).select_related("enterprise")
+                       .order_by("pk"))
+        answering = [i for i in invites if rng.random() < (0.78 if finished_one else 0.3)
+                     and not Contact.objects.filter(enterprise=i.enterprise, phone=data.DEMO_CONTACT[1]).exists()]
+        for n, invite in enumerate(answering):
+            moment = clock.start_of_day(opened) + timedelta(days=1 + n % 10, hours=rng.uniform(8, 20))
+            with clock.frozen(min(moment, clock.now())):
+                _, rows = evaluations.form_for(invite.enterprise, evaluation.pk)
+                form = {}
+                for row in rows:
+                    if not row.dealt and rng.random() > 0.35:
+                        continue  # most enterprises rate only the units they dealt with
+                    base = quality[row.department.code]
+                    for name, _ in evaluations.DIMENSIONS:
+                        form[f"a{row.department.pk}_{name}"] = str(min(5, max(1, round(rng.gauss(base, 0.7)))))
+                    mood = "good" if base >= 4.2 else "middling" if base >= 3.5 else "poor"
+                    if rng.random() < 0.3:
+                        form[f"a{row.department.pk}_comment"] = rng.choice(data.EVALUATION_COMMENTS[mood])
+                if form:
+                    evaluations.rate(invite.enterprise, evaluation.pk, form)
+        if finished_one:
+            with clock.frozen(clock.start_of_day(closes + timedelta(days=1)) + timedelta(hours=10)):
+                evaluations.close_campaign(centre, evaluation.pk)
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -476,6 +532,7 @@ def seed(*, tickets: int = 300) -> dict:
     made += seed_repeats(people)
     made += seed_direct(people)
     seed_policies(people)
+    seed_evaluations(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

@@ -22,5 +22,6 @@ def staff(request):
             "caller_views": has_perm(user, "ticket.audit_caller_views"),
             "policies": has_perm(user, "policy.view"),
             "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
+            "evaluations": any(has_perm(user, f"evaluation.{p}") for p in ("manage", "view_all", "view_own")),
         },
     }

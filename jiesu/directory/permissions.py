@@ -76,6 +76,10 @@ CATALOGUE: dict[str, Permission] = {
         _p("policy.review", "审核发布涉企政策", R.SUPERVISOR, R.ADMIN),
         _p("policy.view", "查阅涉企政策库", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.ADMIN, R.LEADER,
            R.HELPER),
+        # 百企评机关: the centre runs the campaigns and reads every result; a unit reads its own, anonymised.
+        _p("evaluation.manage", "组织百企评机关", R.SUPERVISOR, R.ADMIN),
+        _p("evaluation.view_all", "查看百企评机关结果", R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("evaluation.view_own", "查看本单位百企评机关结果", R.HANDLER),
     ]
 }
 

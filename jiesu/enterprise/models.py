@@ -1,6 +1,8 @@
 """The enterprise registry: who the enterprises are (统一社会信用代码, industry, scale, region, qualifications) and
 who speaks for them (contacts: personal data, shown as callers are)."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -229,3 +231,88 @@ class PolicyPush(models.Model):
 
     def __str__(self):
         return f"{self.policy.code} → {self.enterprise}"
+
+
+class Evaluation(models.Model):
+    """百企评机关: a campaign in which invited enterprises rate the agencies they dealt with in a period. The centre
+    sets it up (draft), opens it (the invitations are drawn then) and closes it; the result is the agencies'
+    ranking. Ratings are anonymous: `EvaluationRating` does not name the enterprise."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        OPEN = "open", "评价中"
+        CLOSED = "closed", "已结束"
+
+    class Sampling(models.TextChoices):
+        ALL = "all", "全部符合条件的企业"
+        SAMPLE = "sample", "按行业和规模分层随机抽取"
+
+    title = models.CharField("评议名称", max_length=100)
+    period_start = models.DateField("评议期间自")
+    period_end = models.DateField("评议期间至")
+    closes_on = models.DateField("评价截止日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    agencies = models.ManyToManyField("directory.Department", verbose_name="被评议单位", related_name="+")
+    # Who is invited: enterprises with a contact to reach, in these 门类 and scales (empty = all), all or a sample.
+    industries = models.JSONField("行业门类", default=list, blank=True)
+    scales = models.JSONField("企业规模", default=list, blank=True)
+    sampling = models.CharField("邀请方式", max_length=10, choices=Sampling.choices, default=Sampling.ALL)
+    sample_size = models.PositiveIntegerField("抽取企业数", null=True, blank=True)
+    seed = models.BigIntegerField("抽样种子", editable=False, default=0)  # the draw can be repeated and checked
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间")
+    opened_at = models.DateTimeField("发布时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "百企评机关"
+        verbose_name_plural = "百企评机关"
+        ordering = ["-period_end", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(period_start__lte=models.F("period_end")),
+                                              name="evaluation_period_in_order")]
+
+    def __str__(self):
+        return self.title
+
+
+class EvaluationInvite(models.Model):
+    """An enterprise invited to a campaign, and whether (not how) it answered."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="invites")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="evaluation_invites")
+    responded_at = models.DateTimeField("评价时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "受邀企业"
+        verbose_name_plural = "受邀企业"
+        constraints = [models.UniqueConstraint(fields=["evaluation", "enterprise"], name="uniq_evaluation_invite")]
+
+    def __str__(self):
+        return f"{self.evaluation} → {self.enterprise}"
+
+
+class EvaluationRating(models.Model):
+    """One agency's rating by one (unnamed) enterprise: four scores of 1–5 and a comment. Deliberately without
+    the enterprise or the time, and keyed by a random id rather than a sequence, so that the ratings cannot be
+    lined up with the order in which the invitations were answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ratings")
+    department = models.ForeignKey("directory.Department", verbose_name="被评议单位", on_delete=models.PROTECT,
+                                   related_name="+")
+    attitude = models.PositiveSmallIntegerField("服务态度")
+    efficiency = models.PositiveSmallIntegerField("办事效率")
+    policy = models.PositiveSmallIntegerField("政策落实")
+    integrity = models.PositiveSmallIntegerField("廉洁自律")
+    comment = models.TextField("意见建议", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "评议评分"
+        verbose_name_plural = "评议评分"
+        constraints = [models.CheckConstraint(
+            condition=models.Q(**{f"{f}__gte": 1 for f in ("attitude", "efficiency", "policy", "integrity")})
+            & models.Q(**{f"{f}__lte": 5 for f in ("attitude", "efficiency", "policy", "integrity")}),
+            name="evaluation_scores_1_to_5")]
+
+    def __str__(self):
+        return f"{self.evaluation} · {self.department}"

@@ -30,3 +30,13 @@ urlpatterns += [
     path("qiye/policies/", views.qiye_policies, name="qiye_policies"),
     path("qiye/policies/<str:code>/", views.qiye_policy, name="qiye_policy"),
 ]
+urlpatterns += [
+    # 百企评机关: campaigns and results (staff), the enterprise's rating (政企直通车)
+    path("evaluations/", views.evaluation_list, name="evaluation_list"),
+    path("evaluations/new/", views.evaluation_edit, name="evaluation_new"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation_detail"),
+    path("evaluations/<int:pk>/edit/", views.evaluation_edit, name="evaluation_edit"),
+    path("evaluations/<int:pk>/export/", views.evaluation_export, name="evaluation_export"),
+    path("evaluations/<int:pk>/<str:action>/", views.evaluation_action, name="evaluation_action"),
+    path("qiye/evaluations/<int:pk>/", views.qiye_evaluation, name="qiye_evaluation"),
+]

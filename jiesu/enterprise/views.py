@@ -16,13 +16,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiesu.core import clock, idempotency, ratelimit
-from jiesu.core.errors import NotFound, ServiceError, ValidationFailed
+from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
 from jiesu.portal.formkit import HUMAN_CHECK_FAILED, human_check, human_check_passed, submission_key
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.services import MAX_CONTENT
 
-from . import accounts, direct, helpers, policies, services
+from . import accounts, direct, evaluations, helpers, policies, services
 from .models import Policy, Visit
 
 
@@ -125,6 +125,7 @@ def qiye_home(request, contact):
     return render(request, "enterprise/direct/home.html", {
         "contact": contact, "enterprise": contact.enterprise, "rows": [view for _, view in rows],
         "helpers": helpers.helpers_shown_to_enterprise(contact.enterprise),
+        "invitations": evaluations.invitations(contact.enterprise),
         "notice": request.session.pop("qiye_notice", "")})
 
 
@@ -407,3 +408,148 @@ def qiye_policy(request, contact, code):
     return render(request, "enterprise/direct/policy.html", {
         "contact": contact, "enterprise": enterprise, "policy": policy, "record": record,
         "eligible": policy in policies.eligible(enterprise), "notice": notice, "error": error}, status=status)
+
+
+# ---------------------------------------------------------------- 百企评机关
+
+def _evaluation_form(request, evaluation=None, *, errors=None, values=None, status=200):
+    from . import industry as industries
+    from .models import Evaluation, Scale
+
+    if values is None:
+        values = {"sampling": "all"} if evaluation is None else {
+            "title": evaluation.title, "period_start": evaluation.period_start.isoformat(),
+            "period_end": evaluation.period_end.isoformat(), "closes_on": evaluation.closes_on.isoformat(),
+            "agencies": [a.code for a in evaluation.agencies.all()], "industries": evaluation.industries,
+            "scales": evaluation.scales, "sampling": evaluation.sampling,
+            "sample_size": evaluation.sample_size or ""}
+    return render(request, "enterprise/evaluations/form.html", {
+        "evaluation": evaluation, "values": values, "errors": errors or {},
+        "agencies": evaluations.agency_choices(), "sections": list(industries.SECTIONS.items()),
+        "scales": Scale.choices, "samplings": Evaluation.Sampling.choices}, status=status)
+
+
+@login_required
+def evaluation_list(request):
+    try:
+        rows = evaluations.visible(request.user).prefetch_related("agencies")
+    except ServiceError as exc:
+        return _forbidden(request, exc)
+    return render(request, "enterprise/evaluations/list.html", {
+        "rows": rows[:100], "can_manage": evaluations.may_manage(request.user)})
+
+
+def _forbidden(request, exc: ServiceError):
+    return render(request, "error.html", {"title": "无权访问", "status": exc.status, "message": exc.message},
+                  status=exc.status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_edit(request, pk=None):
+    """新建 / 修改评议 (drafts only, by the centre)."""
+    if not evaluations.may_manage(request.user):
+        return _forbidden(request, PermissionDenied("您无权组织百企评机关"))
+    evaluation = None
+    if pk is not None:
+        try:
+            evaluation = evaluations.get_for(request.user, pk)
+        except NotFound:
+            raise Http404 from None
+    if request.method == "GET":
+        return _evaluation_form(request, evaluation)
+    try:
+        saved = evaluations.save(request.user, request.POST, pk)
+    except ServiceError as exc:
+        values = {k: request.POST.get(k, "") for k in request.POST}
+        for name in ("agencies", "industries", "scales"):
+            values[name] = request.POST.getlist(name)
+        return _evaluation_form(request, evaluation, errors=exc.fields or {"form": exc.message}, values=values,
+                                status=exc.status)
+    messages.success(request, "评议已保存")
+    return redirect("evaluation_detail", pk=saved.pk)
+
+
+@login_required
+def evaluation_detail(request, pk):
+    try:
+        evaluation = evaluations.get_for(request.user, pk)
+        found, own = evaluations.results_for(request.user, evaluation)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        return _forbidden(request, exc)
+    draft = evaluation.status == evaluation.Status.DRAFT
+    return render(request, "enterprise/evaluations/detail.html", {
+        "evaluation": evaluation, "results": found, "own": own, "dimensions": evaluations.DIMENSIONS,
+        "min_shown": evaluations.MIN_SHOWN, "can_manage": evaluations.may_manage(request.user),
+        "pool": evaluations.pool(evaluation).count() if draft and own is None else None,
+        "agencies": evaluation.agencies.order_by("code")})
+
+
+@login_required
+@require_POST
+def evaluation_action(request, pk, action):
+    """发布 / 结束."""
+    try:
+        match action:
+            case "open":
+                n = evaluations.open_campaign(request.user, pk)
+                messages.success(request, f"已发布，邀请 {n} 家企业参评，已向其联系人发送短信")
+            case "close":
+                evaluations.close_campaign(request.user, pk)
+                messages.success(request, "评议已结束，结果已定稿；被评议单位可查看本单位结果")
+            case _:
+                raise Http404
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        if exc.status == 403:
+            return _forbidden(request, exc)
+        messages.error(request, exc.message)
+    return redirect("evaluation_detail", pk=pk)
+
+
+@login_required
+def evaluation_export(request, pk):
+    """The result as a workbook: the ranking, the comments (without who wrote them) and the response."""
+    from jiesu.kpi.excel import xlsx_response
+
+    try:
+        evaluation = evaluations.get_for(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        return _forbidden(request, exc)
+    if not evaluations.may_view_all(request.user):
+        return _forbidden(request, PermissionDenied("只有热线中心可以导出全部结果"))
+    content = evaluations.workbook(evaluations.results(evaluation))
+    return xlsx_response(content, f"百企评机关_{evaluation.period_start:%Y%m%d}-{evaluation.period_end:%Y%m%d}.xlsx")
+
+
+@enterprise_required
+@require_http_methods(["GET", "POST"])
+def qiye_evaluation(request, contact, pk):
+    """百企评机关: the invited enterprise rates the agencies it dealt with, once, anonymously."""
+    enterprise = contact.enterprise
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            n = evaluations.rate(enterprise, pk, request.POST)
+        except NotFound:
+            raise Http404 from None
+        except ServiceError as exc:
+            errors, status = exc.fields or {"form": exc.message}, exc.status
+        else:
+            request.session["qiye_notice"] = f"感谢贵企业参与评价，已提交对 {n} 个单位的评价。评价以匿名方式统计。"
+            return redirect("qiye_home")
+    try:
+        invite, rows = evaluations.form_for(enterprise, pk, request.POST if errors else None, errors)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "enterprise/direct/evaluation.html", {
+        "contact": contact, "enterprise": enterprise, "invite": invite, "evaluation": invite.evaluation,
+        "rows": rows, "errors": errors, "dimensions": evaluations.DIMENSIONS,
+        "scores": [(s, evaluations.SCORE_LABELS[s]) for s in reversed(evaluations.SCORES)],
+        "answering": evaluations.answering(invite.evaluation), "max_comment": evaluations.MAX_COMMENT},
+        status=status)

@@ -138,10 +138,11 @@ def rates(sums: dict[str, int]) -> dict[str, float | None]:
 
 
 def composite(values: dict[str, float | None]) -> float | None:
-    """综合得分 (0–100): the configured weights of 响应率/解决率/满意率; a rate with nothing to count is left
-    out and the remaining weights rescaled, so a unit is not punished for having had no callbacks."""
+    """综合得分 (0–100): the configured weights of 响应率/解决率/满意率 (and of 百企评机关, `evaluation`, where the
+    ranking adds it); a rate with nothing to count is left out and the remaining weights rescaled, so a unit is
+    not punished for having had no callbacks."""
     weights = config()["weights"]
-    present = {k: w for k, w in weights.items() if values.get(k) is not None}
+    present = {k: w for k, w in weights.items() if w > 0 and values.get(k) is not None}
     if not present:
         return None
     return 100 * sum(values[k] * w for k, w in present.items()) / sum(present.values())

@@ -25,7 +25,7 @@ from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import is_descendant, subtree_ids
 from jiesu.tickets.models import Channel, Kind, Ticket, concerns_enterprise, enterprise_q
 
-from .definitions import COUNTS, counts_of, rates
+from .definitions import COUNTS, composite, config, counts_of, rates
 from .models import CUBES, DIMENSIONS, KpiDaily
 
 COUNT_NAMES = tuple(COUNTS)
@@ -475,6 +475,7 @@ def ranking(filters: Filters) -> list[dict]:
     """The department ranking (排名) by composite score, best first; units with nothing to score last.
     Ties share a rank."""
     rows = breakdown(filters, "department")
+    _add_evaluation(rows, filters)
     rows.sort(key=lambda r: (r["rates"]["score"] is None, -(r["rates"]["score"] or 0), r["label"]))
     rank, previous = 0, object()
     for position, row in enumerate(rows, start=1):
@@ -486,6 +487,22 @@ def ranking(filters: Filters) -> list[dict]:
             rank, previous = position, score
         row["rank"] = rank
     return rows
+
+
+def _add_evaluation(rows: list[dict], filters: Filters) -> None:
+    """百企评机关 in the composite, where its weight is set: each unit rated in the latest closed campaign over the
+    period gets `evaluation` (its 百分制 score ÷ 100) and its score recomputed with that weight. A unit with
+    nothing else to score is not ranked on the evaluation alone."""
+    if not config()["weights"].get("evaluation"):
+        return
+    from jiesu.enterprise.evaluations import kpi_scores
+
+    scores = kpi_scores(filters.start, filters.end)
+    for row in rows:
+        found = scores.get(row["member"].pk)
+        if found is not None and row["rates"]["score"] is not None:
+            row["rates"] = {**row["rates"], "evaluation": found / 100}
+            row["rates"]["score"] = composite(row["rates"])
 
 
 def _by_unit(rows, filters: Filters, moment: str):

@@ -41,6 +41,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "merge": ("工作人员：并单", "【12345】并单：工单{number}（{category}）已并入工单{parent}，随母单办理答复。{link}"),
     "unsatisfied": ("工作人员：回访不满意", "【12345】回访不满意：{department}办理的工单{number}（{category}），请研判是否重办。{link}"),
     "policy_push": ("企业：政策推送", "【12345】政策推送：《{title}》，贵企业可能符合条件{how}。详见政企直通车“政策”栏目。回复TD退订"),
+    "evaluation_invite": ("企业：百企评机关邀请", "【12345】百企评机关：诚邀贵企业匿名评价打过交道的政府部门（{title}），请于{closes_on}前登录政企直通车参与。回复TD退订"),
     "helped_matter": ("帮办员：帮办事项进展", "【12345】帮办提醒：{enterprise}的工单{number}（{category}）{progress}。{link}"),
 }
 

@@ -4,6 +4,7 @@ answers; the enterprise rates it; a policy it meets appears in its portal and it
 pass axe."""
 
 import re
+from datetime import timedelta
 
 from jiesu.tickets.tests.test_e2e import browser  # noqa: F401 - the shared Chromium fixture
 from jiesu.tickets.workflow import Action
@@ -152,3 +153,89 @@ def test_the_enterprise_pages_pass_axe(transactional_db, live_server, browser): 
         serious = [v["id"] for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
         assert not serious, (path, serious)
     context.close()
+
+
+def test_a_campaign_from_setting_up_to_the_agencys_own_result(transactional_db, live_server, browser):  # noqa: F811
+    """百企评机关 in Chromium: the centre sets up and opens a campaign, the enterprise rates on a phone (the page
+    passes axe), two more answer, the centre closes it and sees the ranking; a unit reads only its own line."""
+    from axe_playwright_python.sync_playwright import Axe
+    from django.contrib.auth import get_user_model
+
+    from jiesu.core import clock
+    from jiesu.enterprise import accounts, evaluations
+    from jiesu.enterprise.models import Contact, Enterprise, Evaluation
+    from jiesu.enterprise.tests.test_registry import code
+    from jiesu.tickets.tests.test_e2e import _login
+    from jiesu.tickets.tests.world import World
+
+    world = World.build()
+    _registry(world)
+    user = get_user_model().objects.create(username=accounts.username(CODE, PHONE))
+    user.set_password(PASSWORD)
+    user.save()
+    Contact.objects.filter(phone=PHONE).update(user=user)
+    others = []
+    for n in (1, 2):
+        e = Enterprise.objects.create(credit_code=code(f"91350100M0000{n:03d}9"), name=f"另一企业{n}", industry="14",
+                                      scale="large")
+        Contact.objects.create(enterprise=e, name="联系人", phone=f"1390000000{n}")
+        others.append(e)
+    today = clock.today()
+
+    centre = _login(browser, live_server, "supervisor")
+    centre.goto(f"{live_server.url}/evaluations/")
+    centre.click("text=新建评议")
+    centre.fill("#title", "测试季度百企评机关")
+    centre.fill("#period_start", f"{today.year - 1}-01-01")
+    centre.fill("#period_end", f"{today.year - 1}-12-31")
+    centre.fill("#closes_on", (today + timedelta(days=30)).isoformat())
+    centre.check("input[name=agencies][value=A]")
+    centre.check("input[name=agencies][value=B]")
+    centre.click("button:has-text('保存')")
+    assert "目前符合条件（有联系人）的企业 3 家" in centre.inner_text("main")
+    centre.click("button:has-text('发布并邀请企业')")
+    assert "已发布，邀请 3 家企业参评" in centre.inner_text(".messages")
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, bypass_csp=True)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/qiye/login/")
+    page.fill("#l-code", CODE)
+    page.fill("#l-phone", PHONE)
+    page.fill("#l-password", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.click("a:has-text('参与评价')")
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    page.click("summary:has-text('甲委员会')")
+    for name in ("attitude", "efficiency", "policy"):
+        page.check(f"details[open] input[name$=_{name}][value='5']")
+    page.click("button:has-text('提交评价')")
+    assert "四项都选择" in page.inner_text("[role=alert] >> nth=1")
+    page.check("details[open] input[name$=_integrity][value='4']")
+    page.fill("details[open] textarea", "审批很快，专人跟进。")
+    page.click("button:has-text('提交评价')")
+    assert "感谢贵企业参与评价" in page.inner_text("main")
+    page.screenshot(path="/tmp/jiesu-qiye-evaluation-390.png", full_page=True)
+    phone.close()
+
+    evaluation = Evaluation.objects.get()
+    for e in others:
+        form = {f"a{world.dept_a.pk}_{n}": "3" for n, _ in evaluations.DIMENSIONS}
+        form |= {f"a{world.dept_b.pk}_{n}": "2" for n, _ in evaluations.DIMENSIONS}
+        evaluations.rate(e, evaluation.pk, form)
+
+    centre.reload()
+    centre.click("button:has-text('结束评议')")
+    text = centre.inner_text("main")
+    assert "参评率 100.0%" in text and "审批很快，专人跟进。" in text
+    first = centre.locator("#rank-h + table tbody tr").first.inner_text()
+    assert first.startswith("1") and "甲委员会" in first and "3.67" in first  # (5+5+5+4)/4 = 4.75, 3, 3
+    assert "另一企业" not in text and "江州明湖示范" not in text
+    centre.screenshot(path="/tmp/jiesu-evaluation-result-1366.png", full_page=True)
+
+    unit = _login(browser, live_server, "handler_a")
+    unit.goto(f"{live_server.url}/evaluations/")
+    unit.click("text=测试季度百企评机关")
+    text = unit.inner_text("main")
+    assert "甲委员会的评议结果" in text and "第 1 名（共 2 个单位）" in text and "审批很快" in text
+    assert "乙局" not in text and "参评情况" not in text
