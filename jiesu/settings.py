@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "jiesu.notifications",
     "jiesu.portal",
     "jiesu.enterprise",
+    "jiesu.channels",
     "axes",  # after the apps: its checks and signals see the whole project
 ]
 

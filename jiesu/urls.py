@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("jiesu.tickets.urls")),
     path("", include("jiesu.portal.urls")),
     path("", include("jiesu.enterprise.urls")),
+    path("", include("jiesu.channels.urls")),
 ]
 
 # Chinese pages with a way on; JSON under /api/, GeoReport errors under /open311/.

@@ -172,6 +172,7 @@ ACCOUNTS = [
     ("lingdao", "区政府分管领导", "leader", "MHZF"),
     ("cti", "话务系统（CTI）", "telephony", "MH12345"),  # announces calls: `jiesu create-token cti`
     ("bangban", "帮办员小周", "helper", "MHYSJ"),  # 帮办代办: follows the demo's enterprises
+    ("lianluo", "建议提案联络员小郑", "liaison", "MHZF"),  # registers 人大建议/政协提案 and the deputies' evaluations
 ]
 
 # 政企直通车 (written for jiesu): the enterprise category tree's units, the demo enterprise's contact (who logs in
@@ -287,3 +288,33 @@ EVALUATION_COMMENTS = {
     "poor": ["同一份材料被要求重复提交多次，希望减少。", "答复期限一再推迟，没有说明原因。",
              "检查频次偏多，影响正常生产。"],
 }
+
+# 人大代表建议 / 政协委员提案 (written for jiesu; the deputies and members are fictional): (body, number, proposer,
+# delegation or 界别, co-signers, subject, text, 主办, 会办, how far it has gone, answer class).
+PROPOSALS = [
+    ("npc", 12, "林建华", "东湖代表团", "陈敏、黄志远", "关于加快老旧小区加装电梯的建议",
+     "我区建成于2000年以前的老旧小区多为六层无电梯住宅，老年住户出行困难。建议简化加装电梯审批，明确财政补助和"
+     "业主分摊办法，对低层住户给予合理补偿，协调管线迁改。", "MHZJW", ["MHCGW"], "evaluated", "B"),
+    ("npc", 27, "吴秀兰", "西城代表团", "", "关于在中小学周边增设护学岗和临时停车位的建议",
+     "上下学时段学校周边道路拥堵，家长临时停车无处可停。建议在学校周边施划限时停车泊位，增设护学岗，错峰放学。",
+     "MHJTW", ["MHJW", "MHGA"], "replied", "A"),
+    ("npc", 35, "郑国强", "南桥代表团", "刘芳", "关于加强河道日常保洁和排污口整治的建议",
+     "南桥段河道漂浮物多，沿河有多处雨污混排口，夏季异味明显。建议落实河长制日常巡查，开展排污口排查整治。",
+     "MHSWJ", ["MHSTJ"], "consulted", ""),
+    ("npc", 41, "何丽娟", "北苑代表团", "", "关于扩大社区嵌入式养老服务的建议",
+     "社区老年人对助餐、日间照料需求大，现有站点少且服务时间短。建议利用社区闲置用房建设嵌入式养老服务站。",
+     "MHMZJ", [], "signed", ""),
+    ("npc", 58, "孙伟", "中山代表团", "周晓明、钱丽", "关于优化营商环境、推行涉企检查“综合查一次”的建议",
+     "企业反映同一时期多个部门分别上门检查，影响生产经营。建议推行跨部门联合检查，检查结果互认。",
+     "", [], "new", ""),
+    ("cppcc", 8, "许文博", "经济界", "", "关于完善中小微企业融资担保体系的提案",
+     "中小微企业普遍缺少抵押物，融资难、融资贵。建议扩大政府性融资担保覆盖面，降低担保费率，建立风险补偿资金池。",
+     "MHYSJ", ["MHSJJ"], "redo", "C"),
+    ("cppcc", 15, "梁静", "教育界", "宋涛", "关于加强中小学生心理健康教育的提案",
+     "学生心理问题呈低龄化趋势，学校心理教师配备不足。建议按比例配齐专职心理教师，建立家校医协同机制。",
+     "MHJW", ["MHWJW"], "evaluated", "A"),
+    ("cppcc", 22, "高远", "农工党", "", "关于推进垃圾分类处理设施建设的提案",
+     "部分小区分类投放点设置不合理，厨余垃圾处理能力不足。建议优化投放点布局，加快建设厨余垃圾处理设施。",
+     "MHCGW", [], "replied", "B"),
+]
+PROPOSAL_SESSIONS = {"npc": "十七届三次会议", "cppcc": "十届三次会议"}

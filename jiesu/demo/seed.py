@@ -522,6 +522,52 @@ def seed_evaluations(people: dict, seed: int = 2027) -> None:
                 evaluations.close_campaign(centre, evaluation.pk)
 
 
+def seed_proposals(people: dict) -> None:
+    """人大代表建议 and 政协委员提案 of this year's sessions, at every stage: registered and handed over 70 days
+    ago, signed, 沟通 with the deputy, answered with a 答复函, evaluated (one 不满意 and back for 重办)."""
+    from jiesu.channels import proposals
+    from jiesu.tickets import services as tickets
+
+    liaison = people["accounts"][Role.LIAISON]
+    handlers = people["handlers"]
+    start = clock.now() - timedelta(days=70)
+    for i, (body, number, proposer, delegation, co_signers, subject, text, lead, joint, stage, answer_class) in \
+            enumerate(data.PROPOSALS):
+        with clock.frozen(start + timedelta(hours=2 * i)):
+            proposal = proposals.register(liaison, {
+                "body": body, "session": data.PROPOSAL_SESSIONS[body], "number": str(number),
+                "year": str(clock.today().year), "proposer": proposer, "proposer_phone": f"1390000{number:04d}",
+                "delegation": delegation, "co_signers": co_signers, "subject": subject, "content": text,
+                "lead": lead, "joint": joint})
+        if stage == "new":
+            continue
+        ticket = proposal.ticket
+        handler = handlers[ticket.department_id]
+        with clock.frozen(start + timedelta(days=1, hours=i)):
+            tickets.perform(ticket.number, Action.SIGN, actor=handler)
+        if stage == "signed":
+            continue
+        with clock.frozen(start + timedelta(days=12 + i)):
+            proposals.consult(handler, ticket.number, {
+                "held_on": clock.today().isoformat(), "form": "meeting" if i % 3 else "phone",
+                "note": "向代表委员介绍办理思路和工作计划，听取意见建议。"})
+        if stage == "consulted":
+            continue
+        letter = {"document_number": f"{ticket.department.name[1:3]}函〔{clock.today().year}〕{number}号",
+                  "signer": "分管负责人", "answer_class": answer_class, "contact": "办公室 0591-12345678",
+                  "text": "收到建议后，我单位高度重视，专题研究并会同相关单位实地调研。\n"
+                          "目前已制定工作方案，明确时间表和责任分工，将按计划推进并及时向您通报进展。"}
+        with clock.frozen(start + timedelta(days=40 + i)):
+            proposals.reply(handler, ticket.number, letter)
+        if stage == "replied":
+            continue
+        with clock.frozen(start + timedelta(days=45 + i)):
+            proposals.evaluate(liaison, ticket.number, {
+                "satisfaction": "unsatisfied" if stage == "redo" else "satisfied",
+                "note": "担保费率降幅不够，希望进一步细化措施" if stage == "redo" else "",
+                "redo": "1" if stage == "redo" else ""})
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -533,6 +579,7 @@ def seed(*, tickets: int = 300) -> dict:
     made += seed_direct(people)
     seed_policies(people)
     seed_evaluations(people)
+    seed_proposals(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

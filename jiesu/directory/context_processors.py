@@ -11,7 +11,8 @@ def staff(request):
         "my_department": department_of(user),
         "my_roles": [Role(r).label for r in sorted(roles)],
         "can": {
-            "intake": has_perm(user, "ticket.create"),
+            # The liaison office registers through 建议提案, not the phone intake form.
+            "intake": has_perm(user, "ticket.create") and not has_perm(user, "proposal.register"),
             "dispatch": has_perm(user, "ticket.dispatch"),
             "inbox": has_perm(user, "ticket.view_department"),
             "admin": user.is_staff,
@@ -22,6 +23,7 @@ def staff(request):
             "caller_views": has_perm(user, "ticket.audit_caller_views"),
             "policies": has_perm(user, "policy.view"),
             "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
+            "proposals": has_perm(user, "proposal.view_all"),
             "evaluations": any(has_perm(user, f"evaluation.{p}") for p in ("manage", "view_all", "view_own")),
         },
     }

@@ -24,9 +24,9 @@ R = Role
 CATALOGUE: dict[str, Permission] = {
     p.code: p
     for p in [
-        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER),
+        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER, R.LIAISON),
         _p("ticket.instant_close", "即时办结", R.OPERATOR),
-        _p("ticket.dispatch", "派单", R.DISPATCHER),
+        _p("ticket.dispatch", "派单", R.DISPATCHER, R.LIAISON),
         _p("ticket.sign", "签收", R.HANDLER),
         _p("ticket.subdispatch", "下派", R.HANDLER),
         _p("ticket.return", "退单", R.HANDLER),
@@ -36,11 +36,11 @@ CATALOGUE: dict[str, Permission] = {
         _p("reply.review", "答复审核", R.DISPATCHER, R.SUPERVISOR),
         _p("extension.request", "申请延期", R.HANDLER),
         _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),
-        _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER),
+        _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER, R.LIAISON),
         # The citizen's own 评价 on the website, taken by the website's account for the requests it registered.
         _p("ticket.evaluate", "网上评价", R.PARTNER),
         _p("ticket.view_own", "查看本账号登记的工单", R.PARTNER),
-        _p("ticket.redo", "重办", R.SUPERVISOR),
+        _p("ticket.redo", "重办", R.SUPERVISOR, R.LIAISON),
         _p("ticket.supervise", "督办", R.SUPERVISOR),
         _p("ticket.invalidate", "作废", R.DISPATCHER),
         _p("ticket.merge", "并单与撤销并单", R.DISPATCHER),
@@ -80,6 +80,10 @@ CATALOGUE: dict[str, Permission] = {
         _p("evaluation.manage", "组织百企评机关", R.SUPERVISOR, R.ADMIN),
         _p("evaluation.view_all", "查看百企评机关结果", R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("evaluation.view_own", "查看本单位百企评机关结果", R.HANDLER),
+        # 人大代表建议 / 政协委员提案: the liaison office registers them and sees all of them (and only them: the
+        # ticket perms above reach no other ticket, by tickets.access); units see theirs as any ticket.
+        _p("proposal.register", "登记建议提案", R.LIAISON, R.ADMIN),
+        _p("proposal.view_all", "查看全部建议提案", R.LIAISON, R.SUPERVISOR, R.ADMIN, R.LEADER, R.DISPATCHER),
     ]
 }
 

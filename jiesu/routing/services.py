@@ -259,6 +259,10 @@ def record(ticket, result: Route) -> Prediction | None:
     )
     inserts.insert(prediction)
     limit = threshold()
+    from jiesu.tickets.models import HANDED_OVER_CHANNELS
+
+    if ticket.channel in HANDED_OVER_CHANNELS:
+        return prediction
     agrees = ticket.category_id is None or ticket.category_id == getattr(best.get("category"), "pk", None)
     if limit is None or result.department is None or result.confidence < limit or not agrees:
         return prediction

@@ -31,7 +31,7 @@ _GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPRO
 
 def visibility(user) -> Q | None:
     """The condition on tickets this user may see; None when they see every ticket."""
-    from .models import TicketAssignment
+    from .models import PROPOSAL_CHANNELS, TicketAssignment
 
     if has_perm(user, "ticket.view_all"):
         return None
@@ -43,6 +43,8 @@ def visibility(user) -> Q | None:
         condition |= Q(created_by=user)
     if has_perm(user, "enterprise.help"):
         condition |= helped(user)
+    if has_perm(user, "proposal.view_all"):
+        condition |= Q(channel__in=PROPOSAL_CHANNELS)
     department = department_of(user)
     if has_perm(user, "ticket.view_department") and department is not None:
         assigned = TicketAssignment.objects.filter(
@@ -98,7 +100,7 @@ def readable_among(user, rows) -> set[int]:
     if not ids or has_perm(user, "ticket.view_all"):
         return ids
     if (has_perm(user, "ticket.view_department") and department_of(user) is not None) or has_perm(
-            user, "enterprise.help"):
+            user, "enterprise.help") or has_perm(user, "proposal.view_all"):
         return visible_ids(user, ids)
     if has_perm(user, "ticket.view_intake"):
         return {r["id"] for r in rows if r["state"] in INTAKE_STATES or r["created_by_id"] == user.pk}

@@ -4,6 +4,8 @@
 in its `AppConfig.ready()`; the services call the hook points below, in `order` (lowest first), and nothing else.
 The observers today, in order (docs/architecture.md has the table):
 
+     5 channels   before_move → refuses what a channel's flow forbids (建议/提案: 答复 without a 沟通 and a 答复函,
+                  a second 重办)
     10 kpi        before_move → snapshot; created, moved → the rollup change (same transaction: the figures and
                   the tickets never disagree)
     20 hotspots   prepare → duplicate look-up; created → look-up keys and 疑似重复/重复来电 stored
@@ -24,7 +26,7 @@ Hook points:
   its history entry are written. It may return facts for the answer (`duplicates`: what the registering user may
   open; `changed`: True when it moved the ticket on, e.g. 智能派单).
 - `before_move(ticket, action)`: inside an action's transaction, the ticket locked, before the action's effects.
-  Its value goes to the same observer's `moved`.
+  Its value goes to the same observer's `moved`. It may refuse the action by raising a ServiceError.
 - `moved(ticket, transition, before, actor)`: inside the transaction, after the ticket and its history entry are
   written (every action, and each 子单 answered through its 母单).
 - `alerted(kind, alerts, now)`: inside the time-limit sweep's transaction, after its history entries are written:

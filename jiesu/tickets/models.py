@@ -24,6 +24,12 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", "Open311接口"
 
 
+# 人大代表建议 / 政协委员提案 (jiesu.channels.proposals).
+PROPOSAL_CHANNELS = (Channel.NPC, Channel.CPPCC)
+# Handed to units by people (a 交办会, the 信访 office), never by the router's 智能派单.
+HANDED_OVER_CHANNELS = (Channel.NPC, Channel.CPPCC, Channel.PETITION)
+
+
 def concerns_enterprise(ticket) -> bool:
     """涉企诉求 (a ticket or a snapshot of one): an enterprise is named, or it came through 政企直通车."""
     return bool(ticket.credit_code or ticket.enterprise_name) or ticket.channel == Channel.ENTERPRISE

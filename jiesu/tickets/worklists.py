@@ -55,6 +55,9 @@ WORKLISTS: list[Worklist] = [
              badge=False),
     Worklist("escalated", "升级督办", R.SUPERVISOR, "超期已久、升级到督办员的在办工单"),
     Worklist("redo_decision", "不满意待重办研判", R.SUPERVISOR, "近期回访不满意、尚未重办的工单", badge=False),
+    # The liaison office sees 建议/提案 only (tickets.access), so these are proposals.
+    Worklist("proposal_dispatch", "建议提案待交办", R.LIAISON, "已登记、尚未交办主办单位的建议提案"),
+    Worklist("proposal_evaluate", "待登记代表委员评价", R.LIAISON, "主办单位已答复，等待登记代表或委员的评价", split=True),
 ]
 BY_CODE = {w.code: w for w in WORKLISTS}
 PORTAL_ACCOUNT = "portal"  # the website's account (jiesu.portal.services.portal_user)
@@ -86,8 +89,10 @@ def condition(w: Worklist, user, now) -> Q:
             return Q(state=State.PENDING_CALLBACK) & ~Q(created_by__username__in=ONLINE_ACCOUNTS, replied_at__gt=rating)
         case "unsatisfied" | "redo_decision":
             return _unsatisfied(now)
-        case "dispatch":
+        case "dispatch" | "proposal_dispatch":
             return Q(state=State.PENDING_DISPATCH)
+        case "proposal_evaluate":
+            return Q(state=State.PENDING_CALLBACK)
         case "returned":
             return Q(state=State.PENDING_DISPATCH) & Q(Exists(TicketAssignment.objects.filter(ticket=OuterRef("pk"))))
         case "extension":  # few are pending: found from them, not from every ticket in hand

@@ -74,6 +74,7 @@ def fuzz_world(world):
     world.partner = make_staff(Role.PARTNER, world.hotline, username="partner")
     world.telephony = make_staff(Role.TELEPHONY, world.hotline, username="telephony")
     world.helper = make_staff(Role.HELPER, world.dept_b, username="helper")  # 帮办员: follows no enterprise here
+    world.liaison = make_staff(Role.LIAISON, world.hotline, username="liaison")  # sees 建议/提案 only
     partner, world.partner_key = open311.add_partner("江州市民App")
     ServiceAttribute.objects.create(category=world.category, code="when", description="发现时段",
                                     datatype="singlevaluelist", values=[{"key": "night", "name": "夜间"}])
@@ -223,7 +224,8 @@ def test_every_api_operation_as_every_role(in_process, fuzz_world):
     hints_for = {operation.label: _for_operation(operation, hints, world) for operation in operations}
     users = {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler_a,
              Role.SUPERVISOR: world.supervisor, Role.ADMIN: world.admin, Role.LEADER: world.leader,
-             Role.PARTNER: world.partner, Role.TELEPHONY: world.telephony, Role.HELPER: world.helper}
+             Role.PARTNER: world.partner, Role.TELEPHONY: world.telephony, Role.HELPER: world.helper,
+             Role.LIAISON: world.liaison}
     assert set(users) == set(Role)
     tokens = {role: {"Authorization": f"Bearer {create_token(user=user, name='fuzz')[1]}"} for role, user in users.items()}
     refused = {"anonymous": {}, "open311 key": {"Authorization": f"Bearer {world.partner_key}"}}

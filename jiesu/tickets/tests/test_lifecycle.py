@@ -12,7 +12,7 @@ from jiesu.tickets.workflow import Action, State
 
 def test_the_observers_and_their_order_are_the_documented_ones():
     assert [(o.name, o.order) for o in lifecycle.observers()] == [
-        ("kpi", 10), ("hotspots", 20), ("routing", 30), ("knowledge", 40), ("notifications", 50),
+        ("channels", 5), ("kpi", 10), ("hotspots", 20), ("routing", 30), ("knowledge", 40), ("notifications", 50),
         ("enterprise", 60)]
 
 

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    # 人大代表建议 / 政协委员提案 (by their ticket number)
+    path("proposals/", views.proposal_list, name="proposal_list"),
+    path("proposals/new/", views.proposal_new, name="proposal_new"),
+    path("proposals/statement/", views.proposal_statement, name="proposal_statement"),
+    path("proposals/<str:number>/", views.proposal_detail, name="proposal_detail"),
+    path("proposals/<str:number>/letters/<int:round_>.docx", views.letter_download, name="proposal_letter"),
+    path("proposals/<str:number>/<str:action>/", views.proposal_action, name="proposal_action"),
+]

@@ -1,0 +1,163 @@
+"""Pages of the special channels. Thin: the rules are in proposals.py."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jiesu.core import clock
+from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from jiesu.directory.models import Department
+from jiesu.directory.permissions import has_perm
+from jiesu.tickets import access
+from jiesu.tickets.models import Satisfaction
+from jiesu.tickets.workflow import State
+
+from . import proposals
+from .models import Body, Consultation, ReplyLetter
+
+
+def _refuse(request, exc: ServiceError):
+    return render(request, "error.html", {"title": "无法办理", "status": exc.status, "message": exc.message},
+                  status=exc.status)
+
+
+@login_required
+def proposal_list(request):
+    """建议提案: the liaison office and the centre see all; a unit its own (主办 or 会办)."""
+    year = request.GET.get("year", "")
+    body = request.GET.get("body", "")
+    rows = proposals.visible(request.user).select_related("ticket", "ticket__department")
+    if year.isdigit():
+        rows = rows.filter(year=int(year))
+    if body in Body.values:
+        rows = rows.filter(body=body)
+    return render(request, "channels/proposals/list.html", {
+        "rows": rows.order_by("-year", "body", "number")[:300], "year": year, "body": body, "bodies": Body.choices,
+        "years": proposals.years(), "can_register": has_perm(request.user, "proposal.register"),
+        "can_statement": has_perm(request.user, "proposal.view_all")})
+
+
+def _form(request, values=None, errors=None, status=200):
+    return render(request, "channels/proposals/form.html", {
+        "values": values or {"year": str(clock.today().year)}, "errors": errors or {},
+        "bodies": Body.choices, "departments": Department.objects.filter(active=True).exclude(
+            kind=Department.Kind.HOTLINE_CENTER).order_by("code")}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_new(request):
+    if not has_perm(request.user, "proposal.register"):
+        return _refuse(request, PermissionDenied("您无权登记建议提案"))
+    if request.method == "GET":
+        return _form(request)
+    try:
+        proposal = proposals.register(request.user, request.POST)
+    except ServiceError as exc:
+        values = {k: request.POST.get(k, "") for k in request.POST}
+        values["joint"] = request.POST.getlist("joint")
+        return _form(request, values, exc.fields or {"form": exc.message}, exc.status)
+    messages.success(request, f"已登记{proposal.label}" + ("并交办" if proposal.ticket.department_id else ""))
+    return redirect("proposal_detail", number=proposal.ticket.number)
+
+
+@login_required
+def proposal_detail(request, number, errors=None, status=200):
+    try:
+        proposal = proposals.get(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    ticket = access.shown(request.user, proposal.ticket)
+    from jiesu.directory.permissions import department_of
+    from jiesu.directory.services import subtree_ids
+
+    department = department_of(request.user)
+    is_lead = (department is not None and ticket.department_id in subtree_ids(department)
+               and has_perm(request.user, "ticket.reply"))
+    round_ = proposals.redo_count(ticket) + 1
+    return render(request, "channels/proposals/detail.html", {
+        "proposal": proposal, "ticket": ticket, "consultations": proposal.consultations.select_related("department"),
+        "letters": proposal.letters.select_related("department", "signed_copy"), "errors": errors or {},
+        "is_lead": is_lead, "can_handle": is_lead and ticket.state == State.IN_PROGRESS,
+        "needs_sign": is_lead and ticket.state == State.PENDING_SIGN,
+        "has_letter": proposal.letters.filter(round=round_).exists(),
+        "can_evaluate": has_perm(request.user, "proposal.register") and ticket.state == State.PENDING_CALLBACK,
+        "redo_left": proposals.redo_count(ticket) < proposals.REDO_LIMIT,
+        "forms": Consultation.Form.choices, "classes": ReplyLetter.AnswerClass.choices,
+        "satisfactions": [(s.value, s.label) for s in (Satisfaction.SATISFIED, Satisfaction.BASIC,
+                                                       Satisfaction.UNSATISFIED)],
+        "evaluation_note": ticket.events.filter(action="callback").order_by("-created_at").values_list(
+            "note", flat=True).first() if ticket.satisfaction else "",
+        "values": request.POST if errors else {}}, status=status)
+
+
+@login_required
+@require_POST
+def proposal_action(request, number, action):
+    """沟通面商 / 答复函 / 代表委员评价 / 上传签章件."""
+    try:
+        match action:
+            case "consult":
+                proposals.consult(request.user, number, request.POST)
+                messages.success(request, "已记录沟通面商")
+            case "reply":
+                proposals.reply(request.user, number, request.POST, request.FILES.get("signed_copy"))
+                messages.success(request, "已答复；可下载答复函（Word）打印签发，签章件可随后上传")
+            case "evaluate":
+                proposals.evaluate(request.user, number, request.POST)
+                messages.success(request, "已登记评价")
+            case "signed":
+                upload = request.FILES.get("signed_copy")
+                if upload is None:
+                    raise ValidationFailed({"signed_copy": "请选择签章件文件"})
+                proposals.attach_signed_copy(request.user, number, int(request.POST.get("round") or 0), upload)
+                messages.success(request, "已上传签章件")
+            case _:
+                raise Http404
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        if exc.status == 403:
+            return _refuse(request, exc)
+        if exc.fields:
+            return proposal_detail(request, number, errors=exc.fields, status=exc.status)
+        messages.error(request, exc.message)
+    return redirect("proposal_detail", number=number)
+
+
+@login_required
+def letter_download(request, number, round_):
+    try:
+        proposal = proposals.get(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    letter = proposal.letters.select_related("department", "proposal__ticket").filter(round=round_).first()
+    if letter is None:
+        raise Http404
+    response = HttpResponse(proposals.letter_docx(letter), content_type=(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'答复函_{proposal.label}.docx')}"
+    return response
+
+
+@login_required
+def proposal_statement(request):
+    """年度办理情况: by 主办 unit, with the Excel export."""
+    if not has_perm(request.user, "proposal.view_all"):
+        return _refuse(request, PermissionDenied("您无权查看建议提案办理情况"))
+    year_raw = request.GET.get("year", "")
+    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else clock.today().year
+    body = request.GET.get("body", "")
+    body = body if body in Body.values else ""
+    if request.GET.get("format") == "xlsx":
+        from jiesu.kpi.excel import xlsx_response
+
+        return xlsx_response(proposals.statement_workbook(year, body), f"建议提案办理情况_{year}.xlsx")
+    total, lines = proposals.statement(year, body)
+    return render(request, "channels/proposals/statement.html", {
+        "total": total, "lines": lines, "year": year, "body": body, "bodies": Body.choices,
+        "years": proposals.years()})
