@@ -224,6 +224,8 @@ except ValueError:
     _evaluation_weight = -1
 if _evaluation_weight < 0:
     raise ImproperlyConfigured("JIESU_KPI_EVALUATION_WEIGHT must be a non-negative number, e.g. 10")
+# 百企评机关: a rated unit sees its own scores and comments, and the KPI takes its score, from this many raters on.
+JIESU_EVALUATION_MIN_RATERS = max(1, int(os.environ.get("JIESU_EVALUATION_MIN_RATERS", "3")))
 JIESU_KPI = {
     "basic_satisfied_weight": float(os.environ.get("JIESU_KPI_BASIC_SATISFIED_WEIGHT", "0.8")),
     "weights": {**dict(zip(("response", "resolution", "satisfaction"), _kpi_weights, strict=True)),

@@ -86,9 +86,11 @@ def register(actor, data) -> Proposal:
         raise ValidationFailed(errors)
     if Proposal.objects.filter(body=body, session=session, number=number).exists():
         raise Conflict(f"{session}第{number}号{'建议' if body == Body.NPC else '提案'}已经登记过", code="proposal_exists")
+    # No hotline SMS (受理回执, 答复 notice, 网上评价 link) to the deputy: the unit and the liaison office
+    # correspond with them formally.
     ticket = tickets.create_ticket(actor=actor, data={
         "channel": CHANNEL[body], "kind": Kind.SUGGESTION, "title": subject, "content": content,
-        "caller_name": proposer, "caller_phone": phone})
+        "caller_name": proposer, "caller_phone": phone, "sms_opt_out": True})
     proposal = Proposal.objects.create(ticket=ticket, body=body, year=year, session=session, number=number,
                                        proposer=proposer, delegation=delegation, co_signers=co_signers, registered_by=actor,
                                        registered_at=clock.now())
@@ -175,12 +177,12 @@ def reply(actor, ticket_number: str, data, signed_copy=None) -> ReplyLetter:
     text = _text(data, "text", "答复正文", errors, limit=20000)
     if errors:
         raise ValidationFailed(errors)
-    round_ = redo_count(ticket) + 1
-    if ReplyLetter.objects.filter(proposal=proposal, round=round_).exists():
-        raise Conflict("本轮已有答复函", code="letter_exists")
-    letter = ReplyLetter.objects.create(
-        proposal=proposal, round=round_, department=ticket.department, document_number=document_number,
-        signer=signer, answer_class=answer_class, text=text, contact=contact, created_by=actor, created_at=clock.now())
+    # One letter per round; a letter the centre sent back (答复审核 退回) is replaced by the new one.
+    letter, _ = ReplyLetter.objects.update_or_create(
+        proposal=proposal, round=redo_count(ticket) + 1, defaults={
+            "department": ticket.department, "document_number": document_number, "signer": signer,
+            "answer_class": answer_class, "text": text, "contact": contact, "created_by": actor,
+            "created_at": clock.now()})
     if signed_copy is not None:
         tickets.perform(ticket.number, Action.ATTACH, actor=actor, file=signed_copy, purpose=Attachment.Purpose.REPLY)
         letter.signed_copy = Attachment.objects.filter(ticket=ticket, uploaded_by=actor).order_by("-pk").first()

@@ -79,12 +79,21 @@ def proposal_detail(request, number, errors=None, status=200):
     is_lead = (department is not None and ticket.department_id in subtree_ids(department)
                and has_perm(request.user, "ticket.reply"))
     round_ = proposals.redo_count(ticket) + 1
+    current = proposal.letters.filter(round=round_).first()
+    reviewing = ticket.state == State.IN_PROGRESS and ticket.pending_review is not None
+    values = request.POST if errors else {}
+    if not errors and current is not None and ticket.state == State.IN_PROGRESS and not reviewing:
+        # sent back by the centre's 答复审核: the letter again, to be revised
+        values = {"document_number": current.document_number, "signer": current.signer, "text": current.text,
+                  "answer_class": current.answer_class, "contact": current.contact}
     return render(request, "channels/proposals/detail.html", {
         "proposal": proposal, "ticket": ticket, "consultations": proposal.consultations.select_related("department"),
         "letters": proposal.letters.select_related("department", "signed_copy"), "errors": errors or {},
         "is_lead": is_lead, "can_handle": is_lead and ticket.state == State.IN_PROGRESS,
         "needs_sign": is_lead and ticket.state == State.PENDING_SIGN,
-        "has_letter": proposal.letters.filter(round=round_).exists(),
+        "letter_form": is_lead and ticket.state == State.IN_PROGRESS and not reviewing,
+        "sent_back": current is not None and ticket.state == State.IN_PROGRESS and not reviewing,
+        "reviewing": reviewing,
         "can_evaluate": has_perm(request.user, "proposal.register") and ticket.state == State.PENDING_CALLBACK,
         "redo_left": proposals.redo_count(ticket) < proposals.REDO_LIMIT,
         "forms": Consultation.Form.choices, "classes": ReplyLetter.AnswerClass.choices,
@@ -92,7 +101,7 @@ def proposal_detail(request, number, errors=None, status=200):
                                                        Satisfaction.UNSATISFIED)],
         "evaluation_note": ticket.events.filter(action="callback").order_by("-created_at").values_list(
             "note", flat=True).first() if ticket.satisfaction else "",
-        "values": request.POST if errors else {}}, status=status)
+        "values": values}, status=status)
 
 
 @login_required

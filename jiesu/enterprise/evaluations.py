@@ -10,7 +10,7 @@
   the enterprise, the time or a sequence (see `EvaluationRating`); the invitation records only that it answered.
 - **Results** (`results`): the response rate, and the agencies ranked by the mean of the four dimension means
   (×20 for a 百分制 score); ties share a rank. The centre sees every agency; an agency sees its own line, its
-  place, and its comments only once at least `MIN_SHOWN` enterprises rated it (fewer could be told apart), and
+  place, and its comments only once at least `min_shown()` enterprises rated it (fewer could be told apart), and
   only after the campaign is closed.
 - **KPI** (`kpi_scores`): with `JIESU_KPI_EVALUATION_WEIGHT` above 0 (default 0), the department ranking adds
   the latest closed campaign covering the period to each rated unit's 综合得分 with that weight.
@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 
@@ -39,7 +40,13 @@ S = Evaluation.Status
 DIMENSIONS = (("attitude", "服务态度"), ("efficiency", "办事效率"), ("policy", "政策落实"), ("integrity", "廉洁自律"))
 SCORES = (1, 2, 3, 4, 5)
 SCORE_LABELS = {5: "很满意", 4: "满意", 3: "一般", 2: "不满意", 1: "很不满意"}
-MIN_SHOWN = 3  # an agency sees its scores and comments from this many raters on: one or two could be recognised
+
+
+def min_shown() -> int:
+    """An agency sees its scores and comments from this many raters on (JIESU_EVALUATION_MIN_RATERS, default 3):
+    one or two could be recognised."""
+    return settings.JIESU_EVALUATION_MIN_RATERS
+
 MAX_COMMENT = 500
 MAX_SAMPLE = 100_000
 
@@ -409,7 +416,7 @@ def results(evaluation: Evaluation, *, comments: bool = True) -> Results:
 
 def results_for(user, evaluation: Evaluation) -> tuple[Results, AgencyResult | None]:
     """What this reader may see: everything for the centre; for an agency, its own line (comments from
-    `MIN_SHOWN` raters on) and how many were ranked."""
+    `min_shown()` raters on) and how many were ranked."""
     found = results(evaluation)
     if may_view_all(user):
         return found, None
@@ -417,7 +424,7 @@ def results_for(user, evaluation: Evaluation) -> tuple[Results, AgencyResult | N
     own = next((r for r in found.agencies if agency and r.department.pk == agency.pk), None)
     if own is None or evaluation.status != S.CLOSED:
         raise NotFound("评议不存在", code="evaluation_not_found")
-    if own.raters < MIN_SHOWN:
+    if own.raters < min_shown():
         own = AgencyResult(own.department, own.raters, dict.fromkeys(own.means), None)
     found.agencies = []
     found.by_scale = []
@@ -432,7 +439,7 @@ def kpi_scores(start: date, end: date) -> dict[int, float]:
     if evaluation is None:
         return {}
     return {r.department.pk: r.score for r in results(evaluation, comments=False).agencies
-            if r.score is not None and r.raters >= MIN_SHOWN}
+            if r.score is not None and r.raters >= min_shown()}
 
 
 def workbook(found: Results) -> bytes:

@@ -482,7 +482,7 @@ def evaluation_detail(request, pk):
     draft = evaluation.status == evaluation.Status.DRAFT
     return render(request, "enterprise/evaluations/detail.html", {
         "evaluation": evaluation, "results": found, "own": own, "dimensions": evaluations.DIMENSIONS,
-        "min_shown": evaluations.MIN_SHOWN, "can_manage": evaluations.may_manage(request.user),
+        "min_shown": evaluations.min_shown(), "can_manage": evaluations.may_manage(request.user),
         "pool": evaluations.pool(evaluation).count() if draft and own is None else None,
         "agencies": evaluation.agencies.order_by("code")})
 

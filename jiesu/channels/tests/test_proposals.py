@@ -57,6 +57,7 @@ def test_registration_hands_it_to_the_lead_and_joint_units_on_the_three_month_cl
                                                                               "关于老旧小区加装电梯的建议", "王代表")
     assert ticket.state == State.PENDING_SIGN and ticket.department == world.dept_a
     assert list(AssistPart.objects.filter(ticket=ticket).values_list("department__code", flat=True)) == ["B"]
+    assert proposals.get(world.handler_b, ticket.number) == proposal  # the 会办 unit reads it too
     assert proposal.co_signers == ["李代表", "张代表"] and proposal.label == "十七届三次会议第0123号建议"
     # The channel's rule: 3 months to answer (not the 15 working days of an ordinary ticket).
     assert ticket.reply_due_at - ticket.created_at > timedelta(days=85)
@@ -100,6 +101,9 @@ def test_no_answer_without_a_consultation_and_a_letter_even_through_the_ticket_a
     letter = proposals.reply(world.handler_a, number, _letter(), SimpleUploadedFile("签章件.pdf", b"%PDF-1.4 test"))
     ticket.refresh_from_db()
     assert ticket.state == State.PENDING_CALLBACK and ticket.reply_result == "partial"
+    from jiesu.notifications.models import Delivery
+
+    assert not Delivery.objects.filter(to="13900001111").exists()  # no hotline SMS to the deputy
     assert "明湖住建〔2026〕建字12号" in ticket.reply_text
     assert letter.signed_copy is not None and letter.signed_copy.purpose == "reply"
     with pytest.raises(NotFound):  # another unit does not even see it
@@ -240,3 +244,25 @@ def test_the_liaison_worklists_hold_proposals_only(world, liaison):
     counts = worklists.counts(liaison)
     assert counts["proposal_dispatch"] == 1 and counts["proposal_evaluate"] == 1
     assert ordinary.state == State.PENDING_DISPATCH and worklists.counts(world.dispatcher)["dispatch"] == 2
+
+
+def test_where_the_centre_reviews_answers_a_letter_sent_back_is_replaced(world, liaison):
+    from jiesu.tickets.models import ReplyReviewRule
+
+    ReplyReviewRule.objects.create(department=world.dept_a)
+    proposal = _signed(world, liaison)
+    number = proposal.ticket.number
+    _consult(world, proposal)
+    proposals.reply(world.handler_a, number, _letter("D"))
+    assert Ticket.objects.get(number=number).state == State.IN_PROGRESS  # waiting for the centre
+    client = Client()
+    client.force_login(world.handler_a)
+    assert "答复函已提交热线中心审核" in client.get(f"/proposals/{number}/").content.decode()
+    tickets.perform(number, Action.REJECT_REPLY, actor=world.dispatcher, note="答复类别不准确，请重新研究")
+    page = client.get(f"/proposals/{number}/").content.decode()
+    assert "修改答复函（热线中心已退回）" in page and 'value="D" checked' in page
+    proposals.reply(world.handler_a, number, _letter("B", text="经重新研究，列入明年计划。"))
+    tickets.perform(number, Action.APPROVE_REPLY, actor=world.dispatcher)
+    letter = ReplyLetter.objects.get()
+    assert (letter.round, letter.answer_class) == (1, "B")
+    assert Ticket.objects.get(number=number).state == State.PENDING_CALLBACK

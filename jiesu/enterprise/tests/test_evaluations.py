@@ -1,5 +1,5 @@
 """百企评机关: the stratified draw, the rating (once, all four dimensions or none, while open), anonymity (no
-enterprise on a rating; an agency sees only its own line, after closing, from MIN_SHOWN raters on), the ranking
+enterprise on a rating; an agency sees only its own line, after closing, from JIESU_EVALUATION_MIN_RATERS raters on), the ranking
 and the response rate, and the optional weight in the KPI composite."""
 
 import threading
@@ -194,6 +194,8 @@ def test_an_agency_sees_only_its_own_line_after_closing_and_from_enough_raters(w
     assert own.department == world.dept_a and own.raters == 3 and own.rank == 1
     assert sorted(own.comments) == ["甲的意见0", "甲的意见1", "甲的意见2"]
     assert found.agencies == [] and found.by_scale == []  # nobody else's line
+    with override_settings(JIESU_EVALUATION_MIN_RATERS=4):  # a higher floor hides A's three raters too
+        assert evaluations.results_for(world.handler_a, opened)[1].overall is None
     _, own_b = evaluations.results_for(world.handler_b, opened)
     assert own_b.raters == 1 and own_b.overall is None and own_b.rank is None and own_b.comments == []
     # Through the pages: the agency's page shows its comments, never another agency or any enterprise.
