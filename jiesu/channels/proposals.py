@@ -260,6 +260,11 @@ def letter_docx(letter: ReplyLetter) -> bytes:
     para(f"签发人：{letter.signer}")
     if letter.contact:
         para(f"联系人及电话：{letter.contact}")
+    from jiesu.tickets.models import AssistPart
+
+    joint = list(AssistPart.objects.filter(ticket=ticket).order_by("pk").values_list("department__name", flat=True))
+    if joint:
+        para(f"抄送：{'、'.join(joint)}（会办单位）")
     buffer = BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

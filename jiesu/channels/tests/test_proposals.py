@@ -126,19 +126,21 @@ def test_a_consultation_is_checked(world, liaison, data, field):
 def test_the_letter_as_a_word_document(world, liaison):
     from docx import Document
 
-    proposal = _signed(world, liaison)
+    proposal = _signed(world, liaison, joint=["B"])
     _consult(world, proposal)
     letter = proposals.reply(world.handler_a, proposal.ticket.number, _letter("A"))
     text = "\n".join(p.text for p in Document(BytesIO(proposals.letter_docx(letter))).paragraphs)
     for expected in ("明湖住建〔2026〕建字12号", "答复类别：A", "关于十七届三次会议第0123号建议的答复", "王代表代表：",
                      "《关于老旧小区加装电梯的建议》", "今年已完成12个小区加装电梯", "审批已压缩至5个工作日",
-                     "A类：所提问题已经解决或基本解决", "甲委员会", "签发人：赵局长"):
+                     "A类：所提问题已经解决或基本解决", "甲委员会", "签发人：赵局长", "抄送：乙局（会办单位）"):
         assert expected in text, expected
     client = Client()
     client.force_login(world.handler_a)
     download = client.get(f"/proposals/{proposal.ticket.number}/letters/1.docx")
     assert download.status_code == 200 and download["Content-Type"].endswith("wordprocessingml.document")
-    client.force_login(world.handler_b)
+    client.force_login(world.handler_b)  # the 会办 unit reads the letter too
+    assert client.get(f"/proposals/{proposal.ticket.number}/letters/1.docx").status_code == 200
+    client.force_login(world.handler_a_sub)  # a unit with no part in it does not
     assert client.get(f"/proposals/{proposal.ticket.number}/letters/1.docx").status_code == 404
 
 
