@@ -123,7 +123,8 @@ def proposal_action(request, number, action):
                 upload = request.FILES.get("signed_copy")
                 if upload is None:
                     raise ValidationFailed({"signed_copy": "请选择签章件文件"})
-                proposals.attach_signed_copy(request.user, number, int(request.POST.get("round") or 0), upload)
+                round_ = request.POST.get("round", "")
+                proposals.attach_signed_copy(request.user, number, int(round_) if round_.isdigit() else 0, upload)
                 messages.success(request, "已上传签章件")
             case _:
                 raise Http404

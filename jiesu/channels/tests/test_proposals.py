@@ -233,6 +233,12 @@ def test_the_pages_register_and_answer(world, liaison):
     assert unit.post(f"/proposals/{number}/reply/", _letter()).status_code == 302
     assert Ticket.objects.get(number=number).state == State.PENDING_CALLBACK
     assert unit.post(f"/proposals/{number}/nonsense/").status_code == 404
+    upload = SimpleUploadedFile("签章件.pdf", b"%PDF-1.4 test")
+    assert unit.post(f"/proposals/{number}/signed/", {"round": "abc", "signed_copy": upload}).status_code == 404
+    assert unit.post(f"/proposals/{number}/signed/", {"round": "1"}).status_code == 400  # no file
+    upload = SimpleUploadedFile("签章件.pdf", b"%PDF-1.4 test")
+    assert unit.post(f"/proposals/{number}/signed/", {"round": "1", "signed_copy": upload}).status_code == 302
+    assert ReplyLetter.objects.get().signed_copy.name == "签章件.pdf"
 
 
 def test_the_liaison_worklists_hold_proposals_only(world, liaison):
@@ -268,3 +274,11 @@ def test_where_the_centre_reviews_answers_a_letter_sent_back_is_replaced(world, 
     letter = ReplyLetter.objects.get()
     assert (letter.round, letter.answer_class) == (1, "B")
     assert Ticket.objects.get(number=number).state == State.PENDING_CALLBACK
+
+
+@pytest.mark.parametrize("data, field", [({"lead": "NOPE"}, "department"), ({"joint": ["NOPE"]}, "assist")])
+def test_an_unknown_unit_leaves_nothing_registered(world, liaison, data, field):
+    with pytest.raises(ValidationFailed) as caught:
+        _register(liaison, **data)
+    assert field in caught.value.fields
+    assert not Ticket.objects.exists() and not Proposal.objects.exists()
