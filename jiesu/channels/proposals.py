@@ -42,7 +42,7 @@ MAX_CO_SIGNERS = 50
 
 
 def _text(data, name: str, label: str, errors: dict, *, limit: int, required: bool = True) -> str:
-    value = str(data.get(name) or "").strip()
+    value = str(data.get(name) or "").replace("\r\n", "\n").strip()  # a browser's line break counts once
     if required and not value:
         errors[name] = f"请填写{label}"
     elif len(value) > limit or not is_storable_text(value):
@@ -63,11 +63,11 @@ def register(actor, data) -> Proposal:
         errors["body"] = "请选择人大代表建议或政协委员提案"
     session = _text(data, "session", "届次会议", errors, limit=50)
     raw_number = str(data.get("number") or "").strip()
-    number = int(raw_number) if raw_number.isdigit() and 0 < int(raw_number) < 100000 else None
+    number = int(raw_number) if raw_number.isdecimal() and 0 < int(raw_number) < 100000 else None
     if number is None:
         errors["number"] = "编号须为 1–99999 的整数"
     year_raw = str(data.get("year") or clock.today().year).strip()
-    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else None
+    year = int(year_raw) if year_raw.isdecimal() and 2000 <= int(year_raw) <= 2100 else None
     if year is None:
         errors["year"] = "年度无效"
     proposer = _text(data, "proposer", "领衔代表/委员", errors, limit=50)

@@ -31,7 +31,7 @@ def proposal_list(request):
     year = request.GET.get("year", "")
     body = request.GET.get("body", "")
     rows = proposals.visible(request.user).select_related("ticket", "ticket__department")
-    if year.isdigit():
+    if year.isdecimal():
         rows = rows.filter(year=int(year))
     if body in Body.values:
         rows = rows.filter(body=body)
@@ -124,7 +124,7 @@ def proposal_action(request, number, action):
                 if upload is None:
                     raise ValidationFailed({"signed_copy": "请选择签章件文件"})
                 round_ = request.POST.get("round", "")
-                proposals.attach_signed_copy(request.user, number, int(round_) if round_.isdigit() else 0, upload)
+                proposals.attach_signed_copy(request.user, number, int(round_) if round_.isdecimal() else 0, upload)
                 messages.success(request, "已上传签章件")
             case _:
                 raise Http404
@@ -160,7 +160,7 @@ def proposal_statement(request):
     if not has_perm(request.user, "proposal.view_all"):
         return _refuse(request, PermissionDenied("您无权查看建议提案办理情况"))
     year_raw = request.GET.get("year", "")
-    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else clock.today().year
+    year = int(year_raw) if year_raw.isdecimal() and 2000 <= int(year_raw) <= 2100 else clock.today().year
     body = request.GET.get("body", "")
     body = body if body in Body.values else ""
     if request.GET.get("format") == "xlsx":

@@ -8,10 +8,11 @@
 - **Rating** (`rate`): an invited enterprise, once, while open and up to the closing day: for each agency it
   dealt with, 服务态度 / 办事效率 / 政策落实 / 廉洁自律 on 1–5 and a comment. The ratings are stored without
   the enterprise, the time or a sequence (see `EvaluationRating`); the invitation records only that it answered.
-- **Results** (`results`): the response rate, and the agencies ranked by the mean of the four dimension means
-  (×20 for a 百分制 score); ties share a rank. The centre sees every agency; an agency sees its own line, its
-  place, and its comments only once at least `min_shown()` enterprises rated it (fewer could be told apart), and
-  only after the campaign is closed.
+- **Results** (`results`): the response rate; once closed, the agencies ranked by the mean of the four dimension
+  means (×20 for a 百分制 score), ties sharing a rank. An agency rated by fewer than `min_shown()` enterprises
+  shows no scores or comments to anyone and is not ranked (fewer could be told apart); while open, nobody sees
+  scores (watching them move as answers arrive would single one out). The centre sees every agency; an agency
+  its own line and place.
 - **KPI** (`kpi_scores`): with `JIESU_KPI_EVALUATION_WEIGHT` above 0 (default 0), the department ranking adds
   the latest closed campaign covering the period to each rated unit's 综合得分 with that weight.
 """
@@ -133,8 +134,12 @@ def _clean(data) -> tuple[dict, list[Department]]:
             errors[name] = f"请填写有效的{label}"
     if days["period_start"] and days["period_end"] and days["period_start"] > days["period_end"]:
         errors["period_end"] = "评议期间的截止日期不能早于起始日期"
+    if days["period_start"] and days["period_start"] > clock.today():
+        errors["period_start"] = "评议期间尚未开始：请评议已经过去（或正在进行）的期间"
     if days["closes_on"] and days["closes_on"] < clock.today():
         errors["closes_on"] = "评价截止日期不能早于今天"
+    elif days["closes_on"] and days["period_end"] and days["closes_on"] < days["period_end"]:
+        errors["closes_on"] = "评价截止日期不能早于评议期间的截止日期"
     choices = {d.code: d for d in agency_choices()}
     chosen = [str(c) for c in getlist("agencies")]
     agencies = [choices[c] for c in chosen if c in choices]
@@ -152,7 +157,7 @@ def _clean(data) -> tuple[dict, list[Department]]:
         errors["sampling"] = "请选择邀请方式"
     elif sampling == Evaluation.Sampling.SAMPLE:
         raw = str(data.get("sample_size") or "").strip()
-        size = int(raw) if raw.isdigit() else None
+        size = int(raw) if raw.isdecimal() else None
         if size is None or not 1 <= size <= MAX_SAMPLE:
             errors["sample_size"] = f"抽取企业数须为 1–{MAX_SAMPLE} 之间的整数"
     if errors:
@@ -163,7 +168,7 @@ def _clean(data) -> tuple[dict, list[Department]]:
 
 def _get(pk, *, lock: bool = False) -> Evaluation:
     rows = Evaluation.objects.select_for_update() if lock else Evaluation.objects
-    found = rows.filter(pk=pk).first() if str(pk).isdigit() else None
+    found = rows.filter(pk=pk).first() if str(pk).isdecimal() else None
     if found is None:
         raise NotFound("评议不存在", code="evaluation_not_found")
     return found
@@ -252,7 +257,7 @@ def close_campaign(actor, pk) -> Evaluation:
 
 
 def get_for(user, pk) -> Evaluation:
-    found = visible(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    found = visible(user).filter(pk=pk).first() if str(pk).isdecimal() else None
     if found is None:
         raise NotFound("评议不存在", code="evaluation_not_found")
     return found
@@ -275,7 +280,7 @@ def _invite(enterprise: Enterprise, pk, *, lock: bool = False) -> EvaluationInvi
     rows = EvaluationInvite.objects.select_related("evaluation")
     if lock:
         rows = rows.select_for_update(of=("self",))
-    found = rows.filter(enterprise=enterprise, evaluation_id=pk).first() if str(pk).isdigit() else None
+    found = rows.filter(enterprise=enterprise, evaluation_id=pk).first() if str(pk).isdecimal() else None
     if found is None:
         raise NotFound("本企业未受邀参加该评议", code="evaluation_not_invited")
     return found
@@ -288,6 +293,10 @@ class AgencyToRate:
     chosen: dict = field(default_factory=dict)  # dimension → the score chosen (a form sent back with an error)
     comment: str = ""
     error: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return len(self.chosen) == len(DIMENSIONS)
 
 
 def form_for(enterprise: Enterprise, pk, data=None, errors=None) -> tuple[EvaluationInvite, list[AgencyToRate]]:
@@ -328,7 +337,7 @@ def rate(enterprise: Enterprise, pk, data) -> int:
                 raw = str(data.get(f"a{agency.pk}_{name}") or "").strip()
                 if raw:
                     scores[name] = int(raw) if raw in {str(s) for s in SCORES} else 0
-            comment = str(data.get(f"a{agency.pk}_comment") or "").strip()
+            comment = str(data.get(f"a{agency.pk}_comment") or "").replace("\r\n", "\n").strip()
             if not scores and not comment:
                 continue
             if len(scores) < len(DIMENSIONS) or 0 in scores.values():
@@ -375,26 +384,39 @@ class Results:
     ranked: int = 0  # how many agencies have a rank
 
     @property
+    def has_comments(self) -> bool:
+        return any(r.comments for r in self.agencies)
+
+    @property
     def response_rate(self) -> float | None:
         return self.responded / self.invited if self.invited else None
 
 
 def results(evaluation: Evaluation, *, comments: bool = True) -> Results:
+    """The response, and — once the campaign is closed — the agencies' figures. Below `min_shown()` raters an
+    agency's scores and comments are withheld from everyone (the centre too) and it is not ranked; while the
+    campaign is open nobody sees scores, so watching them move as answers come in cannot single one out."""
     invites = EvaluationInvite.objects.filter(evaluation=evaluation)
+    order = {value: i for i, value in enumerate(Scale.values)}
     scales = dict(Scale.choices)
-    by_scale = [(scales.get(row["enterprise__scale"], row["enterprise__scale"]), row["n"], row["answered"])
-                for row in invites.values("enterprise__scale").annotate(
-                    n=Count("pk"), answered=Count("pk", filter=Q(responded_at__isnull=False)))
-                .order_by("enterprise__scale")]
+    by_scale = sorted(((scales.get(row["enterprise__scale"], row["enterprise__scale"]), row["n"], row["answered"],
+                        order.get(row["enterprise__scale"], 99))
+                       for row in invites.values("enterprise__scale").annotate(
+                           n=Count("pk"), answered=Count("pk", filter=Q(responded_at__isnull=False))).order_by()),
+                      key=lambda r: r[3])
+    shown = evaluation.status == S.CLOSED
     figures = {row["department_id"]: row for row in EvaluationRating.objects.filter(evaluation=evaluation)
                .values("department_id").annotate(raters=Count("pk"), **{n: Avg(n) for n, _ in DIMENSIONS})
                .order_by()}
+    floor = min_shown()
     rows = []
     for agency in evaluation.agencies.all():
         row = figures.get(agency.pk)
-        means = {n: (row[n] if row else None) for n, _ in DIMENSIONS}
-        overall = sum(means.values()) / len(DIMENSIONS) if row else None
-        rows.append(AgencyResult(agency, row["raters"] if row else 0, means, overall))
+        raters = row["raters"] if row else 0
+        enough = shown and raters >= floor
+        means = {n: (row[n] if enough else None) for n, _ in DIMENSIONS}
+        overall = sum(means.values()) / len(DIMENSIONS) if enough else None
+        rows.append(AgencyResult(agency, raters, means, overall))
     rows.sort(key=lambda r: (r.overall is None, -round(r.overall or 0, 9), r.department.code))
     rank, previous = 0, None
     for position, row in enumerate(rows, start=1):
@@ -409,14 +431,14 @@ def results(evaluation: Evaluation, *, comments: bool = True) -> Results:
                                     .order_by("pk").values_list("department_id", "comment")):
             found[department_id].append(text)
         for row in rows:
-            row.comments = found.get(row.department.pk, [])
-    return Results(evaluation, invites.count(), invites.filter(responded_at__isnull=False).count(), by_scale, rows,
-                   sum(1 for r in rows if r.rank is not None))
+            row.comments = found.get(row.department.pk, []) if row.overall is not None else []
+    return Results(evaluation, invites.count(), invites.filter(responded_at__isnull=False).count(),
+                   [r[:3] for r in by_scale], rows, sum(1 for r in rows if r.rank is not None))
 
 
 def results_for(user, evaluation: Evaluation) -> tuple[Results, AgencyResult | None]:
-    """What this reader may see: everything for the centre; for an agency, its own line (comments from
-    `min_shown()` raters on) and how many were ranked."""
+    """What this reader may see: the whole result for the centre; for an agency, its own line only, once the
+    campaign is closed, and how many agencies were ranked."""
     found = results(evaluation)
     if may_view_all(user):
         return found, None
@@ -424,8 +446,6 @@ def results_for(user, evaluation: Evaluation) -> tuple[Results, AgencyResult | N
     own = next((r for r in found.agencies if agency and r.department.pk == agency.pk), None)
     if own is None or evaluation.status != S.CLOSED:
         raise NotFound("评议不存在", code="evaluation_not_found")
-    if own.raters < min_shown():
-        own = AgencyResult(own.department, own.raters, dict.fromkeys(own.means), None)
     found.agencies = []
     found.by_scale = []
     return found, own
@@ -438,8 +458,7 @@ def kpi_scores(start: date, end: date) -> dict[int, float]:
                   .order_by("-period_end", "-closed_at").first())
     if evaluation is None:
         return {}
-    return {r.department.pk: r.score for r in results(evaluation, comments=False).agencies
-            if r.score is not None and r.raters >= min_shown()}
+    return {r.department.pk: r.score for r in results(evaluation, comments=False).agencies if r.score is not None}
 
 
 def workbook(found: Results) -> bytes:

@@ -75,7 +75,7 @@ def parse_division(text: str) -> str | None:
     if not text:
         return None
     head, _, rest = text.partition(" ")
-    if head.isdigit():
+    if head.isdecimal():
         code = f"{int(head):02d}"
         if code in DIVISIONS and (not rest.strip() or rest.strip() == DIVISIONS[code]):
             return code

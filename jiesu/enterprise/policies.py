@@ -218,7 +218,7 @@ def _clean(data: dict) -> tuple[dict, list, list]:
         errors["valid_until"] = "有效期不能早于施行日期"
     for name in ("min_employees", "max_employees"):
         text = str(data.get(name) or "").strip()
-        fields[name] = int(text) if text.isdigit() else None
+        fields[name] = int(text) if text.isdecimal() else None
         if text and fields[name] is None:
             errors[name] = "应为非负整数"
     if fields["min_employees"] is not None and fields["max_employees"] is not None and (

@@ -76,7 +76,7 @@ def _row(values: dict, regions: dict, qualifications: dict) -> tuple[dict, list[
     if values["成立日期"] and fields["founded_on"] is None:
         errors["成立日期"] = "日期格式应为 YYYY-MM-DD"
     employees = values["从业人数"].removesuffix(".0")
-    fields["employees"] = int(employees) if employees.isdigit() else None
+    fields["employees"] = int(employees) if employees.isdecimal() else None
     if employees and fields["employees"] is None:
         errors["从业人数"] = "应为非负整数"
     names = [n.strip() for n in values["资质"].replace("，", "、").replace(",", "、").replace("；", "、")

@@ -435,8 +435,11 @@ def evaluation_list(request):
         rows = evaluations.visible(request.user).prefetch_related("agencies")
     except ServiceError as exc:
         return _forbidden(request, exc)
+    can_manage = evaluations.may_manage(request.user)
+    if not can_manage:
+        rows = rows.exclude(status=evaluations.S.DRAFT)  # drafts are the organisers' own
     return render(request, "enterprise/evaluations/list.html", {
-        "rows": rows[:100], "can_manage": evaluations.may_manage(request.user)})
+        "rows": rows[:100], "can_manage": can_manage, "view_all": evaluations.may_view_all(request.user)})
 
 
 def _forbidden(request, exc: ServiceError):
@@ -456,6 +459,9 @@ def evaluation_edit(request, pk=None):
             evaluation = evaluations.get_for(request.user, pk)
         except NotFound:
             raise Http404 from None
+        if evaluation.status != evaluation.Status.DRAFT:
+            messages.error(request, "评议已发布，不能再修改")
+            return redirect("evaluation_detail", pk=pk)
     if request.method == "GET":
         return _evaluation_form(request, evaluation)
     try:
@@ -480,7 +486,16 @@ def evaluation_detail(request, pk):
     except ServiceError as exc:
         return _forbidden(request, exc)
     draft = evaluation.status == evaluation.Status.DRAFT
+    if draft and not evaluations.may_manage(request.user):
+        raise Http404
+    from . import industry as industries
+    from .models import Scale
+
     return render(request, "enterprise/evaluations/detail.html", {
+        "sections": [f"{s} {industries.SECTIONS[s]}" for s in evaluation.industries if s in industries.SECTIONS],
+        "scale_names": [dict(Scale.choices)[s] for s in evaluation.scales if s in Scale.values],
+        "past_closing": evaluation.status == evaluation.Status.OPEN and evaluation.closes_on < clock.today(),
+        "view_all": evaluations.may_view_all(request.user),
         "evaluation": evaluation, "results": found, "own": own, "dimensions": evaluations.DIMENSIONS,
         "min_shown": evaluations.min_shown(), "can_manage": evaluations.may_manage(request.user),
         "pool": evaluations.pool(evaluation).count() if draft and own is None else None,
@@ -523,8 +538,11 @@ def evaluation_export(request, pk):
         return _forbidden(request, exc)
     if not evaluations.may_view_all(request.user):
         return _forbidden(request, PermissionDenied("只有热线中心可以导出全部结果"))
+    if evaluation.status != evaluation.Status.CLOSED:
+        messages.error(request, "评议结束后才能导出结果")
+        return redirect("evaluation_detail", pk=pk)
     content = evaluations.workbook(evaluations.results(evaluation))
-    return xlsx_response(content, f"百企评机关_{evaluation.period_start:%Y%m%d}-{evaluation.period_end:%Y%m%d}.xlsx")
+    return xlsx_response(content, f"百企评机关_{evaluation.title}_{evaluation.pk}.xlsx")
 
 
 @enterprise_required

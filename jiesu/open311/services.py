@@ -329,7 +329,7 @@ def _positive(params, name: str, default: int, highest: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= highest:
+    if not raw.isdecimal() or not 1 <= int(raw) <= highest:
         raise Open311Error(400, f"{name} 应为 1 到 {highest} 之间的整数")
     return int(raw)
 

@@ -93,6 +93,9 @@ def test_who_can_be_invited(world, firms, data, expected):
     ({"title": ""}, "title"),
     ({"period_start": "2026-09-30", "period_end": "2026-07-01"}, "period_end"),
     ({"closes_on": "2020-01-01"}, "closes_on"),
+    ({"period_start": "2099-01-01", "period_end": "2099-03-31", "closes_on": "2099-04-30"}, "period_start"),
+    ({"period_end": "2099-12-31"}, "closes_on"),  # answers would close before the period ends
+    ({"sampling": "sample", "sample_size": "5²"}, "sample_size"),  # a digit Python cannot read as a number
     ({"agencies": []}, "agencies"),
     ({"agencies": ["HOT"]}, "agencies"),  # the hotline centre is not rated
     ({"industries": ["Z"]}, "industries"),
@@ -166,19 +169,45 @@ def test_a_rating_names_no_enterprise_no_time_and_no_sequence():
     assert EvaluationRating._meta.pk.get_internal_type() == "UUIDField"
 
 
-def test_the_ranking_and_the_response_rate(world, firms, opened):
+@pytest.mark.parametrize("extra, expected", [
+    (False, [("A", 1, 6), ("B", 1, 6)]),  # A 3, 4, 3, 4, 3, 4 and B 5, 5, 5, 2, 2, 2: both 3.5, a tie
+    (True, [("B", 1, 7), ("A", 2, 6)]),  # one more 5 for B
+])
+def test_the_ranking_and_the_response_rate(world, firms, opened, extra, expected):
     for i, firm in enumerate(firms[:6]):
-        form = _scores(world.dept_a, value=3 + (i % 2))  # A: 3, 4, 3, 4, 3, 4 → 3.5
-        form |= _scores(world.dept_b, value=5 if i < 3 else 2)  # B: 5, 5, 5, 2, 2, 2 → 3.5
+        form = _scores(world.dept_a, value=3 + (i % 2))
+        form |= _scores(world.dept_b, value=5 if i < 3 else 2)
         evaluations.rate(firm, opened.pk, form)
+    if extra:
+        evaluations.rate(firms[6], opened.pk, _scores(world.dept_b, value=5))
     found = evaluations.results(opened)
-    assert (found.invited, found.responded) == (60, 6) and found.response_rate == pytest.approx(0.1)
-    assert [(r.department.code, r.rank, r.raters) for r in found.agencies] == [("A", 1, 6), ("B", 1, 6)]  # a tie
-    assert found.agencies[0].score == pytest.approx(70)
-    evaluations.rate(firms[6], opened.pk, _scores(world.dept_b, value=5))
-    found = evaluations.results(opened)
-    assert [(r.department.code, r.rank) for r in found.agencies] == [("B", 1), ("A", 2)]
-    assert found.agencies[0].means["attitude"] == pytest.approx(26 / 7)
+    assert found.responded == 6 + extra and all(r.overall is None and r.rank is None for r in found.agencies)
+    found = evaluations.results(evaluations.close_campaign(world.supervisor, opened.pk))  # final now
+    assert found.invited == 60 and found.response_rate == pytest.approx((6 + extra) / 60)
+    assert [(r.department.code, r.rank, r.raters) for r in found.agencies] == expected
+    if extra:
+        assert found.agencies[0].means["attitude"] == pytest.approx(26 / 7)
+    else:
+        assert found.agencies[0].score == pytest.approx(70)
+
+
+def test_nobody_sees_scores_while_open_nor_below_the_floor(world, firms, opened):
+    """Watching results move as answers come in, or a unit rated by one enterprise, would single it out: the
+    centre is held to the same rule as the units."""
+    evaluations.rate(firms[0], opened.pk, _scores(world.dept_b, value=1, comment="只有我评了乙"))
+    for firm in firms[1:4]:
+        evaluations.rate(firm, opened.pk, _scores(world.dept_a, value=4, comment="甲不错"))
+    client = Client()
+    client.force_login(world.supervisor)
+    page = client.get(f"/evaluations/{opened.pk}/").content.decode()
+    assert "甲不错" not in page and "评议结束后显示分数、排名和意见" in page
+    assert client.get(f"/evaluations/{opened.pk}/export/").status_code == 302  # not before closing
+    closed = evaluations.close_campaign(world.supervisor, opened.pk)
+    found = evaluations.results(closed)
+    b = next(r for r in found.agencies if r.department == world.dept_b)
+    assert (b.raters, b.overall, b.rank, b.comments) == (1, None, None, [])
+    page = client.get(f"/evaluations/{opened.pk}/").content.decode()
+    assert "甲不错" in page and "只有我评了乙" not in page and "不足 3 家，不排名" in page
 
 
 def test_an_agency_sees_only_its_own_line_after_closing_and_from_enough_raters(world, firms, opened):
@@ -208,7 +237,7 @@ def test_an_agency_sees_only_its_own_line_after_closing_and_from_enough_raters(w
     centre = Client()
     centre.force_login(world.supervisor)
     page = centre.get(f"/evaluations/{opened.pk}/").content.decode()
-    assert "乙太慢" in page and not any(f.name in page for f in firms)
+    assert "甲的意见1" in page and "乙太慢" not in page and not any(f.name in page for f in firms)
     export = centre.get(f"/evaluations/{opened.pk}/export/")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
 

@@ -46,3 +46,9 @@ document.addEventListener("click", function (e) {
   }
   if (popup) popup.innerHTML = "";
 });
+
+// A form whose action cannot be undone (发布并邀请企业 sends SMS; 结束评议 makes results final) asks first.
+document.addEventListener("submit", function (e) {
+  var form = e.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+});
