@@ -238,7 +238,9 @@ def open_campaign(actor, pk) -> int:
         data = {"title": evaluation.title, "closes_on": f"{evaluation.closes_on.month}月{evaluation.closes_on.day}日"}
         Delivery.objects.bulk_create(
             [outbox(Channel.SMS, phone, "evaluation_invite", data, now=now)
-             for phone in Contact.objects.filter(enterprise_id__in=invited).values_list("phone", flat=True)
+             # by a subquery: a list of every invited id could pass SQLite's limit on query parameters
+             for phone in Contact.objects.filter(enterprise__evaluation_invites__evaluation=evaluation)
+             .values_list("phone", flat=True)
              if MOBILE.match(phone)], batch_size=2000)
     return len(invited)
 

@@ -383,8 +383,11 @@ def push(actor, code: str) -> int:
 
     how = "，免申即享，无需申报" if policy.automatic else "，可按申报流程申报"
     messages = [outbox(Channel.SMS, phone, "policy_push", {"title": policy.title, "how": how}, now=now)
-                for phone in Contact.objects.filter(enterprise_id__in=new).values_list("phone", flat=True)
-                if MOBILE.match(phone)]
+                # the rows just written, by a subquery (a list of ids could pass SQLite's parameter limit)
+                for phone in Contact.objects.filter(enterprise__policy_pushes__policy=policy,
+                                                    enterprise__policy_pushes__pushed_at=now)
+                .values_list("phone", flat=True)
+                if new and MOBILE.match(phone)]
     from jiesu.notifications.models import Delivery
 
     Delivery.objects.bulk_create(messages, batch_size=2000)
