@@ -26,6 +26,7 @@ from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from jiesu.core.validators import is_storable_text, parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import subtree_ids
 from jiesu.tickets import access
 from jiesu.tickets import services as tickets
 from jiesu.tickets.models import PROPOSAL_CHANNELS, Attachment, Kind, Satisfaction, Ticket, TicketEvent
@@ -118,17 +119,11 @@ def _lead(actor, proposal: Proposal) -> Ticket:
     """The proposal's ticket, if the actor is of the unit it is assigned to (主办) and it is being handled."""
     ticket = access.access_ticket(actor, proposal.ticket.number, for_update=True)
     department = department_of(actor)
-    if department is None or ticket.department_id not in _subtree(department):
+    if department is None or ticket.department_id not in subtree_ids(department):
         raise PermissionDenied("只有主办单位可以办理", code="proposal_not_lead")
     if ticket.state != State.IN_PROGRESS:
         raise Conflict("建议提案须在签收后、办理中才能沟通和答复", code="proposal_not_in_progress")
     return ticket
-
-
-def _subtree(department) -> list[int]:
-    from jiesu.directory.services import subtree_ids
-
-    return subtree_ids(department)
 
 
 # ---------------------------------------------------------------- 沟通/面商 and 答复函
@@ -184,9 +179,7 @@ def reply(actor, ticket_number: str, data, signed_copy=None) -> ReplyLetter:
             "answer_class": answer_class, "text": text, "contact": contact, "created_by": actor,
             "created_at": clock.now()})
     if signed_copy is not None:
-        tickets.perform(ticket.number, Action.ATTACH, actor=actor, file=signed_copy, purpose=Attachment.Purpose.REPLY)
-        letter.signed_copy = Attachment.objects.filter(ticket=ticket, uploaded_by=actor).order_by("-pk").first()
-        letter.save(update_fields=["signed_copy"])
+        _keep_signed_copy(actor, letter, signed_copy)
     payload = {"reply_text": f"（{document_number}，{letter.get_answer_class_display()}）\n{text}",
                "result": RESULT[answer_class]}
     try:
@@ -207,12 +200,18 @@ def attach_signed_copy(actor, ticket_number: str, letter_round: int, upload) -> 
     if letter is None:
         raise NotFound("答复函不存在", code="letter_not_found")
     department = department_of(actor)
-    if department is None or letter.department_id not in ([department.pk] + _subtree(department)):
+    if department is None or letter.department_id not in subtree_ids(department):
         raise PermissionDenied("只有主办单位可以上传签章件", code="proposal_not_lead")
-    tickets.perform(proposal.ticket.number, Action.ATTACH, actor=actor, file=upload, purpose=Attachment.Purpose.REPLY)
-    letter.signed_copy = Attachment.objects.filter(ticket=proposal.ticket, uploaded_by=actor).order_by("-pk").first()
-    letter.save(update_fields=["signed_copy"])
+    _keep_signed_copy(actor, letter, upload)
     return letter
+
+
+def _keep_signed_copy(actor, letter: ReplyLetter, upload) -> None:
+    """The signed copy as the ticket's 答复材料 (the ticket's own attachment action), linked to the letter."""
+    ticket = letter.proposal.ticket
+    tickets.perform(ticket.number, Action.ATTACH, actor=actor, file=upload, purpose=Attachment.Purpose.REPLY)
+    letter.signed_copy = Attachment.objects.filter(ticket=ticket, uploaded_by=actor).order_by("-pk").first()
+    letter.save(update_fields=["signed_copy"])
 
 
 def letter_docx(letter: ReplyLetter) -> bytes:

@@ -9,20 +9,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiesu.core import clock
+from jiesu.core.error_pages import error_response
 from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from jiesu.directory.models import Department
-from jiesu.directory.permissions import has_perm
+from jiesu.directory.permissions import department_of, has_perm
+from jiesu.directory.services import subtree_ids
 from jiesu.tickets import access
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.workflow import State
 
 from . import proposals
 from .models import Body, Consultation, ReplyLetter
-
-
-def _refuse(request, exc: ServiceError):
-    return render(request, "error.html", {"title": "无法办理", "status": exc.status, "message": exc.message},
-                  status=exc.status)
 
 
 @login_required
@@ -52,7 +49,7 @@ def _form(request, values=None, errors=None, status=200):
 @require_http_methods(["GET", "POST"])
 def proposal_new(request):
     if not has_perm(request.user, "proposal.register"):
-        return _refuse(request, PermissionDenied("您无权登记建议提案"))
+        return error_response(request, 403, PermissionDenied("您无权登记建议提案"))
     if request.method == "GET":
         return _form(request)
     try:
@@ -72,9 +69,6 @@ def proposal_detail(request, number, errors=None, status=200):
     except NotFound:
         raise Http404 from None
     ticket = access.shown(request.user, proposal.ticket)
-    from jiesu.directory.permissions import department_of
-    from jiesu.directory.services import subtree_ids
-
     department = department_of(request.user)
     is_lead = (department is not None and ticket.department_id in subtree_ids(department)
                and has_perm(request.user, "ticket.reply"))
@@ -132,7 +126,7 @@ def proposal_action(request, number, action):
         raise Http404 from None
     except ServiceError as exc:
         if exc.status == 403:
-            return _refuse(request, exc)
+            return error_response(request, exc.status, exc)
         if exc.fields:
             return proposal_detail(request, number, errors=exc.fields, status=exc.status)
         messages.error(request, exc.message)
@@ -158,7 +152,7 @@ def letter_download(request, number, round_):
 def proposal_statement(request):
     """年度办理情况: by 主办 unit, with the Excel export."""
     if not has_perm(request.user, "proposal.view_all"):
-        return _refuse(request, PermissionDenied("您无权查看建议提案办理情况"))
+        return error_response(request, 403, PermissionDenied("您无权查看建议提案办理情况"))
     year_raw = request.GET.get("year", "")
     year = int(year_raw) if year_raw.isdecimal() and 2000 <= int(year_raw) <= 2100 else clock.today().year
     body = request.GET.get("body", "")

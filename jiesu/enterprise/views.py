@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiesu.core import clock, idempotency, ratelimit
+from jiesu.core.error_pages import error_response
 from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from jiesu.directory.permissions import has_perm
 from jiesu.portal.formkit import HUMAN_CHECK_FAILED, human_check, human_check_passed, submission_key
@@ -434,7 +435,7 @@ def evaluation_list(request):
     try:
         rows = evaluations.visible(request.user).prefetch_related("agencies")
     except ServiceError as exc:
-        return _forbidden(request, exc)
+        return error_response(request, exc.status, exc)
     can_manage = evaluations.may_manage(request.user)
     if not can_manage:
         rows = rows.exclude(status=evaluations.S.DRAFT)  # drafts are the organisers' own
@@ -442,17 +443,12 @@ def evaluation_list(request):
         "rows": rows[:100], "can_manage": can_manage, "view_all": evaluations.may_view_all(request.user)})
 
 
-def _forbidden(request, exc: ServiceError):
-    return render(request, "error.html", {"title": "无权访问", "status": exc.status, "message": exc.message},
-                  status=exc.status)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def evaluation_edit(request, pk=None):
     """新建 / 修改评议 (drafts only, by the centre)."""
     if not evaluations.may_manage(request.user):
-        return _forbidden(request, PermissionDenied("您无权组织百企评机关"))
+        return error_response(request, 403, PermissionDenied("您无权组织百企评机关"))
     evaluation = None
     if pk is not None:
         try:
@@ -484,7 +480,7 @@ def evaluation_detail(request, pk):
     except NotFound:
         raise Http404 from None
     except ServiceError as exc:
-        return _forbidden(request, exc)
+        return error_response(request, exc.status, exc)
     draft = evaluation.status == evaluation.Status.DRAFT
     if draft and not evaluations.may_manage(request.user):
         raise Http404
@@ -520,7 +516,7 @@ def evaluation_action(request, pk, action):
         raise Http404 from None
     except ServiceError as exc:
         if exc.status == 403:
-            return _forbidden(request, exc)
+            return error_response(request, exc.status, exc)
         messages.error(request, exc.message)
     return redirect("evaluation_detail", pk=pk)
 
@@ -535,9 +531,9 @@ def evaluation_export(request, pk):
     except NotFound:
         raise Http404 from None
     except ServiceError as exc:
-        return _forbidden(request, exc)
+        return error_response(request, exc.status, exc)
     if not evaluations.may_view_all(request.user):
-        return _forbidden(request, PermissionDenied("只有热线中心可以导出全部结果"))
+        return error_response(request, 403, PermissionDenied("只有热线中心可以导出全部结果"))
     if evaluation.status != evaluation.Status.CLOSED:
         messages.error(request, "评议结束后才能导出结果")
         return redirect("evaluation_detail", pk=pk)
