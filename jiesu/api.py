@@ -55,6 +55,8 @@ def refusals(method: str, path: str) -> list[int]:
         statuses.append(404)
     if method == "post" and ("{" in path or path == "/tickets"):
         statuses.append(409)
+    if path.startswith("/police110/"):  # 110联动: a ticket 110 was not handed (404), or its state (409)
+        statuses += [404, 409]
     return statuses
 
 
@@ -121,6 +123,7 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, code, messages.get(exc.status_code, "请求无效"))
 
 
+from jiesu.channels.api import router as police110_router  # noqa: E402
 from jiesu.directory.api import router as directory_router  # noqa: E402
 from jiesu.enterprise.api import router as enterprise_router  # noqa: E402
 from jiesu.hotspots.api import router as hotspots_router  # noqa: E402
@@ -142,3 +145,4 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/todo", todo_router)
 api.add_router("/calls", calls_router)
 api.add_router("/enterprises", enterprise_router)
+api.add_router("/police110", police110_router)

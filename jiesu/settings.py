@@ -329,6 +329,14 @@ JIESU_PORTAL_SUBMIT_LIMIT = int(os.environ.get("JIESU_PORTAL_SUBMIT_LIMIT", "20"
 JIESU_PORTAL_CODE_LIMITS = tuple(int(n) for n in os.environ.get("JIESU_PORTAL_CODE_LIMITS", "10,5").split(","))
 # Idempotency-Key: how long a client's key (and the first answer) is kept for its retries (core.idempotency).
 JIESU_IDEMPOTENCY_HOURS = int(os.environ.get("JIESU_IDEMPOTENCY_HOURS", "24"))
+
+# 110 ↔ 12345 联动 (docs/channels.md): 110's interface for our messages (签收, 进展, 回传, 转110), and the secret
+# both sides sign with (HMAC-SHA256 of "<timestamp>.<body>"); a signature older than the skew is refused.
+JIESU_POLICE110_URL = os.environ.get("JIESU_POLICE110_URL", "")
+JIESU_POLICE110_SECRET = os.environ.get("JIESU_POLICE110_SECRET", "")
+JIESU_POLICE110_SKEW_SECONDS = int(os.environ.get("JIESU_POLICE110_SKEW_SECONDS", "300"))
+# 12345 签收 a 110 transfer within these minutes (按时签收率); 110 is expected to 签收 ours as fast.
+JIESU_POLICE110_ACK_MINUTES = int(os.environ.get("JIESU_POLICE110_ACK_MINUTES", "5"))
 # A database outage is answered 503 with this Retry-After (seconds).
 JIESU_RETRY_AFTER = int(os.environ.get("JIESU_RETRY_AFTER", "5"))
 # /readyz: the SLA sweep must have run within this many minutes, the outbox hold fewer pending messages (0: not

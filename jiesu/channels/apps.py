@@ -7,9 +7,15 @@ class ChannelsConfig(AppConfig):
     verbose_name = "专门渠道"
 
     def ready(self):
+        from jiesu.notifications import channels as outbound
         from jiesu.tickets import lifecycle
 
-        from . import proposals
+        from . import police, proposals
 
-        # 建议/提案: a 答复 needs the lead unit's 沟通 with the deputy and a 答复函; 重办 once only.
-        lifecycle.register(lifecycle.Observer(name="channels", order=5, before_move=proposals.before_move))
+        def before_move(ticket, action):
+            proposals.before_move(ticket, action)  # 建议/提案: 答复 needs a 沟通 and a 答复函; 重办 once only
+            police.before_move(ticket, action)  # 签收110转办: a 转入 not yet signed
+
+        # 110 联动: the transfer's facts kept, and 110 told, in the action's transaction (police.moved).
+        lifecycle.register(lifecycle.Observer(name="channels", order=5, before_move=before_move, moved=police.moved))
+        outbound.register_peer(police.PEER, police.send)

@@ -1,5 +1,6 @@
 """Special channels on the ticket core. 人大代表建议 / 政协委员提案: the proposal behind a ticket, the lead unit's
-沟通/面商 with its deputy or member, and its formal 答复函."""
+沟通/面商 with its deputy or member, and its formal 答复函. 110 ↔ 12345 联动: the transfer behind a ticket that
+110 and 12345 hand each other, and the messages 110's system sent."""
 
 from django.conf import settings
 from django.db import models
@@ -100,3 +101,70 @@ class ReplyLetter(models.Model):
 
     def __str__(self):
         return f"{self.proposal} 答复函（{self.document_number}）"
+
+
+class PoliceTransfer(models.Model):
+    """110 ↔ 12345 联动: a ticket handed from one to the other (jiesu.channels.police).
+
+    转入 (110转12345): a 非警务 call 110 hands over; the ticket is on channel 110转办. 12345 签收 within
+    JIESU_POLICE110_ACK_MINUTES and 回传 its result (the 答复) by the ticket's 答复 deadline.
+    转出 (12345转110): a 警情 the centre hands to 110 (the ticket is 已转110); 110's system 签收 and reports its
+    处警结果, or sends it back (110退回)."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "110转12345"
+        OUTBOUND = "out", "12345转110"
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="police")
+    direction = models.CharField("方向", max_length=3, choices=Direction.choices)
+    # 110's 警情编号: sent with a 转入; for a 转出, 110's receipt (接警编号) when it arrives.
+    event_number = models.CharField("110警情编号", max_length=40, blank=True)
+    reported_at = models.DateTimeField("报警时间", null=True, blank=True)
+    transferred_at = models.DateTimeField("转办时间")
+    ack_due_at = models.DateTimeField("应签收时间")
+    acked_at = models.DateTimeField("签收时间", null=True, blank=True)  # 转入: 12345's; 转出: 110's
+    acked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收人", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    result_at = models.DateTimeField("回传/反馈时间", null=True, blank=True)  # 转入: 12345's 答复; 转出: 110's 处警结果
+    result_due_at = models.DateTimeField("应回传时间", null=True, blank=True)  # 转入: 答复 limit from the transfer
+    result_text = models.TextField("处理结果", blank=True)
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    return_reason = models.CharField("退回原因", max_length=500, blank=True)
+    sent = models.PositiveIntegerField("已发往110的消息数", default=0)  # numbers our messages (`seq`)
+
+    class Meta:
+        verbose_name = "110联动"
+        verbose_name_plural = "110联动"
+        ordering = ["-transferred_at"]
+        constraints = [models.UniqueConstraint(fields=["direction", "event_number"], condition=~models.Q(event_number=""),
+                                               name="uniq_police_event_number")]
+        indexes = [models.Index(fields=["transferred_at"])]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.event_number or self.ticket_id}"
+
+    @property
+    def ack_overdue(self) -> bool:
+        """Not signed, and past the time it should have been."""
+        from jiesu.core import clock
+
+        return self.acked_at is None and self.returned_at is None and clock.now() > self.ack_due_at
+
+
+class PoliceMessage(models.Model):
+    """A message 110's system sent about a 转出 (签收, 处警结果, 退回), kept by its id: the same message twice is
+    taken once."""
+
+    message_id = models.CharField("消息编号", max_length=100, unique=True)
+    transfer = models.ForeignKey(PoliceTransfer, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField("类型", max_length=10)
+    received_at = models.DateTimeField("接收时间")
+    payload = models.JSONField("内容", default=dict)
+
+    class Meta:
+        verbose_name = "110来文"
+        verbose_name_plural = "110来文"
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.message_id}"

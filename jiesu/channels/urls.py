@@ -10,4 +10,6 @@ urlpatterns = [
     path("proposals/<str:number>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<str:number>/letters/<int:round_>.docx", views.letter_download, name="proposal_letter"),
     path("proposals/<str:number>/<str:action>/", views.proposal_action, name="proposal_action"),
+    # 110 ↔ 12345 联动 (110's own system talks to /api/v1/police110/)
+    path("police110/", views.police_list, name="police110_list"),
 ]

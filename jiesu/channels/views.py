@@ -1,7 +1,8 @@
-"""Pages of the special channels. Thin: the rules are in proposals.py."""
+"""Pages of the special channels. Thin: the rules are in proposals.py and police.py."""
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jiesu.core import clock
 from jiesu.core.error_pages import error_response
 from jiesu.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from jiesu.core.validators import parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.services import subtree_ids
@@ -18,8 +20,8 @@ from jiesu.tickets import access
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.workflow import State
 
-from . import proposals
-from .models import Body, Consultation, ReplyLetter
+from . import police, proposals
+from .models import Body, Consultation, PoliceTransfer, ReplyLetter
 
 
 @login_required
@@ -165,3 +167,34 @@ def proposal_statement(request):
     return render(request, "channels/proposals/statement.html", {
         "total": total, "lines": lines, "year": year, "body": body, "bodies": Body.choices,
         "years": proposals.years()})
+
+
+# ---------------------------------------------------------------- 110 ↔ 12345 联动
+
+@login_required
+def police_list(request):
+    """110联动: the transfers both ways in a period, each way's figures, and the 转入 still to sign."""
+    if not has_perm(request.user, "police110.view"):
+        return error_response(request, 403, PermissionDenied("您无权查看110联动"))
+    today = clock.today()
+    first = parse_day(request.GET.get("from")) or today.replace(day=1)
+    last = parse_day(request.GET.get("to")) or today
+    if first > last:
+        first, last = last, first
+    direction = request.GET.get("direction", "")
+    now = clock.now()
+    rows = list(police.period_links(request.user, first, last, direction)
+                .select_related("ticket", "ticket__department", "acked_by").order_by("-transferred_at")[:300])
+    sent = police.last_messages(rows)
+    for link in rows:
+        link.last_message = sent.get(link.ticket_id)
+        link.last_label = police.message_label(link.last_message) if link.last_message else ""
+        link.can_accept = (link.direction == PoliceTransfer.Direction.INBOUND and link.acked_at is None
+                           and link.ticket.state == State.PENDING_DISPATCH)
+        link.ack_late = (link.acked_at or now) > link.ack_due_at
+        link.minutes_left = max(0, int((link.ack_due_at - now).total_seconds() // 60))
+    figures = police.statistics(police.period_links(request.user, first, last), now)
+    return render(request, "channels/police/list.html", {
+        "rows": rows, "figures": figures, "first": first, "last": last, "direction": direction,
+        "directions": PoliceTransfer.Direction.choices, "can_handle": has_perm(request.user, "police110.handle"),
+        "ack_minutes": settings.JIESU_POLICE110_ACK_MINUTES})

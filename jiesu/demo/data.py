@@ -173,6 +173,7 @@ ACCOUNTS = [
     ("cti", "话务系统（CTI）", "telephony", "MH12345"),  # announces calls: `jiesu create-token cti`
     ("bangban", "帮办员小周", "helper", "MHYSJ"),  # 帮办代办: follows the demo's enterprises
     ("lianluo", "建议提案联络员小郑", "liaison", "MHZF"),  # registers 人大建议/政协提案 and the deputies' evaluations
+    ("sys110", "110联动系统", "police110", "MH12345"),  # 110's system: `jiesu create-token sys110` (docs/channels.md)
 ]
 
 # 政企直通车 (written for jiesu): the enterprise category tree's units, the demo enterprise's contact (who logs in
@@ -318,3 +319,25 @@ PROPOSALS = [
      "MHCGW", [], "replied", "B"),
 ]
 PROPOSAL_SESSIONS = {"npc": "十七届三次会议", "cppcc": "十届三次会议"}
+
+# 110 ↔ 12345 联动 (written for jiesu; callers fictional). 转入, 110's 非警务 calls: (hours ago, 警情类别, kind,
+# urgency, text, address, how far it has gone). 转出, 警情 callers told 12345: (hours ago, text, address, 转110 reason,
+# what 110 answered).
+POLICE_IN = [
+    (0.05, "噪音扰民", "complaint", "urgent", "楼下烧烤店排风扇和音响到凌晨还很响，已经连续一周，家里老人睡不着。",
+     "东湖街道滨江路18号", "new"),
+    (3, "求助", "help", "urgent", "小区地下车库进水，积水已经没过脚踝，物业电话打不通，担心淹到配电房。",
+     "西城街道锦绣花园", "accepted"),
+    (20, "求助", "help", "normal", "路口的交通信号灯一直黄灯闪烁，早晚高峰车辆抢行，容易出事故。", "东湖街道湖滨路与学院路交叉口",
+     "replied"),
+    (50, "纠纷", "complaint", "normal", "装修公司收了定金不开工，也不退钱，去店里找没人。", "西城街道建设路66号",
+     "closed"),
+    (6, "求助", "help", "urgent", "有人在小区里拿刀威胁保安，情绪很激动。", "东湖街道幸福里小区", "returned"),
+]
+POLICE_OUT = [
+    (30, "电话里说邻居家一直传出打骂声和孩子哭声，怀疑家暴，想让有关部门去看看。", "西城街道纺织新村",
+     "疑似正在发生的家庭暴力，涉及人身安全，属于警情", "result"),
+    (2, "来电称路边有人撬电动车锁，已经撬了好几辆。", "东湖街道学院路公交站", "正在发生的盗窃，属于警情", "acked"),
+    (0.3, "反映小区门口有人聚集赌博，吵闹到深夜。", "西城街道建设路老菜场", "涉嫌聚众赌博，属于警情", "waiting"),
+    (28, "来电称楼道里有人长期堆放液化气罐，担心爆炸。", "东湖街道滨江路5号", "疑似危险物品，请110处置", "returned"),
+]

@@ -568,6 +568,68 @@ def seed_proposals(people: dict) -> None:
                 "redo": "1" if stage == "redo" else ""})
 
 
+def seed_police(people: dict) -> None:
+    """110 ↔ 12345 联动: 110's 非警务 transfers at every stage (one to sign now, one 退回110), and 警情 the centre
+    handed to 110 with 110's answers. Our messages to 110 wait in the outbox (no 110 is configured in the demo)."""
+    from jiesu.channels import police
+    from jiesu.tickets import services as tickets
+
+    accounts, handlers = people["accounts"], people["handlers"]
+    system, dispatcher, operator = accounts[Role.POLICE110], accounts[Role.DISPATCHER], accounts[Role.OPERATOR]
+    now = clock.now()
+    unit = Department.objects.get(code="MHCGW")
+    for i, (hours, category, kind, urgency, text, address, stage) in enumerate(data.POLICE_IN):
+        at = now - timedelta(hours=hours)
+        with clock.frozen(at):
+            link = police.receive(system, {
+                "event_number": f"110{clock.today():%Y%m%d}{i + 1:04d}", "content": text, "category": category,
+                "kind": kind, "urgency": urgency, "address": address, "caller_name": data.CALLERS[i],
+                "caller_phone": f"1380011{i:04d}", "reported_at": (at - timedelta(minutes=6)).isoformat()}).link
+        number = link.ticket.number
+        if stage == "new":
+            continue
+        if stage == "returned":
+            with clock.frozen(at + timedelta(minutes=2)):
+                tickets.perform(number, Action.TRANSFER_110, actor=dispatcher, reason="持刀威胁他人，属于警情，请110处置")
+            continue
+        with clock.frozen(at + timedelta(minutes=3 + i)):
+            tickets.perform(number, Action.ACCEPT_110, actor=dispatcher)
+            tickets.perform(number, Action.DISPATCH, actor=dispatcher, department=unit.code)
+        if stage == "accepted":
+            continue
+        with clock.frozen(at + timedelta(hours=2)):
+            tickets.perform(number, Action.SIGN, actor=handlers[unit.pk])
+            tickets.perform(number, Action.CONTACT, actor=handlers[unit.pk], method="phone", note="已电话联系报警人")
+            tickets.perform(number, Action.REPLY, actor=handlers[unit.pk], result="resolved",
+                            reply_text="已联系相关单位现场处置，问题已解决，并向报警人说明情况。")
+        if stage == "closed":
+            with clock.frozen(at + timedelta(hours=30)):
+                tickets.perform(number, Action.CALLBACK, actor=operator, status="reached", satisfaction="satisfied",
+                                resolved=True)
+    for i, (hours, text, address, reason, stage) in enumerate(data.POLICE_OUT):
+        at = now - timedelta(hours=hours)
+        with clock.frozen(at):
+            ticket = tickets.create_ticket(actor=operator, data={
+                "content": text, "address": address, "caller_name": data.CALLERS[-1 - i],
+                "caller_phone": f"1390022{i:04d}", "urgency": "urgent"})
+        with clock.frozen(at + timedelta(minutes=4)):
+            tickets.perform(ticket.number, Action.TRANSFER_110, actor=dispatcher, reason=reason)
+        if stage == "waiting":
+            continue
+        receipt = f"JJ{clock.local_day(at):%Y%m%d}{i + 1:03d}"
+        with clock.frozen(at + timedelta(minutes=7)):
+            if stage == "returned":
+                police.peer_message(system, {"id": f"demo-{i}-r", "type": "return", "ticket": ticket.number,
+                                             "text": "经核实为住户正常使用的燃气罐，不属于警情，请12345协调消防和物业检查。"})
+                continue
+            police.peer_message(system, {"id": f"demo-{i}-a", "type": "ack", "ticket": ticket.number,
+                                         "receipt": receipt})
+        if stage == "result":
+            with clock.frozen(at + timedelta(hours=1)):
+                police.peer_message(system, {"id": f"demo-{i}-x", "type": "result", "ticket": ticket.number,
+                                             "text": "民警到场核实处置，已对当事人批评教育，并通报社区持续关注。"})
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -580,6 +642,7 @@ def seed(*, tickets: int = 300) -> dict:
     seed_policies(people)
     seed_evaluations(people)
     seed_proposals(people)
+    seed_police(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

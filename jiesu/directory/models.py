@@ -150,6 +150,7 @@ class Role(models.TextChoices):
     TELEPHONY = "telephony", "话务系统"  # the call centre's telephony (CTI): announces calls to operators
     HELPER = "helper", "帮办员"  # 帮办代办: follows the enterprises (or matters) assigned to them through every unit
     LIAISON = "liaison", "建议提案联络员"  # 人大/政协 liaison: registers 建议/提案, hands them to units, records the evaluation
+    POLICE110 = "police110", "110联动系统"  # the 110 police dispatch system's account (jiesu.channels.police)
 
 
 class Staff(models.Model):

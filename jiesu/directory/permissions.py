@@ -24,7 +24,7 @@ R = Role
 CATALOGUE: dict[str, Permission] = {
     p.code: p
     for p in [
-        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER, R.LIAISON),
+        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER, R.LIAISON, R.POLICE110),
         _p("ticket.instant_close", "即时办结", R.OPERATOR),
         _p("ticket.dispatch", "派单", R.DISPATCHER, R.LIAISON),
         _p("ticket.sign", "签收", R.HANDLER),
@@ -84,6 +84,12 @@ CATALOGUE: dict[str, Permission] = {
         # ticket perms above reach no other ticket, by tickets.access); units see theirs as any ticket.
         _p("proposal.register", "登记建议提案", R.LIAISON, R.ADMIN),
         _p("proposal.view_all", "查看全部建议提案", R.LIAISON, R.SUPERVISOR, R.ADMIN, R.LEADER, R.DISPATCHER),
+        # 110 ↔ 12345 联动: the centre signs 110's 非警务 transfers and hands 警情 to 110; 110's system account
+        # files its transfers and answers for those it holds (it sees those tickets and no other: tickets.access).
+        _p("police110.handle", "签收110转办", R.DISPATCHER),
+        _p("police110.transfer", "转110", R.DISPATCHER),
+        _p("police110.view", "查看110联动", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("police110.peer", "110系统对接", R.POLICE110),
     ]
 }
 

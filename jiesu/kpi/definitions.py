@@ -14,7 +14,7 @@ from django.db.models import F, Q
 
 from jiesu.core import clock
 from jiesu.tickets.models import CallbackStatus, Satisfaction
-from jiesu.tickets.workflow import State
+from jiesu.tickets.workflow import NOT_COUNTED
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Count:
     name: str
     label: str
     date_field: str  # the ticket's timestamp whose (local) day puts it in a period
-    q: Q  # which tickets count (作废 tickets never do)
+    q: Q  # which tickets count (作废 and 已转110 tickets never do)
 
 
 def _on_time(done: str, due: str) -> Q:
@@ -30,7 +30,7 @@ def _on_time(done: str, due: str) -> Q:
     return Q(**{f"{due}__isnull": True}) | Q(**{f"{done}__lte": F(due)})
 
 
-_VALID = ~Q(state=State.INVALID)
+_VALID = ~Q(state__in=NOT_COUNTED)
 # A 子单 (merged into a 母单) is the 母单's work: it counts once, on the 母单. Its caller's 回访 still counts.
 _HANDLED = _VALID & Q(department__isnull=False, merged_into__isnull=True)
 _RESPONDED = Q(signed_at__isnull=False) & _on_time("signed_at", "sign_due_at") & (
@@ -66,7 +66,7 @@ def _le(done, due) -> bool:
 def counts_of(t) -> dict[str, date]:
     """The counts this ticket adds to, each with the day it adds on. `t` is a Ticket or anything with the same
     attributes (state, department_id, the timestamps, callback fields)."""
-    if t.state == State.INVALID:
+    if t.state in NOT_COUNTED:
         return {}
     out: dict[str, date] = {}
     handled = t.department_id is not None and t.merged_into_id is None

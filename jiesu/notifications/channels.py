@@ -5,7 +5,9 @@ later) or `PermanentFailure` (never: a dead letter at once). Every message carri
 - SMS: an `SmsGateway` chosen by JIESU_SMS_BACKEND — `console` (log), `file` (JSON lines, the demo's), or `http`
   (a gateway reached by HTTP POST: JIESU_SMS_HTTP_URL, JIESU_SMS_HTTP_AUTH, JIESU_SMS_HTTP_BODY);
 - webhook: a JSON POST to JIESU_NOTIFY_WEBHOOK_URL signed with HMAC-SHA256 (JIESU_NOTIFY_WEBHOOK_SECRET), for a
-  city's own messaging bridge (政务微信, 钉钉…).
+  city's own messaging bridge (政务微信, 钉钉…);
+- peer: a message to another system's interface, sent by the client its app registers (`register_peer`): the 110
+  police dispatch system (jiesu.channels.police). The outbox gives it the same lease, retries and dead letters.
 """
 
 import hashlib
@@ -168,9 +170,28 @@ def send_email(message: Message) -> str:
     return "sent"
 
 
+# ---------------------------------------------------------------- peers
+
+_peers: dict = {}
+
+
+def register_peer(name: str, sender) -> None:
+    """`sender(message) -> receipt` sends `message.data` to the peer `name` (raising Temporary/PermanentFailure)."""
+    _peers[name] = sender
+
+
+def send_peer(message: Message) -> str:
+    sender = _peers.get(message.to)
+    if sender is None:
+        raise PermanentFailure(f"未知的对接系统：{message.to}")
+    return sender(message)
+
+
 def send(channel: str, message: Message) -> str:
     from .models import Channel
 
+    if channel == Channel.PEER:
+        return send_peer(message)
     if channel == Channel.SMS:
         return sms_gateway().send(message)
     if channel == Channel.EMAIL:

@@ -75,6 +75,8 @@ def _claim(pk: int, now: datetime) -> bool:
 
 
 def _message(d: Delivery) -> channels.Message:
+    if d.channel == Channel.PEER:  # a structured message for another system, not a text
+        return channels.Message(key=d.key, to=d.to, text=d.data.get("summary", ""), data=d.data)
     text = templates.render(templates.text_of(d.template), d.data)
     subject = text.removeprefix("【12345】").split("：")[0][:40] if d.channel == Channel.EMAIL else ""
     facts = {"event": d.template, "ticket": d.data.get("number", ""), "link": d.data.get("link", "")}

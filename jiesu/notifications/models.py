@@ -35,6 +35,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "电子邮件"
     SMS = "sms", "短信"
     WEBHOOK = "webhook", "政务消息（Webhook）"
+    PEER = "peer", "对接系统"  # another system's interface (110): `to` names the peer, `data` is the message
 
 
 class Notification(models.Model):

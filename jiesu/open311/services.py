@@ -263,8 +263,8 @@ def record(ticket: Ticket, *, extensions: bool = False) -> dict:
     out = {
         "service_request_id": ticket.number,
         "status": status,
-        "status_notes": redact(ticket.reply_text, ticket) if answered else ("已作废" if ticket.state == State.INVALID
-                                                                             else ""),
+        "status_notes": redact(ticket.reply_text, ticket) if answered else (
+            "已作废" if ticket.state == State.INVALID else "已转110处理" if ticket.state == State.TRANSFERRED else ""),
         "service_name": ticket.category.name if ticket.category else "",
         "service_code": ticket.category.code if ticket.category else "",
         "description": redact(ticket.content, ticket),

@@ -27,7 +27,7 @@ from jiesu.tickets import services as tickets
 from jiesu.tickets.models import ExtensionRequest, Ticket
 from jiesu.tickets.queries import search_q
 from jiesu.tickets.services import evaluation_open
-from jiesu.tickets.workflow import Action, State
+from jiesu.tickets.workflow import FINAL_STATES, Action, State
 
 from .models import PhoneCode
 
@@ -40,6 +40,7 @@ PUBLIC_STATE = {
     State.PENDING_CALLBACK: "已答复",
     State.CLOSED: "已办结",
     State.INVALID: "已终止",
+    State.TRANSFERRED: "已转110处理",
 }
 
 
@@ -118,11 +119,15 @@ def citizen_view(ticket: Ticket, *, rater=None) -> CitizenView:
                 steps.append(Step(e.created_at, "恢复单独办理"))
             case Action.INVALIDATE:
                 steps.append(Step(e.created_at, "已终止办理"))
+            case Action.TRANSFER_110:
+                steps.append(Step(e.created_at, "已转110处理", "您反映的情况属于警情，已移交110处理"))
+            case Action.POLICE_RETURN:
+                steps.append(Step(e.created_at, "恢复办理", "110已转回12345热线办理"))
     answered = ticket.state in (State.PENDING_CALLBACK, State.CLOSED) and bool(ticket.reply_text)
     return CitizenView(
         number=ticket.number, kind=ticket.get_kind_display(), title=mask_text(ticket.title, names=names),
         created_at=ticket.created_at, state=PUBLIC_STATE[State(ticket.state)],
-        done=ticket.state in (State.CLOSED, State.INVALID),
+        done=ticket.state in FINAL_STATES,
         unit=ticket.department.name if ticket.department and ticket.state != State.PENDING_DISPATCH else "",
         reply=mask_text(ticket.reply_text, names=names) if answered else "",
         replied_at=ticket.replied_at if answered else None, steps=steps,

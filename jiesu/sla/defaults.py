@@ -6,6 +6,7 @@ Each rule: name, match criteria, then (amount, unit) for 签收, 响应, 答复 
 H, W, M = "clock_hours", "working_days", "calendar_months"
 HOTLINE = "答复时限：DB11/T 2021—2022 及各地公开的接诉即办规定；签收2小时同上；响应、回访时限为 jiesu 默认值"
 PROPOSALS = "答复时限：自交办之日起三个月内办结（建议、提案办理办法）；其余为 jiesu 默认值"
+POLICE = "110与12345联动：非警务类转办按紧急诉求从快办理（jiesu 默认值，按本地联动机制调整）"
 ENTERPRISE = "jiesu 默认值（较一般诉求从严），按本地优化营商环境的规定调整"
 
 DEFAULT_RULES = [
@@ -20,6 +21,8 @@ DEFAULT_RULES = [
     ("涉企诉求", {"enterprise": True}, (1, H), (4, H), (5, W), (1, W), 0, ENTERPRISE),
     ("人大代表建议", {"channel": "npc"}, (1, W), (10, W), (3, M), (10, W), 8, PROPOSALS),
     ("政协委员提案", {"channel": "cppcc"}, (1, W), (10, W), (3, M), (10, W), 8, PROPOSALS),
+    # 110's 非警务 transfers: someone called the police about it, now. Priority 9: only 特急 (10) is faster.
+    ("110转办", {"channel": "110"}, (0.5, H), (1, H), (24, H), (1, W), 9, POLICE),
 ]
 
 

@@ -45,6 +45,10 @@ def visibility(user) -> Q | None:
         condition |= helped(user)
     if has_perm(user, "proposal.view_all"):
         condition |= Q(channel__in=PROPOSAL_CHANNELS)
+    if has_perm(user, "police110.peer"):  # 110's system: its transfers, and the 警情 handed to it
+        from jiesu.channels.models import PoliceTransfer
+
+        condition |= Q(pk__in=PoliceTransfer.objects.values("ticket_id"))
     department = department_of(user)
     if has_perm(user, "ticket.view_department") and department is not None:
         assigned = TicketAssignment.objects.filter(

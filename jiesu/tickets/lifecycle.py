@@ -5,7 +5,8 @@ in its `AppConfig.ready()`; the services call the hook points below, in `order` 
 The observers today, in order (docs/architecture.md has the table):
 
      5 channels   before_move → refuses what a channel's flow forbids (建议/提案: 答复 without a 沟通 and a 答复函,
-                  a second 重办)
+                  a second 重办; 签收110转办 of anything but an unsigned 110 transfer); moved → 110联动: the
+                  transfer's facts kept and 110 told (签收, 派单, 回传, 退回, 转110) through the outbox
     10 kpi        before_move → snapshot; created, moved → the rollup change (same transaction: the figures and
                   the tickets never disagree)
     20 hotspots   prepare → duplicate look-up; created → look-up keys and 疑似重复/重复来电 stored

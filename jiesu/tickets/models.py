@@ -26,8 +26,9 @@ class Channel(models.TextChoices):
 
 # 人大代表建议 / 政协委员提案 (jiesu.channels.proposals).
 PROPOSAL_CHANNELS = (Channel.NPC, Channel.CPPCC)
-# Handed to units by people (a 交办会, the 信访 office), never by the router's 智能派单.
-HANDED_OVER_CHANNELS = (Channel.NPC, Channel.CPPCC, Channel.PETITION)
+# Handed to units by people (a 交办会, the 信访 office, the centre that 签收s 110's transfer), never by the router's
+# 智能派单.
+HANDED_OVER_CHANNELS = (Channel.NPC, Channel.CPPCC, Channel.PETITION, Channel.POLICE_110)
 
 
 def concerns_enterprise(ticket) -> bool:

@@ -964,6 +964,32 @@ def _invalidate(ticket, actor, payload, now) -> Outcome:
     return Outcome(note=_note(payload), data={"reason": reason})
 
 
+def _transfer_110(ticket, actor, payload, now) -> Outcome:
+    """转110: a 警情 leaves 接诉即办 for the police (jiesu.channels.police sends it, on the lifecycle seam)."""
+    reason = _text(payload["reason"])
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "转110原因不能超过500字"})
+    _check_no_children(ticket, "转110")
+    _close_pending(ticket, actor, now, "工单已转110")
+    return Outcome(note=reason)
+
+
+def _police_feedback(ticket, actor, payload, now) -> Outcome:
+    """110反馈: what 110's system says of a 警情 it holds (its 签收, its 处警结果); the state stays."""
+    text = _text(payload["text"])
+    if len(text) > MAX_REPLY:
+        raise ValidationFailed({"text": f"反馈内容不能超过{MAX_REPLY}字"})
+    return Outcome(note=text, data={k: str(payload[k])[:100] for k in ("kind", "receipt") if payload.get(k)})
+
+
+def _police_return(ticket, actor, payload, now) -> Outcome:
+    """110退回: no 警情 after all; back on the 派单台."""
+    reason = _text(payload["reason"])
+    if len(reason) > 500:
+        raise ValidationFailed({"reason": "退回原因不能超过500字"})
+    return Outcome(note=reason)
+
+
 def _check_upload(errors: dict, upload) -> None:
     """Check an uploaded file's name, type and size; the stored file carries the checked name."""
     name = os.path.basename(_text(getattr(upload, "name", "")).replace("\\", "/"))
@@ -1096,6 +1122,10 @@ EFFECTS = {
     Action.ATTACH: _attach,
     Action.MERGE: _merge,
     Action.UNMERGE: _unmerge,
+    Action.ACCEPT_110: lambda t, a, p, n: Outcome(note=_note(p)),
+    Action.TRANSFER_110: _transfer_110,
+    Action.POLICE_FEEDBACK: _police_feedback,
+    Action.POLICE_RETURN: _police_return,
 }
 
 

@@ -370,6 +370,8 @@ ASKED = {
     Action.RETURN: "已提交退单申请，等待派单员审核（审核期间办理时限照常计算）",
     Action.SUBMIT_REPLY: "已提交答复，等待热线中心审核后转回访",
     Action.REQUEST_EXTENSION: "已提交延期申请，等待审批",
+    Action.ACCEPT_110: "已签收110转办，并已告知110",
+    Action.TRANSFER_110: "已转110（消息自动发送，失败会重试）；110的签收和处警结果将显示在工单上",
 }
 
 
@@ -391,7 +393,7 @@ def ticket_act(request, number, action):
     else:
         done = ASKED.get(action) or f"已{Action(action).label}"
         messages.success(request, f"{done}：{ticket.number}（当前状态：{ticket.get_state_display()}）")
-        if request.POST.get("next") in {"dispatch_queue", "inbox"}:
+        if request.POST.get("next") in {"dispatch_queue", "inbox", "police110_list"}:
             return redirect(request.POST["next"])
         if not Ticket.objects.visible_to(request.user).filter(pk=ticket.pk).exists():
             return redirect("home")

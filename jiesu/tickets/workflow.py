@@ -19,6 +19,7 @@ class State(models.TextChoices):
     PENDING_CALLBACK = "pending_callback", "待回访"
     CLOSED = "closed", "已办结"
     INVALID = "invalid", "已作废"
+    TRANSFERRED = "transferred", "已转110"  # a 警情: handed to the 110 police dispatch (jiesu.channels.police)
 
 
 class Action(models.TextChoices):
@@ -51,6 +52,10 @@ class Action(models.TextChoices):
     MERGE = "merge", "并单"
     UNMERGE = "unmerge", "撤销并单"
     FOLLOW_REPLY = "follow_reply", "随母单答复"
+    ACCEPT_110 = "accept_110", "签收110转办"
+    TRANSFER_110 = "transfer_110", "转110"
+    POLICE_FEEDBACK = "police_feedback", "110反馈"
+    POLICE_RETURN = "police_return", "110退回"
 
 
 class SystemEvent(models.TextChoices):
@@ -147,6 +152,15 @@ TRANSITIONS: dict[Action, Transition] = {
         _t(Action.UNMERGE, [S.MERGED], S.PENDING_DISPATCH, "ticket.merge"),
         # Never taken on its own: the 母单's 答复 takes it for each 子单, as the same actor, in the same transaction.
         _t(Action.FOLLOW_REPLY, [S.MERGED], S.PENDING_CALLBACK, "ticket.reply", manual=False),
+        # 110 ↔ 12345 联动 (jiesu.channels.police): the centre hands a 警情 to 110 before dispatching it (a unit that
+        # finds one sends it back with 退单); 110's system answers — its 签收 and 处警结果 as 110反馈, and 110退回
+        # when it is no 警情 after all, which puts it back on the 派单台.
+        # 签收 of a 110 transfer tells 110 the centre has it (dispatching it also does); 转110 of one 110 handed us
+        # sends it back as a 警情.
+        _t(Action.ACCEPT_110, [S.PENDING_DISPATCH], None, "police110.handle"),
+        _t(Action.TRANSFER_110, [S.PENDING_DISPATCH], S.TRANSFERRED, "police110.transfer", required=["reason"]),
+        _t(Action.POLICE_FEEDBACK, [S.TRANSFERRED], None, "police110.peer", required=["text"]),
+        _t(Action.POLICE_RETURN, [S.TRANSFERRED], S.PENDING_DISPATCH, "police110.peer", required=["reason"]),
     ]
 }
 
@@ -159,6 +173,7 @@ BUCKETS: dict[State, str] = {
     S.PENDING_CALLBACK: "replied",
     S.CLOSED: "closed",
     S.INVALID: "closed",
+    S.TRANSFERRED: "closed",
 }
 # Open311 GeoReport v2 knows only "open" and "closed". Answered (awaiting callback) counts as closed: the
 # department has acted and status_notes carries its answer; a 重办 opens it again.
@@ -170,11 +185,14 @@ OPEN311_STATUS: dict[State, str] = {
     S.PENDING_CALLBACK: "closed",
     S.CLOSED: "closed",
     S.INVALID: "closed",
+    S.TRANSFERRED: "closed",
 }
 OPEN_STATES = frozenset(s for s, b in BUCKETS.items() if b == "open")
 # A 母单 must still be waiting for its answer, and not be a 子单 itself.
 MERGEABLE_STATES = OPEN_STATES - {S.MERGED}
-FINAL_STATES = frozenset({S.CLOSED, S.INVALID})
+FINAL_STATES = frozenset({S.CLOSED, S.INVALID, S.TRANSFERRED})
+# Tickets that left 接诉即办's count: 作废, and 警情 handed to 110 (no rate or rollup counts them).
+NOT_COUNTED = frozenset({S.INVALID, S.TRANSFERRED})
 
 
 class TransitionNotAllowed(Exception):

@@ -40,6 +40,7 @@ R = Role
 WORKLISTS: list[Worklist] = [
     Worklist("callback", "待回访", R.OPERATOR, "承办单位已答复，等待回访来电人", split=True),
     Worklist("unsatisfied", "回访不满意待处理", R.OPERATOR, "近期回访不满意、尚未重办的工单", badge=False),
+    Worklist("police_accept", "110转办待签收", R.DISPATCHER, "110转来的非警务诉求，须在规定分钟内签收（或派单）"),
     Worklist("dispatch", "待派单", R.DISPATCHER, "已登记、等待派往承办单位"),
     Worklist("return_review", "退单待审核", R.DISPATCHER, "承办单位申请退单，等待审核（同意或驳回）"),
     Worklist("returned", "退单待重派", R.DISPATCHER, "退单已同意或已撤回，等待重新派单"),
@@ -91,6 +92,10 @@ def condition(w: Worklist, user, now) -> Q:
             return _unsatisfied(now)
         case "dispatch" | "proposal_dispatch":
             return Q(state=State.PENDING_DISPATCH)
+        case "police_accept":
+            from jiesu.channels.police import waiting_q
+
+            return Q(state=State.PENDING_DISPATCH) & waiting_q()
         case "proposal_evaluate":
             return Q(state=State.PENDING_CALLBACK)
         case "returned":

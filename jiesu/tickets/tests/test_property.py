@@ -30,6 +30,8 @@ def _state_invariants(t: Ticket) -> None:
         assert t.replied_at is not None and t.reply_text
     if t.state == State.CLOSED:
         assert t.closed_at is not None
+    if t.state == State.TRANSFERRED:
+        assert t.department_id is None and t.merged_into_id is None
     if t.state == State.INVALID:
         assert t.invalidated_at is not None and t.invalid_reason
 

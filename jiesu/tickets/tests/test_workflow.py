@@ -3,6 +3,7 @@ refused and change nothing."""
 
 import pytest
 
+from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiesu.tickets import services
 from jiesu.tickets.models import ExtensionRequest, Ticket, TicketEvent
@@ -18,6 +19,12 @@ def _prepare(world, state, action):
     ticket = world.ticket_in(State(state), by=world.website() if action == Action.EVALUATE else None)
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
         ticket = world.act(ticket, Action.REQUEST_EXTENSION)
+    if action == Action.ACCEPT_110:  # 签收 is of a transfer 110 sent
+        from jiesu.channels.models import PoliceTransfer
+
+        now = clock.now()
+        PoliceTransfer.objects.create(ticket=ticket, direction="in", event_number="110T1", transferred_at=now,
+                                      ack_due_at=now)
     if action in (Action.SIGN_ASSIST, Action.SUBMIT_ASSIST):
         ticket = world.act(ticket, Action.ADD_ASSIST)
     if action in (Action.APPROVE_RETURN, Action.REJECT_RETURN):

@@ -44,7 +44,7 @@ def test_each_role_sees_its_lists(busy):
              for name in ("operator", "dispatcher", "handler_a", "supervisor", "admin")}
     assert codes == {
         "operator": ["callback", "unsatisfied"],
-        "dispatcher": ["dispatch", "return_review", "returned", "reply_review", "extension", "duplicate"],
+        "dispatcher": ["police_accept", "dispatch", "return_review", "returned", "reply_review", "extension", "duplicate"],
         "handler_a": ["sign", "contact", "reply", "supervised", "assist", "awaiting"],
         "supervisor": ["escalated", "redo_decision"],
         "admin": [],

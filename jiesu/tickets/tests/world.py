@@ -114,6 +114,10 @@ class World:
             Action.ATTACH: (self.dispatcher, {"file": SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff fake jpeg")}),
             Action.UNMERGE: (self.dispatcher, {"note": "并非同一事项"}),
             Action.FOLLOW_REPLY: (self.handler_a, {}),
+            Action.ACCEPT_110: (self.dispatcher, {}),
+            Action.TRANSFER_110: (self.dispatcher, {"reason": "正在发生的斗殴，属于警情"}),
+            Action.POLICE_FEEDBACK: (self.police110(), {"kind": "ack", "text": "110已签收"}),
+            Action.POLICE_RETURN: (self.police110(), {"reason": "不属于警情，请12345办理"}),
         }[action]
 
     def act(self, ticket, action: Action, **overrides):
@@ -130,7 +134,15 @@ class World:
         State.CLOSED: [Action.DISPATCH, Action.SIGN, Action.REPLY, Action.CALLBACK],
         State.INVALID: [Action.INVALIDATE],
         State.MERGED: [Action.MERGE],
+        State.TRANSFERRED: [Action.TRANSFER_110],
     }
+
+    def police110(self):
+        """The 110 police dispatch system's account (jiesu.channels.police)."""
+        from django.contrib.auth import get_user_model
+
+        found = get_user_model().objects.filter(username="sys110").first()
+        return found or make_staff("police110", self.hotline, username="sys110")
 
     def website(self):
         """The website's account (市民网站): registers web requests and takes their 网上评价."""
