@@ -342,3 +342,19 @@ def test_the_same_transfer_twice_at_once_makes_one_ticket(settings):
         assert sorted(a.status_code for a in answers) == [200, 201], [a.content for a in answers]
         assert answers[0].json()["ticket"] == answers[1].json()["ticket"]
     assert Ticket.objects.count() == 5 and PoliceTransfer.objects.count() == 5
+
+
+@pytest.mark.parametrize("path, raw", [
+    ("transfers", b"[1, 2]"), ("transfers", b"{not json"), ("transfers", b'{"event_number": null}'),
+    ("transfers", b'{"event_number": 12, "content": 3, "caller_phone": 13800001111}'),
+    ("transfers", b'{"event_number": "E\\u0000", "content": "x", "caller_phone": "13800001111"}'),
+    ("transfers", json.dumps({"event_number": "E9", "content": "长" * 5000, "caller_phone": "13800001111"}).encode()),
+    ("transfers", json.dumps({"event_number": "E9", "content": "x", "caller_phone": "13800001111",
+                              "reported_at": "yesterday"}).encode()),
+    ("messages", b"{}"), ("messages", b'{"id": "", "type": "ack", "ticket": ""}'),
+    ("messages", json.dumps({"id": "m" * 101, "type": "ack", "ticket": "1"}).encode()),
+])
+def test_odd_bodies_are_refused_with_a_4xx(world, peer, token, path, raw):
+    answer = _post(token, path, None, raw=raw)
+    assert 400 <= answer.status_code < 500 and answer.json()["code"], answer.content
+    assert not Ticket.objects.exists()
