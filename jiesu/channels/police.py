@@ -275,6 +275,8 @@ def before_move(ticket, action):
     return None
 
 
+# What the centre does with a 转入 that tells 110 it has it (an attachment or a 督办 does not).
+ANSWERS_110 = frozenset({Action.ACCEPT_110, Action.DISPATCH, Action.MERGE, Action.INVALIDATE, Action.INSTANT_CLOSE})
 POLICE_ACTIONS = frozenset({Action.ACCEPT_110, Action.TRANSFER_110, Action.POLICE_FEEDBACK, Action.POLICE_RETURN})
 
 
@@ -293,8 +295,8 @@ def moved(ticket, transition, before, actor) -> None:
     if link.direction == Direction.OUTBOUND:
         _answered_by_110(link, action, now)
         return
-    if link.acked_at is None:
-        _acknowledge(link, actor, now)  # dispatching a transfer signs it too
+    if link.acked_at is None and action in ANSWERS_110:
+        _acknowledge(link, actor, now)  # dispatching (or merging, closing, voiding) a transfer signs it too
     status = PROGRESS.get(action)
     if status is None:
         return
@@ -330,7 +332,7 @@ def _transferred(ticket, link, actor, now) -> None:
     else:  # 110 sent it back once; the centre sends it again: a new transfer on the same ticket
         PoliceTransfer.objects.filter(pk=link.pk).update(
             transferred_at=now, ack_due_at=due, acked_at=None, result_at=None, result_text="", returned_at=None,
-            return_reason="")
+            return_reason="", event_number="")  # 110 gives the new transfer its own 接警编号
     _queue(link, "transfer", {
         "reason": reason, "urgency": ticket.urgency, "title": ticket.title, "content": ticket.content,
         "caller_name": ticket.caller_name, "caller_phone": ticket.caller_phone, "address": ticket.address,

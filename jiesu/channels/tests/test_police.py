@@ -358,3 +358,25 @@ def test_odd_bodies_are_refused_with_a_4xx(world, peer, token, path, raw):
     answer = _post(token, path, None, raw=raw)
     assert 400 <= answer.status_code < 500 and answer.json()["code"], answer.content
     assert not Ticket.objects.exists()
+
+
+def test_an_attachment_or_a_supervision_does_not_sign_a_transfer(world, peer, token):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    number = _transfer(token).json()["ticket"]
+    tickets.perform(number, Action.SUPERVISE, actor=world.supervisor, note="请尽快签收")
+    tickets.perform(number, Action.ATTACH, actor=world.dispatcher, file=SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff x"))
+    assert PoliceTransfer.objects.get().acked_at is None
+    assert worklists.counts(world.dispatcher)["police_accept"] == 1
+
+
+def test_a_警情_sent_again_after_110_sent_it_back_gets_a_new_receipt(world, peer, token):
+    ticket = world.new_ticket(content="有人在楼道里点火")
+    tickets.perform(ticket.number, Action.TRANSFER_110, actor=world.dispatcher, reason="纵火嫌疑")
+    _deliver()
+    _post(token, "messages", {"id": "r-9", "type": "return", "ticket": ticket.number, "text": "已灭，非警情"})
+    tickets.perform(ticket.number, Action.TRANSFER_110, actor=world.dispatcher, reason="再次起火，有人受伤")
+    _deliver()
+    link = PoliceTransfer.objects.get()
+    assert link.event_number == "JJ000002" and link.returned_at is None and link.acked_at is None
+    assert [m["reason"] for m in peer.of_type("transfer")] == ["纵火嫌疑", "再次起火，有人受伤"]
