@@ -6,9 +6,10 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from jiesu.core.errors import ServiceError
+from jiesu.core.errors import PermissionDenied, ServiceError
 from jiesu.core.models import ApiToken
 from jiesu.core.tokens import user_for_key
+from jiesu.directory.permissions import has_perm
 
 
 class TokenAuth(HttpBearer):
@@ -16,6 +17,9 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request, token):
         user = user_for_key(token, kind=ApiToken.Kind.API)
+        if user is not None and has_perm(user, "police110.peer"):
+            # 110's system speaks only the signed interface: its token alone must not read or file tickets
+            raise PermissionDenied("110联动系统的令牌只能用于 /api/v1/police110/ 接口（须签名）", code="peer_only")
         if user is not None:
             request.user = user
         return user
@@ -103,6 +107,12 @@ def on_validation_error(request, exc: NinjaValidationError):
         kind = error.get("type")
         fields[name] = "缺少该字段" if kind == "missing" else "取值无效" if kind == "literal_error" else "格式不正确"
     return _error(request, 400, "invalid", "提交的内容格式有误，请检查后重试", fields)
+
+
+@api.exception_handler(RecursionError)
+def on_too_deep(request, exc):
+    # JSON nested a thousand levels deep overflows the parser: a malformed request, not a server fault
+    return _error(request, 400, "invalid", "请求格式无效：嵌套层级过深")
 
 
 @api.exception_handler(AuthenticationError)

@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
-from jiesu.core import clock
+from jiesu.core import clock, idempotency
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationFailed
 from jiesu.core.validators import is_storable_text
 from jiesu.directory.permissions import has_perm
@@ -69,6 +69,14 @@ class BadSignature(ServiceError):
     code = "bad_signature"
 
 
+REPORTED_WITHIN_DAYS = 30  # a 警情 110 hands over is fresh; older is a wrong date
+
+
+class MessageIdReused(ServiceError):
+    status = 422
+    code = "message_id_reused"
+
+
 class NotConfigured(ServiceError):
     status = 403  # the interface is off until the secret is set
     code = "police110_not_configured"
@@ -84,8 +92,9 @@ def verify(request) -> None:
     stamp = request.headers.get("X-Jiesu-Timestamp", "")
     if not stamp.isdecimal() or abs(time.time() - int(stamp)) > settings.JIESU_POLICE110_SKEW_SECONDS:
         raise BadSignature("签名时间戳缺失或已过期（X-Jiesu-Timestamp）")
-    given = request.headers.get("X-Jiesu-Signature", "")
-    if not hmac.compare_digest(outbound.signature(secret, stamp, request.body), given):
+    given = request.headers.get("X-Jiesu-Signature", "").encode("utf-8", "surrogateescape")
+    # bytes: compare_digest refuses str that is not ASCII, and a header may carry anything
+    if not hmac.compare_digest(outbound.signature(secret, stamp, request.body).encode(), given):
         raise BadSignature("签名无效（X-Jiesu-Signature）")
 
 
@@ -171,10 +180,14 @@ def receive(actor, data: dict, claim=None) -> Received:
             reported_at = None
         elif reported_at > clock.now() + timedelta(minutes=5):
             errors["reported_at"] = "报警时间不能晚于现在"
+        elif reported_at < clock.now() - timedelta(days=REPORTED_WITHIN_DAYS):
+            # a year-1 date is a broken clock on the other side, and would not even convert to local time
+            errors["reported_at"] = f"报警时间不能早于{REPORTED_WITHIN_DAYS}天前"
     if errors:
         raise ValidationFailed(errors, message="110转办内容有误")
     found = PoliceTransfer.objects.filter(direction=Direction.INBOUND, event_number=event_number).first()
     if found is not None:
+        _keep_key(claim, found.ticket)
         return Received(found, created=False)
     text = f"【110转办】{f'（{category}）' if category else ''}{content}"
     try:
@@ -186,7 +199,18 @@ def receive(actor, data: dict, claim=None) -> Received:
         found = PoliceTransfer.objects.filter(direction=Direction.INBOUND, event_number=event_number).first()
         if found is None:
             raise
+        _keep_key(claim, found.ticket)
         return Received(found, created=False)
+
+
+def _keep_key(claim, ticket) -> None:
+    """An idempotency key first seen on a 警情编号 sent before is kept with that ticket, so that the key used
+    again for another body is refused like any reused key (422)."""
+    try:
+        with transaction.atomic():
+            idempotency.record(claim, ticket)
+    except idempotency.Repeated:  # the same key at the same moment: the other copy kept it
+        pass
 
 
 @transaction.atomic
@@ -231,22 +255,36 @@ def peer_message(actor, data: dict) -> tuple[PoliceTransfer, bool]:
     receipt = _field(data, "receipt", "接警编号", errors, limit=40)
     if errors:
         raise ValidationFailed(errors, message="110回传内容有误")
-    seen = PoliceMessage.objects.filter(message_id=message_id).select_related("transfer").first()
+    seen = PoliceMessage.objects.filter(message_id=message_id).select_related("transfer__ticket").first()
     if seen is not None:
-        return seen.transfer, False
+        return _repeat(seen, kind, number, text, receipt), False
     try:
         return _peer_message(actor, message_id, kind, number, text, receipt, data), True
     except IntegrityError:  # the same message at the same moment
-        seen = PoliceMessage.objects.filter(message_id=message_id).select_related("transfer").first()
+        seen = PoliceMessage.objects.filter(message_id=message_id).select_related("transfer__ticket").first()
         if seen is None:
             raise
-        return seen.transfer, False
+        return _repeat(seen, kind, number, text, receipt), False
+
+
+def _repeat(seen: PoliceMessage, kind, number, text, receipt) -> PoliceTransfer:
+    """A message id sent again is taken once — if it is the same message; another message under a used id is
+    refused (a 110 that numbers two messages alike would otherwise lose the second without knowing)."""
+    first = seen.payload or {}
+    same = (seen.kind == kind and seen.transfer.ticket.number == number
+            and str(first.get("text") or "").replace("\r\n", "\n").strip() == text
+            and str(first.get("receipt") or "").strip() == receipt)
+    if not same:
+        raise MessageIdReused("该消息编号已用于另一条回传，请为新消息使用新的编号")
+    return seen.transfer
 
 
 @transaction.atomic
 def _peer_message(actor, message_id, kind, number, text, receipt, data) -> PoliceTransfer:
+    # what 110 holds: a 警情 we handed it, or one of its 转入 we sent back as a 警情 (110 may return that too)
     link = PoliceTransfer.objects.select_for_update().filter(
-        ticket__number=number, direction=Direction.OUTBOUND).select_related("ticket").first()
+        Q(direction=Direction.OUTBOUND) | Q(returned_at__isnull=False), ticket__number=number,
+    ).select_related("ticket").first()
     if link is None or not Ticket.objects.visible_to(actor).filter(pk=link.ticket_id).exists():
         raise NotFound("没有转往110的该工单", code="transfer_not_found")
     with transaction.atomic():
@@ -294,6 +332,11 @@ def moved(ticket, transition, before, actor) -> None:
         return
     if link.direction == Direction.OUTBOUND:
         _answered_by_110(link, action, now)
+        return
+    if action == Action.POLICE_RETURN:  # 110 does not take back its 转入: it is the centre's again
+        PoliceTransfer.objects.filter(pk=link.pk).update(returned_at=None, return_reason="")
+        return
+    if action == Action.POLICE_FEEDBACK:  # 110's word on a 转入 sent back: on the ticket's history only
         return
     if link.acked_at is None and action in ANSWERS_110:
         _acknowledge(link, actor, now)  # dispatching (or merging, closing, voiding) a transfer signs it too

@@ -65,6 +65,9 @@ def find_unstorable(request) -> str | None:
     return None
 
 
+TOO_DEEP = "请求格式无效：嵌套层级过深"
+
+
 class RejectUnstorableText:
     """Refuses unstorable text before any view runs; turns a lock conflict that escaped its service's retries
     into a 409 instead of a server error. Both answer in the format of the part of the site asked."""
@@ -73,9 +76,19 @@ class RejectUnstorableText:
         self.get_response = get_response
 
     def __call__(self, request):
-        field = find_unstorable(request)
+        try:
+            field = find_unstorable(request)
+        except RecursionError:  # JSON nested deeper than any parser follows: malformed, not a server fault
+            return error_response(request, 400, ServiceError(TOO_DEEP, code="invalid", fields={"body": TOO_DEEP}))
         if field is None:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if (response.status_code == 405 and request.path.startswith("/api/")
+                    and "json" not in response.get("Content-Type", "")):
+                # ninja answers a method an operation lacks with a plain English text; clients expect the JSON
+                answer = error_response(request, 405)
+                answer["Allow"] = response.get("Allow", "")
+                return answer
+            return response
         refusal = ServiceError(MESSAGE, code="invalid_text", fields={field: "含有无法保存的字符"})
         return error_response(request, 400, refusal)
 

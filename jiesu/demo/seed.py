@@ -138,7 +138,7 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
         place = rng.choice(data.PLACES[region.code[-3:]])
         category = Category.objects.get(code=category_code)
         at = now - timedelta(days=45 * (count - i) / count, hours=rng.uniform(0, 6))
-        channel = rng.choices(["phone", "web", "mobile", "enterprise", "110", "api"], [60, 12, 15, 5, 5, 3])[0]
+        channel = rng.choices(["phone", "web", "mobile", "enterprise", "api"], [65, 12, 15, 5, 3])[0]
         payload = {
             "channel": channel,
             "kind": kind,

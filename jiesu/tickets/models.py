@@ -29,6 +29,11 @@ PROPOSAL_CHANNELS = (Channel.NPC, Channel.CPPCC)
 # Handed to units by people (a 交办会, the 信访 office, the centre that 签收s 110's transfer), never by the router's
 # 智能派单.
 HANDED_OVER_CHANNELS = (Channel.NPC, Channel.CPPCC, Channel.PETITION, Channel.POLICE_110)
+# Channels only their own flow files, with the account that speaks for it (the liaison's 登记建议提案, 110's
+# signed interface): not offered at the 来电登记, and refused on the API to anyone else.
+FLOW_CHANNELS = {Channel.NPC: "proposal.register", Channel.CPPCC: "proposal.register",
+                 Channel.POLICE_110: "police110.peer"}
+INTAKE_CHANNELS = [(value, label) for value, label in Channel.choices if value not in FLOW_CHANNELS]
 
 
 def concerns_enterprise(ticket) -> bool:

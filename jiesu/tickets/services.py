@@ -40,6 +40,7 @@ from jiesu.sla.models import Clock
 
 from . import access, lifecycle, search
 from .models import (
+    FLOW_CHANNELS,
     AssistPart,
     Attachment,
     CallbackStatus,
@@ -370,6 +371,10 @@ def create_ticket(*, actor, data: dict, idempotency: "idempotency.Claim | None" 
     if not has_perm(actor, transition.perm):
         raise PermissionDenied("您无权登记诉求", code="action_forbidden")
     clean = _validate_new_ticket(data)
+    flow_perm = FLOW_CHANNELS.get(clean["channel"])
+    if flow_perm and not has_perm(actor, flow_perm):
+        label = Channel(clean["channel"]).label
+        raise ValidationFailed({"channel": f"{label}由其专门流程登记，不能在此选择"}, message=f"{label}由其专门流程登记")
     answer = _text(data.get("answer"))
     article = _text(data.get("article"))
     if article and not answer:

@@ -25,6 +25,7 @@ from jiesu.sla.services import Status as SlaStatus
 
 from . import access, calls, services, worklists
 from .models import (
+    INTAKE_CHANNELS,
     AssistPart,
     Attachment,
     CallbackStatus,
@@ -136,6 +137,7 @@ def intake(request):
             "takes_calls": has_perm(request.user, "ticket.view_caller"),
             "call_poll_ms": settings.JIESU_CALL_POLL_MS,
             **_choices_context(),
+            "channels": INTAKE_CHANNELS,
         },
     )
 
@@ -370,9 +372,20 @@ ASKED = {
     Action.RETURN: "已提交退单申请，等待派单员审核（审核期间办理时限照常计算）",
     Action.SUBMIT_REPLY: "已提交答复，等待热线中心审核后转回访",
     Action.REQUEST_EXTENSION: "已提交延期申请，等待审批",
-    Action.ACCEPT_110: "已签收110转办，并已告知110",
-    Action.TRANSFER_110: "已转110（消息自动发送，失败会重试）；110的签收和处警结果将显示在工单上",
 }
+
+
+def _done(ticket, action: str) -> str:
+    """What the flash says was done; for the 110 actions, honestly whether a message to 110 can leave."""
+    if action not in (Action.ACCEPT_110, Action.TRANSFER_110):
+        return ASKED.get(action) or f"已{Action(action).label}"
+    to_110 = ("发往110的消息已排队发送，失败会自动重试" if settings.JIESU_POLICE110_URL and settings.JIESU_POLICE110_SECRET
+              else "110对接地址尚未配置，发往110的消息暂未发出，请联系管理员")
+    if action == Action.ACCEPT_110:
+        return f"已签收110转办（{to_110}）"
+    if ticket.channel == Channel.POLICE_110:  # a 110转办 that is a 警情 after all
+        return f"已退回110（{to_110}）"
+    return f"已转110（{to_110}）；110的签收和处警结果将显示在工单上"
 
 
 @login_required
@@ -391,7 +404,7 @@ def ticket_act(request, number, action):
     except ServiceError as exc:
         _flash_error(request, exc)
     else:
-        done = ASKED.get(action) or f"已{Action(action).label}"
+        done = _done(ticket, action)
         messages.success(request, f"{done}：{ticket.number}（当前状态：{ticket.get_state_display()}）")
         if request.POST.get("next") in {"dispatch_queue", "inbox", "police110_list"}:
             return redirect(request.POST["next"])

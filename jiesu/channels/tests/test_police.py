@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.urls import reverse
 
 from jiesu.channels import police
 from jiesu.channels.models import PoliceMessage, PoliceTransfer
@@ -29,6 +30,7 @@ from jiesu.tickets.workflow import Action, State
 from .fake110 import Fake110, sign
 
 SECRET = "s3cret-110"
+REPORTED = (clock.now() - timedelta(minutes=20)).replace(microsecond=0).isoformat()  # one value: one body
 
 
 @pytest.fixture
@@ -63,7 +65,8 @@ def _post(token, path, payload, *, key=None, secret=SECRET, stamp=None, raw=None
 def _transfer(token, **fields):
     payload = {"event_number": "110202611280001", "content": "楼上装修噪音持续到深夜，多次沟通无果",
                "caller_phone": "13800001111", "caller_name": "赵先生", "address": "幸福路8号3单元",
-               "category": "噪音扰民", "urgency": "urgent", "reported_at": "2026-01-01T08:00:00+08:00", **fields}
+               "category": "噪音扰民", "urgency": "urgent",
+               "reported_at": REPORTED, **fields}
     key = payload.pop("key", None)
     return _post(token, "transfers", payload, key=key)
 
@@ -126,6 +129,8 @@ def test_only_110s_account_with_a_good_signature_is_heard(world, peer, token, se
     ({"content": ""}, "content"), ({"event_number": ""}, "event_number"), ({"urgency": "asap"}, "urgency"),
     ({"caller_phone": "12"}, "caller_phone"), ({"reported_at": "2026-11-28T10:00:00"}, "reported_at"),
     ({"kind": "表扬"}, "kind"), ({"event_number": "x" * 41}, "event_number"),
+    ({"reported_at": "0001-01-01T00:00:00+14:00"}, "reported_at"),
+    ({"reported_at": "2001-01-01T00:00:00+08:00"}, "reported_at"),
 ])
 def test_a_bad_transfer_is_refused_by_field(world, peer, token, fields, name):
     answer = _transfer(token, **fields)
@@ -353,6 +358,7 @@ def test_the_same_transfer_twice_at_once_makes_one_ticket(settings):
                               "reported_at": "yesterday"}).encode()),
     ("messages", b"{}"), ("messages", b'{"id": "", "type": "ack", "ticket": ""}'),
     ("messages", json.dumps({"id": "m" * 101, "type": "ack", "ticket": "1"}).encode()),
+    ("transfers", b"[" * 5000 + b"]" * 5000), ("messages", b'{"a":' * 3000 + b"1" + b"}" * 3000),
 ])
 def test_odd_bodies_are_refused_with_a_4xx(world, peer, token, path, raw):
     answer = _post(token, path, None, raw=raw)
@@ -380,3 +386,63 @@ def test_a_警情_sent_again_after_110_sent_it_back_gets_a_new_receipt(world, pe
     link = PoliceTransfer.objects.get()
     assert link.event_number == "JJ000002" and link.returned_at is None and link.acked_at is None
     assert [m["reason"] for m in peer.of_type("transfer")] == ["纵火嫌疑", "再次起火，有人受伤"]
+
+
+def test_a_signature_of_any_characters_is_refused_not_a_fault(world, peer, token):
+    body = json.dumps({"event_number": "E1", "content": "x", "caller_phone": "13800001111"}).encode()
+    for given in ("sha256=签名", "sha256=\u00e9\u00e9", ""):
+        answer = Client().post("/api/v1/police110/transfers", body, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_JIESU_TIMESTAMP=str(int(time.time())),
+                               HTTP_X_JIESU_SIGNATURE=given)
+        assert answer.status_code == 401 and answer.json()["code"] == "bad_signature"
+    assert Client().get("/api/v1/police110/transfers").json()["code"] == "method_not_allowed"
+
+
+def test_110s_token_opens_only_the_signed_interface(world, peer, token):
+    world.new_ticket()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    listed = Client().get("/api/v1/tickets", **headers)
+    assert listed.status_code == 403 and listed.json()["code"] == "peer_only"
+    filed = Client().post("/api/v1/tickets", json.dumps({"channel": "phone", "content": "x", "caller_phone":
+                                                         "13800001111"}), content_type="application/json", **headers)
+    assert filed.status_code == 403 and Ticket.objects.count() == 1
+    # and no one else files on channel 110转办 (nor is it offered at the 来电登记)
+    operator = create_token(user=world.operator, name="op")[1]
+    other = Client().post("/api/v1/tickets", json.dumps({"channel": "110", "content": "x", "caller_phone":
+                                                        "13800001111"}), content_type="application/json",
+                          HTTP_AUTHORIZATION=f"Bearer {operator}")
+    assert other.status_code == 400 and "channel" in other.json()["fields"]
+    client = Client()
+    client.force_login(world.operator)
+    page = client.get(reverse("intake")).content.decode()
+    assert 'value="110"' not in page and 'value="phone"' in page
+
+
+def test_keys_and_message_ids_name_one_request(world, peer, token):
+    first = _transfer(token).json()["ticket"]
+    # a key first used on a 警情编号 sent before is kept with it: another body under that key is refused
+    assert _transfer(token, key="late-key").json()["duplicate"] is True
+    reused = _transfer(token, key="late-key", event_number="110202611280002")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert Ticket.objects.count() == 1
+    ticket = world.new_ticket(content="有人持刀威胁")
+    tickets.perform(ticket.number, Action.TRANSFER_110, actor=world.dispatcher, reason="持刀")
+    ack = {"id": "m-1", "type": "ack", "ticket": ticket.number, "receipt": "JJ1"}
+    assert _post(token, "messages", ack).json()["duplicate"] is False
+    assert _post(token, "messages", ack).json()["duplicate"] is True
+    other = _post(token, "messages", {"id": "m-1", "type": "result", "ticket": ticket.number, "text": "已处置"})
+    assert other.status_code == 422 and other.json()["code"] == "message_id_reused"
+    assert PoliceMessage.objects.count() == 1 and first
+
+
+def test_110_may_send_back_a_transfer_the_centre_sent_back(world, peer, token):
+    number = _transfer(token).json()["ticket"]
+    tickets.perform(number, Action.TRANSFER_110, actor=world.dispatcher, reason="有人打架，属警情")
+    assert Ticket.objects.get(number=number).state == State.TRANSFERRED
+    answer = _post(token, "messages", {"id": "b-1", "type": "return", "ticket": number, "text": "已到场，系邻里纠纷"})
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["state"] == State.PENDING_DISPATCH
+    link = PoliceTransfer.objects.get()
+    assert (link.direction, link.returned_at, link.acked_at is not None) == ("in", None, True)
+    # the centre's again: dispatched as any 转入
+    assert tickets.perform(number, Action.DISPATCH, actor=world.dispatcher, department="A").state == State.PENDING_SIGN

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from jiesu.core import clock
+from jiesu.directory.tests.factories import make_staff
 from jiesu.sla import services as sla
 from jiesu.sla.calendar import SHANGHAI
 from jiesu.sla.models import CalendarDay, TimeLimitRule
@@ -38,7 +39,7 @@ def test_default_rules_and_the_most_specific_wins(world):
     assert _rule_name(world, kind="consult") == "咨询"
     assert _rule_name(world, kind="complaint", urgency="urgent") == "紧急（水电气热等时效性强）"
     assert _rule_name(world, kind="consult", urgency="critical") == "特急（突发、危及生命财产安全）"
-    assert _rule_name(world, kind="suggestion", channel="npc", caller_phone="") == "人大代表建议"
+    assert _rule_name(world, by=make_staff("liaison", world.hotline), kind="suggestion", channel="npc", caller_phone="") == "人大代表建议"
     # A rule for one category beats the general ones; it applies to sub-categories too.
     TimeLimitRule.objects.create(
         name="路灯", category=world.category.parent, sign_limit=1, sign_unit="clock_hours", contact_limit=1,
