@@ -10,12 +10,17 @@ class ChannelsConfig(AppConfig):
         from jiesu.notifications import channels as outbound
         from jiesu.tickets import lifecycle
 
-        from . import police, proposals
+        from . import police, proposals, wages
 
         def before_move(ticket, action):
             proposals.before_move(ticket, action)  # 建议/提案: 答复 needs a 沟通 and a 答复函; 重办 once only
             police.before_move(ticket, action)  # 签收110转办: a 转入 not yet signed
+            wages.before_move(ticket, action)  # 欠薪线索: 答复 needs the 处理结果
 
-        # 110 联动: the transfer's facts kept, and 110 told, in the action's transaction (police.moved).
-        lifecycle.register(lifecycle.Observer(name="channels", order=5, before_move=before_move, moved=police.moved))
+        def moved(ticket, transition, before, actor):
+            police.moved(ticket, transition, before, actor)  # 110 联动: the transfer's facts kept, and 110 told
+            wages.moved(ticket, transition, before, actor)  # 欠薪线索: the 回访 reaches the worker
+
+        lifecycle.register(lifecycle.Observer(name="channels", order=5, created=wages.created,
+                                              before_move=before_move, moved=moved))
         outbound.register_peer(police.PEER, police.send)

@@ -1,6 +1,7 @@
 """Special channels on the ticket core. 人大代表建议 / 政协委员提案: the proposal behind a ticket, the lead unit's
 沟通/面商 with its deputy or member, and its formal 答复函. 110 ↔ 12345 联动: the transfer behind a ticket that
-110 and 12345 hand each other, and the messages 110's system sent."""
+110 and 12345 hand each other, and the messages 110's system sent. 欠薪线索: the wage-arrears facts of a ticket
+in a 欠薪 category and what was recovered."""
 
 from django.conf import settings
 from django.db import models
@@ -168,3 +169,43 @@ class PoliceMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.message_id}"
+
+
+class WageClue(models.Model):
+    """欠薪线索: what the case needs beside the ticket — who owes (the employer, its 统一社会信用代码 when known), on
+    which project, how much to how many workers for which months — and, before the unit answers, what was
+    recovered for how many of them. The workers' names and phones are the ticket's caller (personal data)."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="wage_clue")
+    employer = models.CharField("欠薪单位（用人单位）", max_length=100)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    project = models.CharField("工程项目", max_length=100, blank=True)
+    amount_owed = models.DecimalField("欠薪金额（元）", max_digits=12, decimal_places=2)
+    workers = models.PositiveIntegerField("涉及人数")
+    period_from = models.DateField("欠薪起始月", null=True, blank=True)
+    period_to = models.DateField("欠薪截止月", null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField("登记时间")
+    # 处理结果, by the unit before it answers
+    recovered_amount = models.DecimalField("追回金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    workers_paid = models.PositiveIntegerField("已结清人数", null=True, blank=True)
+    outcome_note = models.TextField("处理情况", blank=True)
+    outcome_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+                                   blank=True)
+    outcome_at = models.DateTimeField("结果登记时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "欠薪线索"
+        verbose_name_plural = "欠薪线索"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_owed__gte=0), name="wage_amount_owed_not_negative"),
+            models.CheckConstraint(condition=models.Q(recovered_amount__isnull=True) | models.Q(recovered_amount__gte=0),
+                                   name="wage_recovered_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.employer} 欠薪{self.amount_owed}元（{self.workers}人）"
+
+    @property
+    def settled(self) -> bool:
+        return self.outcome_at is not None

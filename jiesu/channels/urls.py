@@ -12,4 +12,7 @@ urlpatterns = [
     path("proposals/<str:number>/<str:action>/", views.proposal_action, name="proposal_action"),
     # 110 ↔ 12345 联动 (110's own system talks to /api/v1/police110/)
     path("police110/", views.police_list, name="police110_list"),
+    # 欠薪线索 (the 台账; the facts are recorded from the ticket page)
+    path("wages/", views.wage_list, name="wage_list"),
+    path("wages/<str:number>/<str:action>/", views.wage_action, name="wage_action"),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the special channels. Thin: the rules are in proposals.py and police.py."""
+"""Pages of the special channels. Thin: the rules are in proposals.py, police.py and wages.py."""
 
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from jiesu.tickets import access
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.workflow import State
 
-from . import police, proposals
+from . import police, proposals, wages
 from .models import Body, Consultation, PoliceTransfer, ReplyLetter
 
 
@@ -198,3 +198,52 @@ def police_list(request):
         "rows": rows, "figures": figures, "first": first, "last": last, "direction": direction,
         "directions": PoliceTransfer.Direction.choices, "can_handle": has_perm(request.user, "police110.handle"),
         "ack_minutes": settings.JIESU_POLICE110_ACK_MINUTES})
+
+
+# ---------------------------------------------------------------- 欠薪线索
+
+def _period(request):
+    today = clock.today()
+    first = parse_day(request.GET.get("from")) or today.replace(day=1)
+    last = parse_day(request.GET.get("to")) or today
+    return (last, first) if first > last else (first, last)
+
+
+@login_required
+def wage_list(request):
+    """欠薪线索: the clues registered in a period, the figures by unit (线索数, 办结率, 追回金额) and the 台账."""
+    if not has_perm(request.user, "wage.view"):
+        return error_response(request, 403, PermissionDenied("您无权查看欠薪线索"))
+    first, last = _period(request)
+    rows = wages.period_tickets(request.user, first, last)
+    if request.GET.get("format") == "xlsx":
+        from jiesu.kpi.excel import xlsx_response
+
+        return xlsx_response(wages.ledger_workbook(rows, first, last), f"欠薪线索台账_{first:%Y%m%d}-{last:%Y%m%d}.xlsx")
+    rows = list(rows)
+    total, lines = wages.figures(rows)
+    return render(request, "channels/wages/list.html", {
+        "rows": rows[:300], "more": max(0, len(rows) - 300), "total": total, "lines": lines, "first": first,
+        "last": last})
+
+
+@login_required
+@require_POST
+def wage_action(request, number, action):
+    """登记欠薪信息 (record) or 处理结果 (settle), from the ticket page; back to it with what was done."""
+    act = {"record": wages.record, "settle": wages.settle}.get(action)
+    if act is None:
+        raise Http404
+    data = request.POST.dict()
+    data.pop("csrfmiddlewaretoken", None)
+    try:
+        act(request.user, number, data)
+    except NotFound:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.full_message())
+        if isinstance(exc, ValidationFailed):
+            request.session["wage_form"] = {"action": action, "values": data, "errors": exc.fields}
+    else:
+        messages.success(request, "已登记欠薪信息" if action == "record" else "已登记处理结果，可以答复")
+    return redirect("ticket_detail", number=number)

@@ -341,3 +341,25 @@ POLICE_OUT = [
     (0.3, "反映小区门口有人聚集赌博，吵闹到深夜。", "西城街道建设路老菜场", "涉嫌聚众赌博，属于警情", "waiting"),
     (28, "来电称楼道里有人长期堆放液化气罐，担心爆炸。", "东湖街道滨江路5号", "疑似危险物品，请110处置", "returned"),
 ]
+
+# 欠薪线索 (category 拖欠工资, marked 欠薪线索): (hours ago, employer, project, amount owed, workers, months owed (from,
+# to: months before this one), what the caller said, stage, recovered, workers paid). Fictional employers; a
+# credit code is made for the ones "known". Stages: new (待派单), signed (办理中, no 处理结果 yet), settled (处理结果
+# recorded, answered: 待回访), closed (the worker called back: paid), partial (closed, part paid), web (a citizen's
+# web request: 欠薪信息 to be completed).
+WAGE_CATEGORY = "050101"
+WAGES = [
+    (0.5, "江州鑫达建筑劳务有限公司", "明湖湾二期住宅项目", "86400", 6, 3, 1,
+     "来电人和5名工友在明湖湾二期工地做钢筋工，劳务公司已拖欠三个月工资，项目部说总包款未到位，请求帮助追讨。", "new",
+     None, None),
+    (30, "城西老李装修队（包工头李某）", "", "12800", 2, 2, 1,
+     "来电人跟随包工头在{place}做室内装修，完工两个月工资一直不给，电话也不接了。", "signed", None, None),
+    (80, "明湖恒通物流有限公司", "", "23500", 3, 2, 0,
+     "来电人是物流公司分拣员，公司以效益不好为由拖欠两个月工资，离职后仍未结清。", "settled", "23500", 3),
+    (150, "江州宏远市政工程有限公司", "学院路管网改造工程", "158000", 12, 4, 2,
+     "来电人代表12名农民工反映，学院路管网改造工程的分包单位拖欠工资，春节前急需用钱。", "closed", "158000", 12),
+    (200, "明湖佳味餐饮店", "", "9600", 2, 1, 1,
+     "来电人在{place}的餐馆做服务员，老板关店后拖欠最后一个月工资和押金。", "partial", "4800", 1),
+    (5, "", "", "", 0, 0, 0,
+     "我在{place}附近的工地干活，老板欠了我们好几个月的工资，现在找不到人了，希望政府帮忙。", "web", None, None),
+]

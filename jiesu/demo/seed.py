@@ -96,6 +96,7 @@ def seed_directory() -> dict:
                 add_categories(node[3], category)
 
     add_categories(data.CATEGORIES, None)
+    Category.objects.filter(code=data.WAGE_CATEGORY).update(wage_arrears=True)  # 拖欠工资: 欠薪线索
     for code, unit in data.ENTERPRISE_UNITS.items():  # the 涉企服务 tree (migration enterprise 0003)
         Category.objects.filter(code=code).update(default_department=departments[unit])
 
@@ -134,6 +135,8 @@ def seed_tickets(people: dict, *, count: int, seed: int = 12345) -> int:
     made = 0
     for i in range(count):
         category_code, kind, urgency, text = rng.choice(data.TEXTS)
+        if category_code == data.WAGE_CATEGORY:  # 欠薪线索 have their own flow and stages (seed_wages)
+            category_code, kind, urgency, text = next(t for t in data.TEXTS if t[0] == "050202")
         region = rng.choice(streets)
         place = rng.choice(data.PLACES[region.code[-3:]])
         category = Category.objects.get(code=category_code)
@@ -630,6 +633,71 @@ def seed_police(people: dict) -> None:
                                              "text": "民警到场核实处置，已对当事人批评教育，并通报社区持续关注。"})
 
 
+def _month_back(months: int):
+    day = clock.today().replace(day=1)
+    for _ in range(months):
+        day = (day - timedelta(days=1)).replace(day=1)
+    return f"{day:%Y-%m}"
+
+
+def seed_wages(people: dict) -> None:
+    """欠薪线索 at every stage (data.WAGES): registered with their 欠薪信息 at the 来电登记, handled by the 人社局,
+    the 处理结果 recorded before the answer, the worker called back; and one from the website to be completed."""
+    from jiesu.channels import wages
+    from jiesu.core.validators import uscc_check_char
+    from jiesu.tickets import services as tickets
+
+    accounts, handlers = people["accounts"], people["handlers"]
+    operator, dispatcher = accounts[Role.OPERATOR], accounts[Role.DISPATCHER]
+    now = clock.now()
+    unit = Department.objects.get(code="MHRSJ")
+    streets = list(Region.objects.filter(level=Region.Level.STREET).order_by("code"))
+    for i, (hours, employer, project, owed, workers, start, end, text, stage, recovered, paid) in enumerate(data.WAGES):
+        at = now - timedelta(hours=hours)
+        region = streets[i % len(streets)]
+        payload = {"channel": "phone", "kind": "help", "category": data.WAGE_CATEGORY, "region": region.code,
+                   "content": text.format(place=region.name), "caller_name": data.CALLERS[i + 3],
+                   "caller_phone": f"1370033{i:04d}"}
+        if stage == "web":
+            payload["channel"] = "web"
+            with clock.frozen(at):
+                tickets.create_ticket(actor=portal_user(), data=payload)
+            continue
+        credit = ""
+        if "有限公司" in employer:
+            first17 = "91" + data.DISTRICT[0] + f"MA{i:07d}"
+            credit = first17 + uscc_check_char(first17)
+        payload.update(wage_employer=employer, wage_credit_code=credit, wage_project=project, wage_amount=owed,
+                       wage_workers=str(workers), wage_from=_month_back(start), wage_to=_month_back(end))
+        with clock.frozen(at):
+            number = tickets.create_ticket(actor=operator, data=payload).number
+        if stage == "new":
+            continue
+        if Ticket.objects.get(number=number).state == State.PENDING_DISPATCH:  # else 智能派单 sent it already
+            with clock.frozen(at + timedelta(minutes=20)):
+                tickets.perform(number, Action.DISPATCH, actor=dispatcher, department=unit.code)
+        handler = handlers[Ticket.objects.get(number=number).department_id]
+        with clock.frozen(at + timedelta(hours=1)):
+            tickets.perform(number, Action.SIGN, actor=handler)
+            tickets.perform(number, Action.CONTACT, actor=handler, method="phone",
+                            note="已联系劳动者核实欠薪情况，告知劳动保障监察立案流程")
+        if stage == "signed":
+            continue
+        with clock.frozen(at + timedelta(hours=40)):
+            wages.settle(handler, number, {
+                "recovered_amount": recovered, "workers_paid": str(paid),
+                "outcome_note": "经劳动保障监察约谈用人单位，已督促足额支付" if paid == workers
+                else "用人单位已支付部分工资，余款承诺月底前付清，监察大队跟踪督办"})
+            tickets.perform(number, Action.REPLY, actor=handler, result="resolved" if paid == workers else "partial",
+                            reply_text=f"经核查，{employer}拖欠工资属实。我局已约谈用人单位，追回工资{recovered}元，"
+                                       f"已结清{paid}人。")
+        if stage == "settled":
+            continue
+        with clock.frozen(at + timedelta(hours=50)):
+            tickets.perform(number, Action.CALLBACK, actor=operator, status="reached",
+                            satisfaction="satisfied" if paid == workers else "basic", resolved=paid == workers)
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -643,6 +711,7 @@ def seed(*, tickets: int = 300) -> dict:
     seed_evaluations(people)
     seed_proposals(people)
     seed_police(people)
+    seed_wages(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

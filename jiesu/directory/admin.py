@@ -29,8 +29,8 @@ class CategoryRouteInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "__str__", "level", "default_department", "active"]
-    list_filter = ["level", "active"]
+    list_display = ["code", "__str__", "level", "default_department", "wage_arrears", "active"]
+    list_filter = ["level", "active", "wage_arrears"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent", "default_department"]
     inlines = [CategoryRouteInline]

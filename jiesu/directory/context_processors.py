@@ -25,6 +25,7 @@ def staff(request):
             "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
             "proposals": has_perm(user, "proposal.view_all"),
             "police110": has_perm(user, "police110.view"),
+            "wages": has_perm(user, "wage.view"),
             "evaluations": any(has_perm(user, f"evaluation.{p}") for p in ("manage", "view_all", "view_own")),
         },
     }

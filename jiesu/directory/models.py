@@ -93,6 +93,9 @@ class Category(models.Model):
         related_name="default_for_categories",
     )
     active = models.BooleanField("启用", default=True)
+    wage_arrears = models.BooleanField(
+        "欠薪线索", default=False,
+        help_text="该分类及其下级的诉求按欠薪线索办理：登记欠薪信息，适用欠薪线索时限规则，办结前登记追回情况")
 
     class Meta:
         verbose_name = "诉求分类"
@@ -119,6 +122,15 @@ class Category(models.Model):
     def clean(self):
         if self.parent is not None and self.parent.level >= self.MAX_LEVEL:
             raise ValidationError({"parent": f"诉求分类最多{self.MAX_LEVEL}级"})
+
+
+def is_wage_arrears(category) -> bool:
+    """A 欠薪线索 category: the category or one above it is marked so (docs/channels.md)."""
+    while category is not None:
+        if category.wage_arrears:
+            return True
+        category = category.parent
+    return False
 
 
 class CategoryRoute(models.Model):

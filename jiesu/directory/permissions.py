@@ -90,6 +90,10 @@ CATALOGUE: dict[str, Permission] = {
         _p("police110.transfer", "转110", R.DISPATCHER),
         _p("police110.view", "查看110联动", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("police110.peer", "110系统对接", R.POLICE110),
+        # 欠薪线索: the hotline registers the 欠薪信息 (the unit that has the clue may complete it); the centre and
+        # leaders read the 台账 of what they may see.
+        _p("wage.record", "登记欠薪信息", R.OPERATOR, R.DISPATCHER, R.HANDLER),
+        _p("wage.view", "查看欠薪线索台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
     ]
 }
 

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from jiesu.channels import wages
 from jiesu.core import error_pages
 from jiesu.core.errors import ServiceError
 from jiesu.directory.models import Category, Department, Region
@@ -90,6 +91,7 @@ def dashboard(request):
                      r["counts"]["callbacks"]],
         "kinds": services.breakdown(filters, "kind"),
         "enterprise_rows": services.breakdown(filters, "enterprise"),
+        "wages": wages.dashboard_line(request.user, filters.start, filters.end, filters.ids("department")),
         "regions": services.breakdown(filters, "region"),
         "routing": services.routing_quality(filters),
         "assists": services.assist_figures(filters),

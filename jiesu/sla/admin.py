@@ -53,7 +53,7 @@ class TimeLimitRuleForm(forms.ModelForm):
     class Meta:
         model = TimeLimitRule
         fields = [
-            "name", "kind", "urgency", "channel", "category", "is_complex", "enterprise", "priority",
+            "name", "kind", "urgency", "channel", "category", "is_complex", "enterprise", "wage_arrears", "priority",
             "sign_limit", "sign_unit", "contact_limit", "contact_unit", "reply_limit", "reply_unit",
             "callback_limit", "callback_unit", "source", "active",
         ]
@@ -62,8 +62,8 @@ class TimeLimitRuleForm(forms.ModelForm):
 @admin.register(TimeLimitRule)
 class TimeLimitRuleAdmin(admin.ModelAdmin):
     form = TimeLimitRuleForm
-    list_display = ["name", "kind", "urgency", "channel", "category", "is_complex", "enterprise", "priority",
-                    "sign_limit", "sign_unit", "reply_limit", "reply_unit", "active"]
+    list_display = ["name", "kind", "urgency", "channel", "category", "is_complex", "enterprise", "wage_arrears",
+                    "priority", "sign_limit", "sign_unit", "reply_limit", "reply_unit", "active"]
     list_filter = ["active", "urgency", "kind", "channel"]
     autocomplete_fields = ["category"]
 

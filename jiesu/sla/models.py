@@ -57,6 +57,8 @@ class TimeLimitRule(models.Model):
     is_complex = models.BooleanField("复杂疑难", null=True, blank=True, help_text="空：不限")
     enterprise = models.BooleanField("涉企诉求", null=True, blank=True,
                                      help_text="是：只用于涉企诉求（填有企业名称或统一社会信用代码，或来自政企直通车）；空：不限")
+    wage_arrears = models.BooleanField("欠薪线索", null=True, blank=True,
+                                       help_text="空：不限；是：仅欠薪线索分类的诉求（分类设置中标记）")
     priority = models.IntegerField("优先级", default=0, help_text="同样具体时，数值大者优先")
     sign_limit = _limit("签收时限")
     sign_unit = _unit("签收时限单位")

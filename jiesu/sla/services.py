@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from jiesu.core import clock as jiesu_clock
 from jiesu.core import stamps
+from jiesu.directory.models import is_wage_arrears
 
 from .calendar import WorkingCalendar
 from .models import CalendarDay, Clock, ConfigChange, SlaAlert, SweepRun, TimeLimitRule, Unit
@@ -166,6 +167,8 @@ def _category_chain(category) -> list[int]:
 def rule_for(ticket) -> TimeLimitRule | None:
     """The most specific active rule matching the ticket; ties go to the higher priority, then the older rule."""
     chain = _category_chain(ticket.category)
+    # 欠薪线索: a 欠薪 category, not a 咨询 (a question about the rules keeps the 咨询 limit): channels.wages.is_clue
+    wage = ticket.kind != "consult" and is_wage_arrears(ticket.category)
     best, best_key = None, None
     for rule in _rules():
         score = 0
@@ -187,6 +190,10 @@ def rule_for(ticket) -> TimeLimitRule | None:
             score += 1
         if rule.enterprise is not None:
             if rule.enterprise != ticket.concerns_enterprise:
+                continue
+            score += 1
+        if rule.wage_arrears is not None:
+            if rule.wage_arrears != wage:
                 continue
             score += 1
         if rule.category_id:

@@ -65,6 +65,14 @@ class TicketIn(InputSchema):
     support: int | None = None
     answer: str | None = None
     article: str | None = None  # 知识编号 the answer cites (即时办结 from the knowledge base)
+    # 欠薪线索 (a category marked so, not a 咨询): required from staff accounts, see docs/channels.md
+    wage_employer: str | None = None  # 欠薪单位
+    wage_credit_code: str | None = None  # its 统一社会信用代码, when known
+    wage_project: str | None = None  # 工程项目
+    wage_amount: str | int | float | None = None  # 欠薪金额（元）, e.g. "23500.00"
+    wage_workers: str | int | None = None  # 涉及人数
+    wage_from: str | None = None  # 欠薪起始月 YYYY-MM
+    wage_to: str | None = None  # 欠薪截止月 YYYY-MM
 
 
 class TicketOut(Schema):

@@ -4,9 +4,11 @@
 in its `AppConfig.ready()`; the services call the hook points below, in `order` (lowest first), and nothing else.
 The observers today, in order (docs/architecture.md has the table):
 
-     5 channels   before_move → refuses what a channel's flow forbids (建议/提案: 答复 without a 沟通 and a 答复函,
-                  a second 重办; 签收110转办 of anything but an unsigned 110 transfer); moved → 110联动: the
-                  transfer's facts kept and 110 told (签收, 派单, 回传, 退回, 转110) through the outbox
+     5 channels   created → 欠薪线索: the 欠薪信息 of a clue written with it (refused by field without it);
+                  before_move → refuses what a channel's flow forbids (建议/提案: 答复 without a 沟通 and a 答复函,
+                  a second 重办; 签收110转办 of anything but an unsigned 110 transfer; 欠薪线索: 答复 without the
+                  处理结果); moved → 110联动: the transfer's facts kept and 110 told (签收, 派单, 回传, 退回, 转110)
+                  through the outbox; 欠薪线索: a 回访 that did not reach the worker refused while its time runs
     10 kpi        before_move → snapshot; created, moved → the rollup change (same transaction: the figures and
                   the tickets never disagree)
     20 hotspots   prepare → duplicate look-up; created → look-up keys and 疑似重复/重复来电 stored
@@ -25,7 +27,9 @@ Hook points:
   None: helpers never stop intake.
 - `created(ticket, prepared, actor) -> dict | None`: inside the registering transaction, after the ticket and
   its history entry are written. It may return facts for the answer (`duplicates`: what the registering user may
-  open; `changed`: True when it moved the ticket on, e.g. 智能派单).
+  open; `changed`: True when it moved the ticket on, e.g. 智能派单), or refuse the registration by raising a
+  ServiceError (nothing is written). `ticket.submitted` (and `draft.submitted` in `prepare`) is the registration's
+  data as given, so a flow reads its own fields there (欠薪信息: `wage_*`).
 - `before_move(ticket, action)`: inside an action's transaction, the ticket locked, before the action's effects.
   Its value goes to the same observer's `moved`. It may refuse the action by raising a ServiceError.
 - `moved(ticket, transition, before, actor)`: inside the transaction, after the ticket and its history entry are

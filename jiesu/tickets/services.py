@@ -395,6 +395,7 @@ def create_ticket(*, actor, data: dict, idempotency: "idempotency.Claim | None" 
     draft = Ticket(**clean, created_by=actor, created_at=now, updated_at=now,
                    query_code=f"{secrets.randbelow(10**6):06d}")
     draft.answered_at_intake = bool(answer)  # observers need not prepare a dispatch for it
+    draft.submitted = data  # a flow's own fields ride along for its observer (e.g. 欠薪信息: channels.wages)
     prepared = lifecycle.prepare(draft, actor)  # may set fields of the draft (the 重复来电 link)
     ticket = _register(actor, draft, prepared, answer, article, idempotency)
     if not ticket.intake.complete:
@@ -412,6 +413,7 @@ def _register(actor, draft, prepared, answer, article, claim=None) -> Ticket:
     ticket = Ticket(**{f.attname: getattr(draft, f.attname) for f in Ticket._meta.concrete_fields if not f.primary_key})
     directory().attach(ticket, "region", "category", "department")
     ticket.answered_at_intake = draft.answered_at_intake
+    ticket.submitted = draft.submitted
     ticket.number = next_number(ticket.created_at)
     ticket.search_grams = search.document(ticket)
     before, _ = move(ticket, transition)

@@ -6,6 +6,7 @@ document.addEventListener("click", function (e) {
   if (pick) {
     var category = document.getElementById("f-category");
     if (category && pick.dataset.category) category.value = pick.dataset.category;
+    wageFields();
     return;
   }
   // 知识库: 用此答复即时办结 fills the answer (a 咨询 citing the article) for the operator to read, edit and
@@ -20,6 +21,7 @@ document.addEventListener("click", function (e) {
     form.querySelector("#f-article").value = close.dataset.code;
     var hint = document.getElementById("kb-close-hint");
     if (hint) hint.hidden = false;
+    wageFields();
     answer.scrollIntoView({ block: "center" });
     answer.focus();
   }
@@ -52,3 +54,17 @@ document.addEventListener("submit", function (e) {
   var form = e.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
 });
+
+// 欠薪线索: the 来电登记 asks for the 欠薪信息 when the category is a 欠薪 one (data-wage) and it is not a 咨询.
+function wageFields() {
+  var box = document.getElementById("wage-fields");
+  var category = document.getElementById("f-category");
+  var kind = document.getElementById("f-kind");
+  if (!box || !category || !kind) return;
+  var option = category.options[category.selectedIndex];
+  box.hidden = !(option && option.dataset.wage && kind.value !== "consult");
+}
+document.addEventListener("change", function (e) {
+  if (e.target.id === "f-category" || e.target.id === "f-kind") wageFields();
+});
+document.addEventListener("DOMContentLoaded", wageFields);
