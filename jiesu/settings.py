@@ -337,6 +337,8 @@ JIESU_POLICE110_SECRET = os.environ.get("JIESU_POLICE110_SECRET", "")
 JIESU_POLICE110_SKEW_SECONDS = int(os.environ.get("JIESU_POLICE110_SKEW_SECONDS", "300"))
 # 12345 签收 a 110 transfer within these minutes (按时签收率); 110 is expected to 签收 ours as fast.
 JIESU_POLICE110_ACK_MINUTES = int(os.environ.get("JIESU_POLICE110_ACK_MINUTES", "5"))
+# 信访代办: the 代办员's 跟踪回访 falls due this many days after a 信访事项 is concluded (docs/channels.md).
+JIESU_PETITION_FOLLOW_UP_DAYS = int(os.environ.get("JIESU_PETITION_FOLLOW_UP_DAYS", "30"))
 # A database outage is answered 503 with this Retry-After (seconds).
 JIESU_RETRY_AFTER = int(os.environ.get("JIESU_RETRY_AFTER", "5"))
 # /readyz: the SLA sweep must have run within this many minutes, the outbox hold fewer pending messages (0: not

@@ -209,3 +209,81 @@ class WageClue(models.Model):
     @property
     def settled(self) -> bool:
         return self.outcome_at is not None
+
+
+class PetitionForm(models.TextChoices):
+    LETTER = "letter", "来信"
+    VISIT = "visit", "来访"
+    ONLINE = "online", "网上信访"
+    PHONE = "phone", "电话"
+
+
+class Settled(models.TextChoices):
+    """事了: the matter itself."""
+
+    YES = "yes", "已解决"
+    PARTLY = "partly", "部分解决"
+    NO = "no", "未解决"
+
+
+class Accepted(models.TextChoices):
+    """心解: the person's own acceptance, asked of them, recorded apart from the matter."""
+
+    YES = "yes", "认可，心结已解"
+    PARTLY = "partly", "基本认可"
+    NO = "no", "不认可"
+
+
+class Petition(models.Model):
+    """信访代办: a 信访事项 behind a ticket on channel 信访, and the 代办员 who follows it to its end. The matter's
+    resolution (事了) and the person's acceptance (心解) are recorded apart ("事心双解"), and a 跟踪回访 visit is due
+    some days after closing. The person is the ticket's caller (personal data)."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="petition")
+    form = models.CharField("信访形式", max_length=10, choices=PetitionForm.choices)
+    case_number = models.CharField("信访件编号", max_length=40, blank=True)
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="代办员", on_delete=models.PROTECT,
+                              related_name="petitions")
+    assigned_at = models.DateTimeField("指派时间")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    settled = models.CharField("事了", max_length=10, choices=Settled.choices, blank=True)
+    settled_note = models.TextField("事了情况", blank=True)
+    accepted = models.CharField("心解", max_length=10, choices=Accepted.choices, blank=True)
+    accepted_note = models.TextField("心解情况", blank=True)
+    concluded_at = models.DateTimeField("办结确认时间", null=True, blank=True)
+    follow_up_due = models.DateField("跟踪回访日期", null=True, blank=True)
+    followed_up_at = models.DateTimeField("跟踪回访时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "信访事项"
+        verbose_name_plural = "信访事项"
+        indexes = [models.Index(fields=["agent", "follow_up_due"])]
+
+    def __str__(self):
+        return f"信访事项 {self.ticket.number}"
+
+
+class PetitionVisit(models.Model):
+    """A visit or talk the 代办员 logged: before closing (走访, 电话, 约谈, 陪同办理) or the 跟踪回访 after it."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "上门走访"
+        PHONE = "phone", "电话沟通"
+        TALK = "talk", "约谈"
+        ACCOMPANY = "accompany", "陪同办理"
+        FOLLOW_UP = "follow_up", "跟踪回访"
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="visits")
+    kind = models.CharField("方式", max_length=12, choices=Kind.choices)
+    held_on = models.DateField("日期")
+    note = models.TextField("情况")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "代办走访记录"
+        verbose_name_plural = "代办走访记录"
+        ordering = ["held_on", "at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.held_on}"

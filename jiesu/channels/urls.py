@@ -15,4 +15,9 @@ urlpatterns = [
     # 欠薪线索 (the 台账; the facts are recorded from the ticket page)
     path("wages/", views.wage_list, name="wage_list"),
     path("wages/<str:number>/<str:action>/", views.wage_action, name="wage_action"),
+    # 信访代办 (by their ticket number)
+    path("petitions/", views.petition_list, name="petition_list"),
+    path("petitions/new/", views.petition_new, name="petition_new"),
+    path("petitions/<str:number>/", views.petition_detail, name="petition_detail"),
+    path("petitions/<str:number>/<str:action>/", views.petition_action, name="petition_action"),
 ]

@@ -1,4 +1,4 @@
-"""Pages of the special channels. Thin: the rules are in proposals.py, police.py and wages.py."""
+"""Pages of the special channels. Thin: the rules are in proposals.py, police.py, wages.py and petitions.py."""
 
 from urllib.parse import quote
 
@@ -20,7 +20,7 @@ from jiesu.tickets import access
 from jiesu.tickets.models import Satisfaction
 from jiesu.tickets.workflow import State
 
-from . import police, proposals, wages
+from . import petitions, police, proposals, wages
 from .models import Body, Consultation, PoliceTransfer, ReplyLetter
 
 
@@ -247,3 +247,107 @@ def wage_action(request, number, action):
     else:
         messages.success(request, "已登记欠薪信息" if action == "record" else "已登记处理结果，可以答复")
     return redirect("ticket_detail", number=number)
+
+
+# ---------------------------------------------------------------- 信访代办
+
+def _may_see_petitions(user) -> bool:
+    return has_perm(user, "petition.view_all") or has_perm(user, "petition.agent")
+
+
+@login_required
+def petition_list(request):
+    """信访事项: the 信访办's all, a 代办员's own; each 代办员's figures (事了率, 心解率, 事心双解率)."""
+    if not _may_see_petitions(request.user):
+        return error_response(request, 403, PermissionDenied("您无权查看信访事项"))
+    first, last = _period(request)
+    start, end = clock.day_range(first, last)
+    rows = petitions.visible(request.user).filter(ticket__created_at__gte=start, ticket__created_at__lt=end)
+    total, lines = petitions.figures(rows)
+    listed = (rows.select_related("ticket", "ticket__department", "agent").order_by("-ticket__created_at")[:300])
+    return render(request, "channels/petitions/list.html", {
+        "rows": listed, "total": total, "lines": lines, "first": first, "last": last,
+        "can_register": has_perm(request.user, "petition.register"), "today": clock.today()})
+
+
+def _petition_form(request, values=None, errors=None, status=200):
+    from jiesu.directory.models import Region
+
+    from .models import PetitionForm
+
+    return render(request, "channels/petitions/form.html", {
+        "values": values or {}, "errors": errors or {}, "forms": PetitionForm.choices,
+        "kinds": [(k.value, k.label) for k in petitions.KINDS], "agents": petitions.agents(),
+        "regions": Region.objects.filter(level__gte=Region.Level.STREET).select_related("parent"),
+        "departments": Department.objects.filter(active=True).exclude(
+            kind=Department.Kind.HOTLINE_CENTER).order_by("code")}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def petition_new(request):
+    if not has_perm(request.user, "petition.register"):
+        return error_response(request, 403, PermissionDenied("您无权登记信访事项"))
+    if request.method == "GET":
+        return _petition_form(request)
+    try:
+        petition = petitions.register(request.user, request.POST)
+    except ServiceError as exc:
+        values = {k: request.POST.get(k, "") for k in request.POST}
+        return _petition_form(request, values, exc.fields or {"form": exc.message}, exc.status)
+    messages.success(request, f"已登记信访事项 {petition.ticket.number}，代办员："
+                              f"{petition.agent.get_full_name() or petition.agent.username}"
+                              + ("，并已交办" if petition.ticket.department_id else ""))
+    return redirect("petition_detail", number=petition.ticket.number)
+
+
+@login_required
+def petition_detail(request, number, errors=None, failed="", values=None, status=200):
+    from .models import Accepted, PetitionVisit, Settled
+
+    try:
+        petition = petitions.get(request.user, number)
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    ticket = access.shown(request.user, petition.ticket, detail=True, via="petition")
+    mine = has_perm(request.user, "petition.agent") and petition.agent_id == request.user.pk
+    closed = ticket.state == State.CLOSED
+    ended = ticket.state in (State.INVALID, State.MERGED, State.TRANSFERRED)
+    return render(request, "channels/petitions/detail.html", {
+        "petition": petition, "ticket": ticket, "visits": petition.visits.select_related("by"),
+        "errors": errors or {}, "failed": failed, "values": values or {}, "today": clock.today(),
+        "can_visit": mine and not ended, "closed": closed,
+        "can_conclude": mine and ticket.state == State.PENDING_CALLBACK,
+        "can_reassign": has_perm(request.user, "petition.register") and not closed and not ended,
+        "agents": petitions.agents() if has_perm(request.user, "petition.register") else [],
+        "visit_kinds": [(k, label) for k, label in PetitionVisit.Kind.choices
+                        if (k == PetitionVisit.Kind.FOLLOW_UP) == closed],
+        "settled_choices": Settled.choices, "accepted_choices": Accepted.choices}, status=status)
+
+
+@login_required
+@require_POST
+def petition_action(request, number, action):
+    """走访记录 (visit), 事心双解 (conclude), 另派代办员 (reassign)."""
+    data = request.POST.dict()
+    data.pop("csrfmiddlewaretoken", None)
+    act = {"visit": lambda: petitions.log_visit(request.user, number, data),
+           "conclude": lambda: petitions.conclude(request.user, number, data),
+           "reassign": lambda: petitions.reassign(request.user, number, data.get("agent", ""))}.get(action)
+    if act is None:
+        raise Http404
+    try:
+        act()
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, exc.full_message())
+        return petition_detail(request, number, errors=exc.fields, failed=action, values=data, status=exc.status)
+    except ServiceError as exc:
+        messages.error(request, exc.full_message())
+    else:
+        done = {"visit": "已记录", "conclude": "已确认事了、心解，事项办结；跟踪回访已排期", "reassign": "已另派代办员"}
+        messages.success(request, done[action])
+        if not petitions.visible(request.user).filter(ticket__number=number).exists():
+            return redirect("petition_list")  # the former 代办员's view ends with the assignment
+    return redirect("petition_detail", number=number)

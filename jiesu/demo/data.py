@@ -174,6 +174,8 @@ ACCOUNTS = [
     ("bangban", "帮办员小周", "helper", "MHYSJ"),  # 帮办代办: follows the demo's enterprises
     ("lianluo", "建议提案联络员小郑", "liaison", "MHZF"),  # registers 人大建议/政协提案 and the deputies' evaluations
     ("sys110", "110联动系统", "police110", "MH12345"),  # 110's system: `jiesu create-token sys110` (docs/channels.md)
+    ("xinfang", "区信访局干部小陈", "petition", "MHZF"),  # registers 信访事项, assigns 代办员, sees them all
+    ("daiban", "信访代办员老赵", "petition_agent", "MHJD001"),  # a street cadre who follows the matters given to him
 ]
 
 # 政企直通车 (written for jiesu): the enterprise category tree's units, the demo enterprise's contact (who logs in
@@ -340,6 +342,25 @@ POLICE_OUT = [
     (2, "来电称路边有人撬电动车锁，已经撬了好几辆。", "东湖街道学院路公交站", "正在发生的盗窃，属于警情", "acked"),
     (0.3, "反映小区门口有人聚集赌博，吵闹到深夜。", "西城街道建设路老菜场", "涉嫌聚众赌博，属于警情", "waiting"),
     (28, "来电称楼道里有人长期堆放液化气罐，担心爆炸。", "东湖街道滨江路5号", "疑似危险物品，请110处置", "returned"),
+]
+
+# 信访代办 (written for jiesu; fictional people): (days ago, 信访形式, kind, what the person raised, unit, stage,
+# 事了, 心解). Stages: new (待交办), visiting (办理中, a visit logged), answered (the unit answered: the 代办员 is to
+# confirm 事了/心解), concluded (closed, 跟踪回访 not yet due), follow_up_due (closed 40 days ago, 跟踪回访 overdue),
+# followed_up (closed, visited again).
+PETITIONS = [
+    (1, "visit", "complaint", "信访人反映所住老旧小区加装电梯，一楼住户反对导致工程停滞两年，多次到街道反映未果，情绪激动。",
+     "MHZJW", "new", "", ""),
+    (6, "letter", "complaint", "信访人来信反映其父亲的房屋在棚户区改造中补偿面积认定有误，要求重新核定。", "MHZJW",
+     "visiting", "", ""),
+    (20, "online", "help", "信访人称其子患重病，家庭生活困难，申请低保被退回，请求帮助重新审核。", "MHMZJ", "answered",
+     "", ""),
+    (30, "phone", "complaint", "信访人反映楼下饭店油烟直排多年，投诉多次仍未解决，已影响家人健康。", "MHCGW", "concluded",
+     "yes", "yes"),
+    (75, "visit", "complaint", "信访人反映单位改制时工龄认定有误，影响退休待遇，多年反复上访。", "MHMZJ",
+     "follow_up_due", "partly", "partly"),
+    (90, "letter", "suggestion", "信访人反映小区周边缺少公交站点，老年人出行困难，希望增设站点。", "MHCGW",
+     "followed_up", "yes", "yes"),
 ]
 
 # 欠薪线索 (category 拖欠工资, marked 欠薪线索): (hours ago, employer, project, amount owed, workers, months owed (from,

@@ -698,6 +698,55 @@ def seed_wages(people: dict) -> None:
                             satisfaction="satisfied" if paid == workers else "basic", resolved=paid == workers)
 
 
+def seed_petitions(people: dict) -> None:
+    """信访代办 (data.PETITIONS): registered by the 信访办 with the 代办员 老赵, handed to units, visited, answered,
+    concluded with 事了 and 心解 apart, and followed up — or with the 跟踪回访 overdue."""
+    from jiesu.channels import petitions
+
+    accounts, handlers = people["accounts"], people["handlers"]
+    office, agent = accounts[Role.PETITION], accounts[Role.PETITION_AGENT]
+    now = clock.now()
+    streets = list(Region.objects.filter(level=Region.Level.STREET).order_by("code"))
+    for i, (days, form, kind, text, unit_code, stage, settled, accepted) in enumerate(data.PETITIONS):
+        at = now - timedelta(days=days, hours=3)
+        region = streets[(i + 1) % len(streets)]
+        with clock.frozen(at):
+            number = petitions.register(office, {
+                "form": form, "kind": kind, "content": text, "caller_name": data.CALLERS[-1 - i],
+                "caller_phone": f"1360044{i:04d}", "region": region.code, "agent": agent.username,
+                "case_number": f"XF{clock.local_day(at):%Y}{i + 1:05d}",
+                "department": "" if stage == "new" else unit_code}).ticket.number
+        if stage == "new":
+            continue
+        unit = Department.objects.get(code=unit_code)
+        handler = handlers[unit.pk]
+        with clock.frozen(at + timedelta(hours=2)):
+            services.perform(number, Action.SIGN, actor=handler)
+        with clock.frozen(at + timedelta(days=1)):
+            petitions.log_visit(agent, number, {"kind": "visit", "held_on": f"{clock.today():%Y-%m-%d}",
+                                                "note": "上门了解诉求和家庭情况，告知办理程序，信访人同意由代办员全程跟进。"})
+            services.perform(number, Action.CONTACT, actor=handler, method="visit",
+                             note="会同代办员入户核实情况")
+        if stage == "visiting":
+            continue
+        with clock.frozen(at + timedelta(days=4)):
+            petitions.log_visit(agent, number, {"kind": "accompany", "held_on": f"{clock.today():%Y-%m-%d}",
+                                                "note": "陪同信访人到承办单位当面沟通，承办单位说明了处理方案。"})
+            services.perform(number, Action.REPLY, actor=handler, result="resolved" if settled == "yes" else "partial",
+                             reply_text="经核查，已按政策研究处理意见，并与信访人当面沟通解释。")
+        if stage == "answered":
+            continue
+        with clock.frozen(at + timedelta(days=5)):
+            petitions.conclude(agent, number, {
+                "settled": settled, "accepted": accepted,
+                "settled_note": "承办单位已落实处理意见" if settled == "yes" else "已解决主要诉求，剩余部分按政策逐步落实",
+                "accepted_note": "信访人表示认可，不再上访" if accepted == "yes" else "信访人基本认可，仍有顾虑，继续关注"})
+        if stage == "followed_up":
+            with clock.frozen(at + timedelta(days=36)):
+                petitions.log_visit(agent, number, {"kind": "follow_up", "held_on": f"{clock.today():%Y-%m-%d}",
+                                                    "note": "跟踪回访：处理意见已落实，信访人生活正常，无新的诉求。"})
+
+
 def seed(*, tickets: int = 300) -> dict:
     now = clock.now()
     sla.import_holidays(now.year - 1, now.year)
@@ -712,6 +761,7 @@ def seed(*, tickets: int = 300) -> dict:
     seed_proposals(people)
     seed_police(people)
     seed_wages(people)
+    seed_petitions(people)
     seed_knowledge(people)
     sla.sweep(now)  # record the 临期/超期/催办 the demo's history has run into
     hotspots.refresh()

@@ -11,8 +11,9 @@ def staff(request):
         "my_department": department_of(user),
         "my_roles": [Role(r).label for r in sorted(roles)],
         "can": {
-            # The liaison office registers through 建议提案, not the phone intake form.
-            "intake": has_perm(user, "ticket.create") and not has_perm(user, "proposal.register"),
+            # The liaison office registers through 建议提案 and the 信访办 through 信访代办, not the phone intake form.
+            "intake": has_perm(user, "ticket.create") and not has_perm(user, "proposal.register")
+            and not has_perm(user, "petition.register"),
             "dispatch": has_perm(user, "ticket.dispatch"),
             "inbox": has_perm(user, "ticket.view_department"),
             "admin": user.is_staff,
@@ -26,6 +27,7 @@ def staff(request):
             "proposals": has_perm(user, "proposal.view_all"),
             "police110": has_perm(user, "police110.view"),
             "wages": has_perm(user, "wage.view"),
+            "petitions": has_perm(user, "petition.view_all") or has_perm(user, "petition.agent"),
             "evaluations": any(has_perm(user, f"evaluation.{p}") for p in ("manage", "view_all", "view_own")),
         },
     }

@@ -163,6 +163,8 @@ class Role(models.TextChoices):
     HELPER = "helper", "帮办员"  # 帮办代办: follows the enterprises (or matters) assigned to them through every unit
     LIAISON = "liaison", "建议提案联络员"  # 人大/政协 liaison: registers 建议/提案, hands them to units, records the evaluation
     POLICE110 = "police110", "110联动系统"  # the 110 police dispatch system's account (jiesu.channels.police)
+    PETITION = "petition", "信访干部"  # 信访办: registers 信访事项, hands them to units, assigns a 代办员 (channels.petitions)
+    PETITION_AGENT = "petition_agent", "信访代办员"  # follows the 信访事项 assigned to them to the end: 事了 and 心解
 
 
 class Staff(models.Model):

@@ -24,9 +24,9 @@ R = Role
 CATALOGUE: dict[str, Permission] = {
     p.code: p
     for p in [
-        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER, R.LIAISON, R.POLICE110),
+        _p("ticket.create", "登记诉求", R.OPERATOR, R.DISPATCHER, R.PARTNER, R.LIAISON, R.POLICE110, R.PETITION),
         _p("ticket.instant_close", "即时办结", R.OPERATOR),
-        _p("ticket.dispatch", "派单", R.DISPATCHER, R.LIAISON),
+        _p("ticket.dispatch", "派单", R.DISPATCHER, R.LIAISON, R.PETITION),
         _p("ticket.sign", "签收", R.HANDLER),
         _p("ticket.subdispatch", "下派", R.HANDLER),
         _p("ticket.return", "退单", R.HANDLER),
@@ -36,21 +36,23 @@ CATALOGUE: dict[str, Permission] = {
         _p("reply.review", "答复审核", R.DISPATCHER, R.SUPERVISOR),
         _p("extension.request", "申请延期", R.HANDLER),
         _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),
-        _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER, R.LIAISON),
+        _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER, R.LIAISON, R.PETITION_AGENT),
         # The citizen's own 评价 on the website, taken by the website's account for the requests it registered.
         _p("ticket.evaluate", "网上评价", R.PARTNER),
         _p("ticket.view_own", "查看本账号登记的工单", R.PARTNER),
-        _p("ticket.redo", "重办", R.SUPERVISOR, R.LIAISON),
+        _p("ticket.redo", "重办", R.SUPERVISOR, R.LIAISON, R.PETITION),
         _p("ticket.supervise", "督办", R.SUPERVISOR),
         _p("ticket.invalidate", "作废", R.DISPATCHER),
         _p("ticket.merge", "并单与撤销并单", R.DISPATCHER),
-        _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.PARTNER),
+        _p("ticket.attach", "上传附件", R.OPERATOR, R.DISPATCHER, R.HANDLER, R.SUPERVISOR, R.PARTNER, R.PETITION,
+           R.PETITION_AGENT),
         _p("ticket.view_all", "查看全部工单", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("ticket.view_intake", "查看受理与回访工单", R.OPERATOR),
         _p("ticket.view_department", "查看本单位工单", R.HANDLER),
         # The hotline centre registers, dispatches, calls back and supervises: it sees callers. A handling unit sees
         # the caller of a ticket it holds now (each view logged), unless the caller is 保密; leaders never need to.
-        _p("ticket.view_caller", "查看来电人信息", R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.ADMIN),
+        _p("ticket.view_caller", "查看来电人信息", R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.PETITION,
+           R.PETITION_AGENT),
         _p("ticket.audit_caller_views", "查看来电人信息查看记录", R.SUPERVISOR, R.ADMIN),
         _p("call.announce", "推送来电弹屏", R.TELEPHONY),
         _p("directory.manage", "维护组织与分类", R.ADMIN),
@@ -94,6 +96,12 @@ CATALOGUE: dict[str, Permission] = {
         # leaders read the 台账 of what they may see.
         _p("wage.record", "登记欠薪信息", R.OPERATOR, R.DISPATCHER, R.HANDLER),
         _p("wage.view", "查看欠薪线索台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        # 信访代办: the 信访办 registers 信访事项, hands them to units and assigns each a 代办员, and sees them all; a
+        # 代办员 sees the matters assigned to them, a unit those it handles, and no one else any (tickets.access:
+        # not 派单员, 督办员, 管理员 or 领导 — "visible only to the roles that handle them"; never published).
+        _p("petition.register", "登记信访事项、指派代办员", R.PETITION),
+        _p("petition.view_all", "查看全部信访事项", R.PETITION),
+        _p("petition.agent", "信访代办", R.PETITION_AGENT),
     ]
 }
 

@@ -24,7 +24,7 @@ from jiesu.core.errors import ServiceError, ValidationFailed
 from jiesu.core.masking import mask_text
 from jiesu.core.storage import files_follow_transaction
 from jiesu.tickets import services as tickets
-from jiesu.tickets.models import ExtensionRequest, Ticket
+from jiesu.tickets.models import Channel, ExtensionRequest, Ticket
 from jiesu.tickets.queries import search_q
 from jiesu.tickets.services import evaluation_open
 from jiesu.tickets.workflow import FINAL_STATES, Action, State
@@ -347,6 +347,7 @@ def letters(query: str = "", *, page: int = 1, per_page: int = 20) -> tuple[list
         return [], 0
     rows = (Ticket.objects.filter(public=True, caller_confidential=False,
                                   state__in=[State.PENDING_CALLBACK, State.CLOSED])
+            .exclude(channel=Channel.PETITION)  # 信访事项 are never published, whatever was ticked
             .select_related("department").order_by("-replied_at", "-id"))
     words = query.split()[:5]
     if words:

@@ -3,11 +3,12 @@
 Each rule: name, match criteria, then (amount, unit) for 签收, 响应, 答复 and 回访, then priority and source.
 """
 
-H, W, M = "clock_hours", "working_days", "calendar_months"
+H, W, M, D = "clock_hours", "working_days", "calendar_months", "calendar_days"
 HOTLINE = "答复时限：DB11/T 2021—2022 及各地公开的接诉即办规定；签收2小时同上；响应、回访时限为 jiesu 默认值"
 PROPOSALS = "答复时限：自交办之日起三个月内办结（建议、提案办理办法）；其余为 jiesu 默认值"
 POLICE = "110与12345联动：非警务类转办按紧急诉求从快办理（jiesu 默认值，按本地联动机制调整）"
 WAGES = "根治欠薪：欠薪线索5个工作日内办结（各地根治欠薪线索办理规定）；回访从严；其余为 jiesu 默认值"
+PETITIONS = "信访工作条例：自受理之日起60日内办结；签收、响应、回访为 jiesu 默认值"
 ENTERPRISE = "jiesu 默认值（较一般诉求从严），按本地优化营商环境的规定调整"
 
 DEFAULT_RULES = [
@@ -27,6 +28,8 @@ DEFAULT_RULES = [
     # 欠薪线索: the worker called within the day, the case settled in 5 working days, the worker called back in one.
     # Priority 4: 紧急 (5) and 特急 (10) are faster; it beats 复杂疑难 (3) — 欠薪 is not left waiting 15 days.
     ("欠薪线索", {"wage_arrears": True}, (2, H), (24, H), (5, W), (1, W), 4, WAGES),
+    # 信访事项: 60 days to conclude (信访工作条例); the unit meets the person within 5 working days.
+    ("信访事项", {"channel": "petition"}, (1, W), (5, W), (60, D), (5, W), 8, PETITIONS),
 ]
 
 

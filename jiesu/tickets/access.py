@@ -1,6 +1,8 @@
 """Who may see which tickets and act on them. The only place these rules live; services and views call it.
 
-- 派单员, 督办员, 管理员 (ticket.view_all) see every ticket.
+- 派单员, 督办员, 管理员, 领导 (ticket.view_all) see every ticket but 信访事项.
+- 信访事项 (channel 信访) are seen only by those who handle them: the 信访办 (petition.view_all), the matter's
+  代办员, and the units it was given to (jiesu.channels.petitions). Never published.
 - 话务员 (ticket.view_intake) see tickets waiting for dispatch or callback, and those they registered.
 - 承办人 (ticket.view_department) see tickets that are or were assigned to their department or its sub-units.
 - 帮办员 (enterprise.help) see the 政企直通车 requests of the enterprises assigned to them, and the matters (single
@@ -31,10 +33,12 @@ _GATED = _UNIT_WORK | {Action.APPROVE_RETURN, Action.REJECT_RETURN, Action.APPRO
 
 def visibility(user) -> Q | None:
     """The condition on tickets this user may see; None when they see every ticket."""
-    from .models import PROPOSAL_CHANNELS, TicketAssignment
+    from .models import PROPOSAL_CHANNELS, Channel, TicketAssignment
 
+    every_petition = has_perm(user, "petition.view_all")
     if has_perm(user, "ticket.view_all"):
-        return None
+        # 信访事项 are seen only by those who handle them: not by the centre or leaders as such
+        return None if every_petition else ~Q(channel=Channel.PETITION) | handles_petitions(user)
     condition = Q(pk__in=[])
     if has_perm(user, "ticket.view_intake"):
         condition |= Q(state__in=INTAKE_STATES)
@@ -49,13 +53,26 @@ def visibility(user) -> Q | None:
         from jiesu.channels.models import PoliceTransfer
 
         condition |= Q(pk__in=PoliceTransfer.objects.values("ticket_id"))
+    if every_petition:
+        condition |= Q(channel=Channel.PETITION)
+    else:
+        condition = (condition & ~Q(channel=Channel.PETITION)) | handles_petitions(user)
     department = department_of(user)
     if has_perm(user, "ticket.view_department") and department is not None:
         assigned = TicketAssignment.objects.filter(
             ticket=OuterRef("pk"), department_id__in=subtree_ids(department)
         )
-        condition |= Q(Exists(assigned))
+        condition |= Q(Exists(assigned))  # a unit handles what it is given, 信访事项 too
     return condition
+
+
+def handles_petitions(user) -> Q:
+    """信访代办: the matters assigned to this 代办员 (none for anyone else)."""
+    if not has_perm(user, "petition.agent"):
+        return Q(pk__in=[])
+    from jiesu.channels.models import Petition
+
+    return Q(pk__in=Petition.objects.filter(agent=user).values("ticket_id"))
 
 
 def helped(user) -> Q:
@@ -97,20 +114,13 @@ def visible_tickets(queryset, user):
 
 
 def readable_among(user, rows) -> set[int]:
-    """Which of these ticket rows (dicts with id, state and created_by_id) the user may open: the same rule as
-    `visibility`, decided from the rows where it needs nothing more (every ticket; the intake rule), else by one
-    query (a unit's tickets depend on their assignments)."""
+    """Which of these ticket rows (dicts with at least an id) the user may open: the same rule as `visibility`;
+    no query for those who see every ticket, else one (a unit's tickets depend on their assignments, and 信访事项
+    are left out for all but those who handle them)."""
     ids = {r["id"] for r in rows}
-    if not ids or has_perm(user, "ticket.view_all"):
+    if not ids or visibility(user) is None:
         return ids
-    if (has_perm(user, "ticket.view_department") and department_of(user) is not None) or has_perm(
-            user, "enterprise.help") or has_perm(user, "proposal.view_all"):
-        return visible_ids(user, ids)
-    if has_perm(user, "ticket.view_intake"):
-        return {r["id"] for r in rows if r["state"] in INTAKE_STATES or r["created_by_id"] == user.pk}
-    if has_perm(user, "ticket.view_own"):
-        return {r["id"] for r in rows if r["created_by_id"] == user.pk}
-    return set()
+    return visible_ids(user, ids)
 
 
 def access_ticket(user, number: str, *, for_update: bool = False):

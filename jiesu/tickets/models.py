@@ -32,7 +32,7 @@ HANDED_OVER_CHANNELS = (Channel.NPC, Channel.CPPCC, Channel.PETITION, Channel.PO
 # Channels only their own flow files, with the account that speaks for it (the liaison's 登记建议提案, 110's
 # signed interface): not offered at the 来电登记, and refused on the API to anyone else.
 FLOW_CHANNELS = {Channel.NPC: "proposal.register", Channel.CPPCC: "proposal.register",
-                 Channel.POLICE_110: "police110.peer"}
+                 Channel.POLICE_110: "police110.peer", Channel.PETITION: "petition.register"}
 INTAKE_CHANNELS = [(value, label) for value, label in Channel.choices if value not in FLOW_CHANNELS]
 
 

@@ -59,6 +59,11 @@ WORKLISTS: list[Worklist] = [
     # The liaison office sees 建议/提案 only (tickets.access), so these are proposals.
     Worklist("proposal_dispatch", "建议提案待交办", R.LIAISON, "已登记、尚未交办主办单位的建议提案"),
     Worklist("proposal_evaluate", "待登记代表委员评价", R.LIAISON, "主办单位已答复，等待登记代表或委员的评价", split=True),
+    Worklist("petition_dispatch", "信访事项待交办", R.PETITION, "已登记、尚未交办承办单位的信访事项"),
+    Worklist("petition_visit", "待走访", R.PETITION_AGENT, "交给我代办、还没有走访或沟通记录的信访事项", split=True),
+    Worklist("petition_conclude", "待确认事了心解", R.PETITION_AGENT, "承办单位已答复，等待代办员确认事了、心解",
+             split=True),
+    Worklist("petition_follow_up", "跟踪回访到期", R.PETITION_AGENT, "办结后的跟踪回访已到期"),
 ]
 BY_CODE = {w.code: w for w in WORKLISTS}
 PORTAL_ACCOUNT = "portal"  # the website's account (jiesu.portal.services.portal_user)
@@ -90,7 +95,11 @@ def condition(w: Worklist, user, now) -> Q:
             return Q(state=State.PENDING_CALLBACK) & ~Q(created_by__username__in=ONLINE_ACCOUNTS, replied_at__gt=rating)
         case "unsatisfied" | "redo_decision":
             return _unsatisfied(now)
-        case "dispatch" | "proposal_dispatch":
+        case "petition_visit" | "petition_conclude" | "petition_follow_up":
+            from jiesu.channels.petitions import worklist_q
+
+            return worklist_q(w.code, user)
+        case "dispatch" | "proposal_dispatch" | "petition_dispatch":
             return Q(state=State.PENDING_DISPATCH)
         case "police_accept":
             from jiesu.channels.police import waiting_q

@@ -76,6 +76,8 @@ def fuzz_world(world):
     world.helper = make_staff(Role.HELPER, world.dept_b, username="helper")  # 帮办员: follows no enterprise here
     world.liaison = make_staff(Role.LIAISON, world.hotline, username="liaison")  # sees 建议/提案 only
     world.police = world.police110()  # 110's system: its API also wants a signature (401 without one)
+    world.petition_office = make_staff(Role.PETITION, world.hotline, username="xinfang")  # sees 信访事项 only
+    world.petition_agent = make_staff(Role.PETITION_AGENT, world.dept_b, username="daiban")  # none assigned here
     partner, world.partner_key = open311.add_partner("江州市民App")
     ServiceAttribute.objects.create(category=world.category, code="when", description="发现时段",
                                     datatype="singlevaluelist", values=[{"key": "night", "name": "夜间"}])
@@ -226,7 +228,8 @@ def test_every_api_operation_as_every_role(in_process, fuzz_world):
     users = {Role.OPERATOR: world.operator, Role.DISPATCHER: world.dispatcher, Role.HANDLER: world.handler_a,
              Role.SUPERVISOR: world.supervisor, Role.ADMIN: world.admin, Role.LEADER: world.leader,
              Role.PARTNER: world.partner, Role.TELEPHONY: world.telephony, Role.HELPER: world.helper,
-             Role.LIAISON: world.liaison, Role.POLICE110: world.police}
+             Role.LIAISON: world.liaison, Role.POLICE110: world.police, Role.PETITION: world.petition_office,
+             Role.PETITION_AGENT: world.petition_agent}
     assert set(users) == set(Role)
     tokens = {role: {"Authorization": f"Bearer {create_token(user=user, name='fuzz')[1]}"} for role, user in users.items()}
     refused = {"anonymous": {}, "open311 key": {"Authorization": f"Bearer {world.partner_key}"}}
