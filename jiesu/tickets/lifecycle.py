@@ -7,8 +7,9 @@ The observers today, in order (docs/architecture.md has the table):
      5 channels   created → 欠薪线索: the 欠薪信息 of a clue written with it (refused by field without it);
                   before_move → refuses what a channel's flow forbids (建议/提案: 答复 without a 沟通 and a 答复函,
                   a second 重办; 签收110转办 of anything but an unsigned 110 transfer; 欠薪线索: 答复 without the
-                  处理结果); moved → 110联动: the transfer's facts kept and 110 told (签收, 派单, 回传, 退回, 转110)
-                  through the outbox; 欠薪线索: a 回访 that did not reach the worker refused while its time runs
+                  处理结果; 信访事项: a 回访 but the 代办员's 事心双解); moved → 110联动: the transfer's facts
+                  kept and 110 told (签收, 派单, 回传, 退回, 转110) through the outbox; 欠薪线索: a 回访 that did
+                  not reach the worker refused while its time runs; 信访事项: 重办 clears the 事心双解
     10 kpi        before_move → snapshot; created, moved → the rollup change (same transaction: the figures and
                   the tickets never disagree)
     20 hotspots   prepare → duplicate look-up; created → look-up keys and 疑似重复/重复来电 stored

@@ -211,3 +211,17 @@ def test_the_pages(world, office, agent):
     assert mine.post(reverse("petition_action", args=[number, "nope"])).status_code == 404
     ticket_page = mine.get(reverse("ticket_detail", args=[number])).content.decode()
     assert 'id="petition-link"' in ticket_page
+
+
+def test_the_dashboard_counts_them_without_showing_them(world, office, agent):
+    from jiesu.kpi import services as kpi
+
+    number = _register(office, agent).ticket.number
+    filters = kpi.parse_filters({})
+    line = next(r for r in kpi.breakdown(filters, "channel") if r["member"] == "petition")
+    assert line["label"] == "信访" and line["counts"]["dispatched"] == 1
+    leader = make_staff("leader", world.hotline, username="lingdao")
+    drill = Client()
+    drill.force_login(leader)
+    listed = drill.get(reverse("kpi_tickets") + "?count=dispatched&channel=petition").content.decode()
+    assert number not in listed
