@@ -273,7 +273,7 @@ def place_from_codes(*, region: str = "", category: str = "", lat=None, lng=None
 
 
 _COLUMNS = ("id", "number", "title", "content", "address", "state", "created_at", "closed_at", "reply_text",
-            "caller_phone", "lat", "lng", "region_id", "category_id", "department_id", "created_by_id")
+            "caller_phone", "lat", "lng", "region_id", "category_id", "department_id", "created_by_id", "channel")
 
 
 @functools.cache

@@ -114,13 +114,30 @@ def visible_tickets(queryset, user):
 
 
 def readable_among(user, rows) -> set[int]:
-    """Which of these ticket rows (dicts with at least an id) the user may open: the same rule as `visibility`;
-    no query for those who see every ticket, else one (a unit's tickets depend on their assignments, and 信访事项
-    are left out for all but those who handle them)."""
+    """Which of these ticket rows (dicts with id, state, created_by_id and channel) the user may open: the same
+    rule as `visibility`, decided from the rows where it needs nothing more (every ticket; the intake rule), else
+    by one query (a unit's tickets depend on their assignments; a 信访事项 on who handles it)."""
+    from .models import Channel
+
+    rows = list(rows)
     ids = {r["id"] for r in rows}
     if not ids or visibility(user) is None:
         return ids
-    return visible_ids(user, ids)
+    if any("channel" not in r for r in rows):
+        return visible_ids(user, ids)
+    petitions = {r["id"] for r in rows if r["channel"] == Channel.PETITION}
+    found = visible_ids(user, petitions) if petitions else set()  # rare among candidates: a query only then
+    rows = [r for r in rows if r["id"] not in petitions]
+    if has_perm(user, "ticket.view_all"):
+        return found | {r["id"] for r in rows}
+    if (has_perm(user, "ticket.view_department") and department_of(user) is not None) or any(
+            has_perm(user, p) for p in ("enterprise.help", "proposal.view_all", "police110.peer")):
+        return found | visible_ids(user, {r["id"] for r in rows})
+    if has_perm(user, "ticket.view_intake"):
+        return found | {r["id"] for r in rows if r["state"] in INTAKE_STATES or r["created_by_id"] == user.pk}
+    if has_perm(user, "ticket.view_own"):
+        return found | {r["id"] for r in rows if r["created_by_id"] == user.pk}
+    return found
 
 
 def access_ticket(user, number: str, *, for_update: bool = False):

@@ -36,7 +36,7 @@ def test_a_helper_sees_their_enterprises_requests_and_nothing_else(world, helper
     plain = world.new_ticket()
     visible = set(Ticket.objects.visible_to(helper).values_list("number", flat=True))
     assert visible == {mine.number}
-    assert access.readable_among(helper, Ticket.objects.values("id", "state", "created_by_id")) == {mine.pk}
+    assert access.readable_among(helper, Ticket.objects.values("id", "state", "created_by_id", "channel")) == {mine.pk}
     # A matter of the other enterprise, assigned to them alone.
     helpers.assign(world.admin, OTHER, "bangban", theirs.number)
     assert set(Ticket.objects.visible_to(helper).values_list("number", flat=True)) == {mine.number, theirs.number}

@@ -4,6 +4,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from jiesu.directory.tests.factories import make_staff
 from jiesu.open311 import services
 from jiesu.open311.models import ServiceAttribute
 from jiesu.tickets.models import Ticket
@@ -255,7 +256,8 @@ def test_coordinates_that_are_not_numbers(client, world, partner, lat):
 
 def test_whistleblowing_and_petitions_are_never_published(client, world, partner):
     report = world.new_ticket(kind="report", content="举报某工地夜间违规施工")
-    petition = world.new_ticket(channel="petition", content="信访事项")
+    petition = world.new_ticket(by=make_staff("petition", world.hotline, username="xinfang"), channel="petition",
+                                content="信访事项")
     ordinary = world.new_ticket(kind="complaint", content="东湖路路灯不亮")
     listed = {r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()}
     assert ordinary.number in listed and report.number not in listed and petition.number not in listed
