@@ -25,7 +25,7 @@ from django.db.models import Count, Q
 
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from jiesu.core.validators import is_storable_text, parse_day
+from jiesu.core.validators import is_storable_text, is_valid_phone, normalize_phone, parse_day
 from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets import services as tickets
@@ -37,6 +37,7 @@ from .models import Accepted, Petition, PetitionForm, PetitionVisit, Settled
 SATISFACTION = {Accepted.YES: Satisfaction.SATISFIED, Accepted.PARTLY: Satisfaction.BASIC,
                 Accepted.NO: Satisfaction.UNSATISFIED}
 KINDS = (Kind.COMPLAINT, Kind.HELP, Kind.SUGGESTION, Kind.REPORT, Kind.OTHER)
+FOLLOW_UP_WINDOW_DAYS = 7  # a 跟踪回访 is a visit some weeks on, not the day of closing
 
 
 def _text(data, name, label, errors, *, limit, required=True) -> str:
@@ -80,9 +81,16 @@ def register(actor, data) -> Petition:
     kind = str(data.get("kind") or Kind.COMPLAINT)
     if kind not in KINDS:
         errors["kind"] = "请选择诉求类型（投诉、求助、建议、举报或其他）"
-    for name, label in (("caller_name", "信访人姓名"), ("caller_phone", "信访人联系电话")):
-        if not str(data.get(name) or "").strip():
-            errors[name] = f"请填写{label}"
+    # in the 信访办's words and in one round (the ticket's own checks would speak of 来电人 and 诉求内容)
+    _text(data, "caller_name", "信访人姓名", errors, limit=tickets.MAX_NAME)
+    phone = normalize_phone(str(data.get("caller_phone") or "").strip())
+    if not phone:
+        errors["caller_phone"] = "请填写信访人联系电话"
+    elif not is_valid_phone(phone):
+        errors["caller_phone"] = "联系电话格式不正确（手机号11位，固话请带区号）"
+    _text(data, "content", "信访事项内容", errors, limit=tickets.MAX_CONTENT)
+    _text(data, "title", "事项标题", errors, limit=100, required=False)
+    _text(data, "address", "地址", errors, limit=200, required=False)
     agent = _agent(errors, data.get("agent"))
     unit = None
     if data.get("department"):
@@ -170,6 +178,10 @@ def log_visit(actor, number: str, data) -> PetitionVisit:
     closed = ticket.state == State.CLOSED
     if kind == PetitionVisit.Kind.FOLLOW_UP and not closed:
         raise Conflict("跟踪回访在事项办结之后进行", code="petition_not_closed")
+    if (kind == PetitionVisit.Kind.FOLLOW_UP and petition.follow_up_due is not None and held_on is not None
+            and held_on < petition.follow_up_due - timedelta(days=FOLLOW_UP_WINDOW_DAYS)):
+        raise Conflict(f"跟踪回访于 {petition.follow_up_due:%Y-%m-%d} 到期，可在到期前{FOLLOW_UP_WINDOW_DAYS}天内进行；"
+                       "办结后的沟通请在到期后一并记入", code="petition_follow_up_early")
     if closed and kind != PetitionVisit.Kind.FOLLOW_UP:
         raise Conflict("事项已办结：请记录跟踪回访", code="petition_closed")
     if ticket.state in (State.INVALID, State.MERGED, State.TRANSFERRED):

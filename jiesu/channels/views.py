@@ -294,7 +294,7 @@ def petition_new(request):
         petition = petitions.register(request.user, request.POST)
     except ServiceError as exc:
         values = {k: request.POST.get(k, "") for k in request.POST}
-        return _petition_form(request, values, exc.fields or {"form": exc.message}, exc.status)
+        return _petition_form(request, values, {**exc.fields, "summary": exc.message}, exc.status)
     messages.success(request, f"已登记信访事项 {petition.ticket.number}，代办员："
                               f"{petition.agent.get_full_name() or petition.agent.username}"
                               + ("，并已交办" if petition.ticket.department_id else ""))

@@ -18,7 +18,7 @@ answers, what it recovered for how many of them. The flow's rules, on the lifecy
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -27,7 +27,7 @@ from django.utils import timezone
 from jiesu.core import clock
 from jiesu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiesu.core.validators import is_storable_text, is_valid_credit_code
-from jiesu.directory.permissions import has_perm
+from jiesu.directory.permissions import department_of, has_perm
 from jiesu.directory.snapshot import directory
 from jiesu.tickets import access
 from jiesu.tickets.models import CallbackStatus, Kind, Ticket
@@ -39,6 +39,7 @@ FIELDS = ("wage_employer", "wage_credit_code", "wage_project", "wage_amount", "w
 MAX_AMOUNT = Decimal("9999999999.99")
 MAX_WORKERS = 100000
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")  # 元, at most two decimals: no signs, exponents or NaN
 
 
 def _in_wage_category(category_id, categories) -> bool:
@@ -64,6 +65,21 @@ def wage_category_ids() -> list[int]:
     return [pk for pk in categories if _in_wage_category(pk, categories)]
 
 
+def handles_clues(user) -> bool:
+    """Whether the user's unit (or one above it) is the default unit of a 欠薪 category: its 承办人 get the menu
+    entry; other units, which may still hold a clue now and then, reach the 台账 from the ticket page."""
+    unit = department_of(user)
+    if unit is None:
+        return False
+    d = directory()
+    defaults = {d.categories[pk].default_department_id for pk in wage_category_ids()}
+    while unit is not None:
+        if unit.pk in defaults:
+            return True
+        unit = d.departments.get(unit.parent_id)
+    return False
+
+
 def clue_q(prefix: str = "") -> Q:
     """Tickets that are clues, as a database condition (the rule of `is_clue`)."""
     return Q(**{f"{prefix}category__in": wage_category_ids()}) & ~Q(**{f"{prefix}kind": Kind.CONSULT})
@@ -80,21 +96,20 @@ def _text(data, name, label, errors, *, limit, required=False) -> str:
     return value
 
 
-def _amount(data, name, label, errors, *, required=True) -> Decimal | None:
+def _amount(data, name, label, errors, *, positive=True) -> Decimal | None:
     raw = str(data.get(name) or "").replace(",", "").replace("，", "").strip()
     if not raw:
-        if required:
-            errors[name] = f"请填写{label}（元）"
+        errors[name] = f"请填写{label}（元）"
         return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        errors[name] = f"{label}须为金额（元），如 23500 或 23500.50"
+    lowest = "大于0" if positive else "不小于0"
+    if not _AMOUNT.match(raw):
+        errors[name] = f"{label}须为{lowest}、至多两位小数的金额（元），如 23500 或 23500.50"
         return None
-    if not value.is_finite() or value < 0 or value > MAX_AMOUNT or value != value.quantize(Decimal("0.01")):
-        errors[name] = f"{label}须为0至{MAX_AMOUNT:,}元之间、至多两位小数的金额"
+    value = Decimal(raw)
+    if value > MAX_AMOUNT or (positive and value <= 0):
+        errors[name] = f"{label}须为{lowest}、不超过{MAX_AMOUNT:,}元的金额"
         return None
-    return value.quantize(Decimal("0.01"))
+    return value
 
 
 def _count(data, name, label, errors, *, minimum=1) -> int | None:
@@ -110,8 +125,11 @@ def _month(data, name, label, errors) -> date | None:
     if not raw:
         return None
     m = _MONTH.match(raw)
-    if m is None or not (1 <= int(m.group(2)) <= 12) or not (2000 <= int(m.group(1)) <= 2100):
+    if m is None or not (1 <= int(m.group(2)) <= 12):
         errors[name] = f"{label}格式为 年-月，如 2026-08"
+        return None
+    if int(m.group(1)) < 2000:
+        errors[name] = f"{label}须在2000年以后"
         return None
     value = date(int(m.group(1)), int(m.group(2)), 1)
     if value > clock.today():
@@ -125,7 +143,7 @@ def clean(data) -> dict:
     errors: dict[str, str] = {}
     facts = {
         "employer": _text(data, "wage_employer", "欠薪单位", errors, limit=100, required=True),
-        "credit_code": _text(data, "wage_credit_code", "统一社会信用代码", errors, limit=18).upper(),
+        "credit_code": _text(data, "wage_credit_code", "欠薪单位的统一社会信用代码", errors, limit=18).upper(),
         "project": _text(data, "wage_project", "工程项目", errors, limit=100),
         "amount_owed": _amount(data, "wage_amount", "欠薪金额", errors),
         "workers": _count(data, "wage_workers", "涉及人数", errors),
@@ -136,8 +154,6 @@ def clean(data) -> dict:
         errors["wage_credit_code"] = "统一社会信用代码无效（18位，末位为校验码）；不清楚可不填"
     if facts["period_from"] and facts["period_to"] and facts["period_from"] > facts["period_to"]:
         errors["wage_to"] = "欠薪截止月不能早于起始月"
-    if facts["amount_owed"] is not None and facts["amount_owed"] <= 0 and "wage_amount" not in errors:
-        errors["wage_amount"] = "欠薪金额须大于0"
     if errors:
         raise ValidationFailed(errors, message="欠薪信息有误")
     return facts
@@ -180,16 +196,19 @@ def moved(ticket, transition, before, actor) -> None:
     if not is_clue(ticket):
         return
     if ticket.callback_due_at is None or clock.now() <= ticket.callback_due_at:
-        raise Conflict("欠薪线索须回访到劳动者本人，确认工资是否到账；未接通的请稍后再次回访（回访期限届满仍联系不上的，方可按未接通办结）",
-                       code="wage_callback_unreached")
+        raise Conflict("欠薪线索须回访到劳动者本人，确认工资是否到账：联系不上或拒绝回访的，请在回访期限内再次回访"
+                       "（期限届满仍联系不上的，方可如实登记办结）", code="wage_callback_unreached")
 
 
 # ---------------------------------------------------------------- on the ticket page
 
+OPEN_FOR_FACTS = (State.PENDING_DISPATCH, State.PENDING_SIGN, State.IN_PROGRESS)  # until the unit answers
+
+
 def _open_ticket(actor, number: str) -> Ticket:
     ticket = access.access_ticket(actor, number, for_update=True)
-    if ticket.state in (State.CLOSED, *NOT_COUNTED) or ticket.state == State.MERGED:
-        raise Conflict("该工单已办结或已终止，不能再修改欠薪信息", code="ticket_closed")
+    if ticket.state not in OPEN_FOR_FACTS:
+        raise Conflict("承办单位答复后（及办结、终止后）不能再修改欠薪信息和处理结果", code="wage_answered")
     if not is_clue(ticket):
         raise Conflict("该工单不属于欠薪线索（诉求分类未标记为欠薪线索，或为咨询）", code="not_wage_clue")
     return ticket
@@ -205,6 +224,9 @@ def record(actor, number: str, data) -> WageClue:
     clue = WageClue.objects.filter(ticket=ticket).first()
     if clue is None:
         return WageClue.objects.create(ticket=ticket, recorded_by=actor, recorded_at=clock.now(), **facts)
+    if clue.settled and clue.recovered_amount > facts["amount_owed"]:
+        raise ValidationFailed({"wage_amount": f"已登记追回{clue.recovered_amount}元，欠薪金额不能少于此数"})
+    facts.update(recorded_by=actor, recorded_at=clock.now())  # the panel names who last changed them
     for name, value in facts.items():
         setattr(clue, name, value)
     clue.save(update_fields=list(facts))
@@ -223,11 +245,13 @@ def settle(actor, number: str, data) -> WageClue:
     if clue is None:
         raise Conflict("请先登记欠薪信息（欠薪单位、金额、人数）", code="wage_clue_missing")
     errors: dict[str, str] = {}
-    recovered = _amount(data, "recovered_amount", "追回金额", errors)
+    recovered = _amount(data, "recovered_amount", "追回金额", errors, positive=False)
     paid = _count(data, "workers_paid", "已结清人数", errors, minimum=0)
     note = _text(data, "outcome_note", "处理情况", errors, limit=2000, required=True)
     if paid is not None and paid > clue.workers:
         errors["workers_paid"] = f"已结清人数不能多于涉及人数（{clue.workers}人）"
+    if recovered is not None and recovered > clue.amount_owed:
+        errors["recovered_amount"] = f"追回金额不能多于欠薪金额（{clue.amount_owed}元）；欠薪金额有误的，请先修改欠薪信息"
     if errors:
         raise ValidationFailed(errors, message="处理结果有误")
     clue.recovered_amount, clue.workers_paid, clue.outcome_note = recovered, paid, note
@@ -350,7 +374,7 @@ def ledger_workbook(rows, first: date, last: date) -> bytes:
         c = getattr(t, "wage_clue", None)
         detail.append([t.number, _local(t.created_at), c.employer if c else "（待补录）", c.credit_code if c else "",
                        c.project if c else "", float(c.amount_owed) if c else None, c.workers if c else None,
-                       _months(c), t.department.name if t.department_id else "", t.get_state_display(),
+                       _months(c), t.department.name if t.department_id else "未派单", t.get_state_display(),
                        _local(t.reply_due_at), _local(t.replied_at),
                        float(c.recovered_amount) if c and c.recovered_amount is not None else None,
                        c.workers_paid if c else None, c.outcome_note if c else "",

@@ -176,6 +176,7 @@ ACCOUNTS = [
     ("sys110", "110联动系统", "police110", "MH12345"),  # 110's system: `jiesu create-token sys110` (docs/channels.md)
     ("xinfang", "区信访局干部小陈", "petition", "MHZF"),  # registers 信访事项, assigns 代办员, sees them all
     ("daiban", "信访代办员老赵", "petition_agent", "MHJD001"),  # a street cadre who follows the matters given to him
+    ("daiban2", "信访代办员小孙", "petition_agent", "MHJD002"),  # another, to re-assign a matter to
 ]
 
 # 政企直通车 (written for jiesu): the enterprise category tree's units, the demo enterprise's contact (who logs in

@@ -2,6 +2,12 @@ from .models import Role
 from .permissions import department_of, has_perm, roles_of
 
 
+def _handles_clues(user) -> bool:
+    from jiesu.channels.wages import handles_clues
+
+    return handles_clues(user)
+
+
 def staff(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -26,7 +32,7 @@ def staff(request):
             "helping": has_perm(user, "enterprise.help") or has_perm(user, "enterprise.view_ledgers"),
             "proposals": has_perm(user, "proposal.view_all"),
             "police110": has_perm(user, "police110.view"),
-            "wages": has_perm(user, "wage.view"),
+            "wages": has_perm(user, "wage.view") and (has_perm(user, "ticket.view_all") or _handles_clues(user)),
             "petitions": has_perm(user, "petition.view_all") or has_perm(user, "petition.agent"),
             "evaluations": any(has_perm(user, f"evaluation.{p}") for p in ("manage", "view_all", "view_own")),
         },

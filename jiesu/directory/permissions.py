@@ -30,12 +30,12 @@ CATALOGUE: dict[str, Permission] = {
         _p("ticket.sign", "签收", R.HANDLER),
         _p("ticket.subdispatch", "下派", R.HANDLER),
         _p("ticket.return", "退单", R.HANDLER),
-        _p("return.decide", "退单审核", R.DISPATCHER),
+        _p("return.decide", "退单审核", R.DISPATCHER, R.PETITION),
         _p("ticket.contact", "联系诉求人", R.HANDLER),
         _p("ticket.reply", "答复", R.HANDLER),
-        _p("reply.review", "答复审核", R.DISPATCHER, R.SUPERVISOR),
+        _p("reply.review", "答复审核", R.DISPATCHER, R.SUPERVISOR, R.PETITION),
         _p("extension.request", "申请延期", R.HANDLER),
-        _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR),
+        _p("extension.decide", "审批延期", R.DISPATCHER, R.SUPERVISOR, R.PETITION),
         _p("ticket.callback", "回访", R.OPERATOR, R.DISPATCHER, R.LIAISON, R.PETITION_AGENT),
         # The citizen's own 评价 on the website, taken by the website's account for the requests it registered.
         _p("ticket.evaluate", "网上评价", R.PARTNER),
@@ -92,10 +92,10 @@ CATALOGUE: dict[str, Permission] = {
         _p("police110.transfer", "转110", R.DISPATCHER),
         _p("police110.view", "查看110联动", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
         _p("police110.peer", "110系统对接", R.POLICE110),
-        # 欠薪线索: the hotline registers the 欠薪信息 (the unit that has the clue may complete it); the centre and
-        # leaders read the 台账 of what they may see.
+        # 欠薪线索: the hotline registers the 欠薪信息 (the unit that has the clue may complete it); the centre,
+        # leaders and the units (their own clues) read the 台账 of what they may see.
         _p("wage.record", "登记欠薪信息", R.OPERATOR, R.DISPATCHER, R.HANDLER),
-        _p("wage.view", "查看欠薪线索台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER),
+        _p("wage.view", "查看欠薪线索台账", R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.LEADER, R.HANDLER),
         # 信访代办: the 信访办 registers 信访事项, hands them to units and assigns each a 代办员, and sees them all; a
         # 代办员 sees the matters assigned to them, a unit those it handles, and no one else any (tickets.access:
         # not 派单员, 督办员, 管理员 or 领导 — "visible only to the roles that handle them"; never published).

@@ -25,7 +25,7 @@ from jiesu.directory.models import Department
 from jiesu.directory.permissions import has_perm
 from jiesu.directory.snapshot import directory
 from jiesu.tickets import access
-from jiesu.tickets.models import Ticket
+from jiesu.tickets.models import Channel, Ticket
 from jiesu.tickets.workflow import MERGEABLE_STATES, OPEN_STATES, State
 
 from . import detect
@@ -284,7 +284,7 @@ def _candidate_sql(keys: int, vendor: str) -> str:
         f"WHERE t.{quote('id')} IN (SELECT k.{quote('ticket_id')} FROM {DuplicateKey._meta.db_table} k "
         f"WHERE k.{quote('key')} IN ({', '.join(['%s'] * keys)}) AND k.{quote('ticket_id')} <> %s "
         f"GROUP BY k.{quote('ticket_id')} ORDER BY COUNT(*) DESC, k.{quote('ticket_id')} DESC LIMIT %s) "
-        f"AND t.{quote('state')} <> %s"
+        f"AND t.{quote('state')} <> %s AND t.{quote('channel')} <> %s"
     )
 
 
@@ -296,7 +296,8 @@ def candidate_rows(signature: T.Signature, *, exclude: int | None = None) -> lis
     that left it."""
     with connection.cursor() as cursor:
         cursor.execute(_candidate_sql(len(signature.keys), connection.vendor),
-                       [*signature.keys, exclude if exclude is not None else -1, CANDIDATES, State.INVALID])
+                       [*signature.keys, exclude if exclude is not None else -1, CANDIDATES, State.INVALID,
+                        Channel.PETITION])  # 信访事项: never a 疑似重复 or 重复来电 of anything (docs/channels.md)
         rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         row["created_at"], row["closed_at"] = clock.from_column(row["created_at"]), clock.from_column(row["closed_at"])
@@ -403,6 +404,8 @@ def record(ticket, found: Lookup) -> None:
 def prepare_registration(draft, actor) -> Lookup:
     """Before a new ticket is written: its likely duplicates; the same phone on the same matter makes it a
     重复来电 of the best such match (set on the draft, so it is written with the ticket)."""
+    if draft.channel == Channel.PETITION:
+        return None  # 信访事项 stay out of the look-up both ways: seen only by those who handle them
     found = look_up(draft, reader=actor)
     if found.repeat is not None:
         draft.repeat_of_id = found.repeat.ticket_id
@@ -462,7 +465,7 @@ def items(start: datetime, end: datetime) -> list[detect.Item]:
     """Valid tickets created in [start, end) as detection items."""
     rows = (
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
-        .exclude(state=State.INVALID)
+        .exclude(state=State.INVALID).exclude(channel=Channel.PETITION)
         .values("id", "number", "title", "content", "address", "created_at", "region__name", "support",
                 "caller_phone")
         .order_by("created_at", "id")

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from django.http import HttpResponse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -18,6 +19,12 @@ PERCENT = "0.0%"
 RATE_COLUMNS = [(name, rate.label) for name, rate in RATES.items()]
 
 
+def _cell(value):
+    """Text as a workbook can hold it: control characters (which people paste from other systems) are dropped
+    rather than breaking the export."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def sheet(ws, headers: list[str], rows: list[list], formats: dict[int, str] | None = None, widths=None) -> None:
     ws.append(headers)
     for cell in ws[1]:
@@ -25,7 +32,7 @@ def sheet(ws, headers: list[str], rows: list[list], formats: dict[int, str] | No
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in rows:
-        ws.append(row)
+        ws.append([_cell(v) for v in row])
     for index, fmt in (formats or {}).items():
         for (cell,) in ws.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
             cell.number_format = fmt

@@ -16,6 +16,7 @@
     回访不满意                   → supervisors (they decide on 重办)
     临期提醒, 超期, 催办 (sweep) → handlers of the unit; for the 回访 clock, the operator who registered it
     升级督办 (sweep)             → handlers of the unit, leaders of the unit and the units above it, supervisors
+    (a 信访事项: the centre's part of each of these goes to the 信访办 instead — no one else sees it)
     答复 (and each 子单's)        → the caller, by SMS
     登记                         → the caller's 受理回执, by SMS
 
@@ -34,6 +35,7 @@ from jiesu.directory.permissions import department_of
 from jiesu.directory.snapshot import directory
 from jiesu.tickets.lifecycle import Alert, Observer
 from jiesu.tickets.models import (
+    Channel,
     ExtensionRequest,
     ReplyResult,
     ReplyReview,
@@ -76,6 +78,17 @@ def _notice(event, ticket, staff_q, actor, **data) -> Notice:
     return Notice(event=event, ticket_id=ticket.pk, number=ticket.number, data={**_facts(ticket), **data}, note=note,
                   urgent=ticket.urgency == Urgency.CRITICAL,
                   recipients=recipients(event, staff_q, exclude=getattr(actor, "pk", None)))
+
+
+def _centre(ticket, *roles):
+    """The centre's people for a decision on this ticket: for a 信访事项 the 信访办 (the only centre that sees it),
+    for any other ticket those of `roles`."""
+    if ticket.channel == Channel.PETITION:
+        return role_q(Role.PETITION)
+    found = role_q(roles[0])
+    for role in roles[1:]:
+        found |= role_q(role)
+    return found
 
 
 def _handlers(ticket):
@@ -123,7 +136,7 @@ def moved(ticket, transition, before, actor) -> None:
     if action == Action.RETURN:
         request = ticket.return_requests.filter(status=ReturnRequest.Status.PENDING).first()
         unit = directory().departments.get(request.department_id) if request else None
-        notices.append(_notice(Event.RETURN, ticket, role_q(Role.DISPATCHER), actor,
+        notices.append(_notice(Event.RETURN, ticket, _centre(ticket, Role.DISPATCHER), actor,
                                department=unit.name if unit else "承办单位",
                                reason=ReturnReason(request.reason_category).label if request else "",
                                note=request.reason if request else ""))
@@ -137,7 +150,7 @@ def moved(ticket, transition, before, actor) -> None:
                                    decision=decision, note=request.decision_note))
     elif action == Action.SUBMIT_REPLY:
         unit = directory().departments.get(ticket.department_id)
-        notices.append(_notice(Event.REPLY_REVIEW, ticket, role_q(Role.DISPATCHER) | role_q(Role.SUPERVISOR), actor,
+        notices.append(_notice(Event.REPLY_REVIEW, ticket, _centre(ticket, Role.DISPATCHER, Role.SUPERVISOR), actor,
                                department=unit.name if unit else "承办单位"))
     elif action == Action.REJECT_REPLY:
         review = ticket.reply_reviews.filter(status=ReplyReview.Status.REJECTED).order_by("-decided_at", "-id").first()
@@ -146,7 +159,7 @@ def moved(ticket, transition, before, actor) -> None:
                                    decision="被退回，请修改后重新提交", note=review.decision_note))
     elif action == Action.REQUEST_EXTENSION:
         request = ticket.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
-        notices.append(_notice(Event.EXTENSION_REQUEST, ticket, role_q(Role.DISPATCHER) | role_q(Role.SUPERVISOR),
+        notices.append(_notice(Event.EXTENSION_REQUEST, ticket, _centre(ticket, Role.DISPATCHER, Role.SUPERVISOR),
                                actor, due=_due(request.requested_due_at if request else None),
                                note=request.reason if request else ""))
     elif action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
@@ -164,7 +177,7 @@ def moved(ticket, transition, before, actor) -> None:
             notices.append(_notice(Event.MERGE, ticket, role_q(Role.HANDLER, [parent["department_id"]]), actor,
                                    parent=parent["number"]))
     elif action in (Action.CALLBACK, Action.EVALUATE) and ticket.satisfaction == Satisfaction.UNSATISFIED:
-        notices.append(_notice(Event.UNSATISFIED, ticket, role_q(Role.SUPERVISOR), actor))
+        notices.append(_notice(Event.UNSATISFIED, ticket, _centre(ticket, Role.SUPERVISOR), actor))
     elif action in (Action.REPLY, Action.FOLLOW_REPLY, Action.APPROVE_REPLY):
         if action == Action.APPROVE_REPLY:
             review = (ticket.reply_reviews.filter(status=ReplyReview.Status.APPROVED)
@@ -201,12 +214,14 @@ class _AlertedTicket(NamedTuple):
     department_id: int | None
     urgency: str
     created_by_id: int | None
+    channel: str
 
 
 def _alerted_tickets(ids: list[int]) -> dict:
     """What the notices need of each ticket, as plain rows (a first sweep over a backlog reads tens of thousands)."""
     return {row[0]: _AlertedTicket(*row) for row in Ticket.objects.filter(pk__in=ids).values_list(
-        "pk", "number", "category_id", "department_id", "urgency", "created_by_id").iterator(chunk_size=5000)}
+        "pk", "number", "category_id", "department_id", "urgency", "created_by_id", "channel").iterator(
+        chunk_size=5000)}
 
 
 def alerted(kind: str, alerts: list[Alert], now) -> None:
@@ -224,7 +239,7 @@ def alerted(kind: str, alerts: list[Alert], now) -> None:
         staff_q |= Q(user_id__in=creators) & role_q(Role.OPERATOR)
     if event == Event.ESCALATE:
         upward = {u for a in alerts for u in _upward(a.department_id)}
-        staff_q |= role_q(Role.LEADER, upward) | role_q(Role.SUPERVISOR)
+        staff_q |= role_q(Role.LEADER, upward) | role_q(Role.SUPERVISOR) | role_q(Role.PETITION)
     people = recipients(event, staff_q)
     if not people:  # nobody to tell (e.g. units without staff on the system): the tickets need not be read
         return
@@ -243,7 +258,9 @@ def alerted(kind: str, alerts: list[Alert], now) -> None:
                 wanted = p.user_id == ticket.created_by_id and Role.OPERATOR in held
             else:
                 wanted = Role.HANDLER in held and unit == a.department_id
-            if event == Event.ESCALATE:
+            if event == Event.ESCALATE and ticket.channel == Channel.PETITION:  # seen only by its handlers
+                wanted = wanted or Role.PETITION in held
+            elif event == Event.ESCALATE:
                 wanted = wanted or Role.SUPERVISOR in held or (Role.LEADER in held
                                                               and unit in _upward(a.department_id))
             if wanted:

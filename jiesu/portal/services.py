@@ -71,7 +71,8 @@ def track(number: str, code: str) -> CitizenView | None:
     """The citizen's view of the request with this number, if `code` is its 查询码; otherwise None (either way the
     same work: the code is compared in constant time even when there is no such ticket)."""
     number, code = (number or "").strip()[:20], (code or "").strip()[:8]
-    ticket = Ticket.objects.filter(number=number).select_related("department").first() if number.isdigit() else None
+    tickets = Ticket.objects.exclude(channel=Channel.PETITION)  # 信访事项: the 代办员 keeps the person informed
+    ticket = tickets.filter(number=number).select_related("department").first() if number.isdigit() else None
     expected = ticket.query_code if ticket is not None and ticket.query_code else "\x00" * 6
     if not (hmac.compare_digest(expected.encode(), code.encode()) and ticket is not None and code):
         return None

@@ -1077,9 +1077,12 @@ def _link_event(ticket, event: LinkEvent, actor, now, note: str, data: dict) -> 
 
 def _merge(ticket, actor, payload, now) -> Outcome:
     number = _text(payload["parent"])
-    parent = Ticket.objects.select_for_update().filter(number=number).first()
+    # only a 母单 the actor may open: neither its existence nor its state is told otherwise
+    parent = Ticket.objects.visible_to(actor).select_for_update().filter(number=number).first()
     if parent is None:
-        raise ValidationFailed({"parent": f"母单不存在：{number}"})
+        raise ValidationFailed({"parent": f"母单不存在或无权查看：{number}"})
+    if Channel.PETITION in (parent.channel, ticket.channel):
+        raise Conflict("信访事项不参与并单", code="petition_not_mergeable")
     if parent.pk == ticket.pk:
         raise ValidationFailed({"parent": "不能并入自身"})
     if parent.state not in MERGEABLE_STATES:

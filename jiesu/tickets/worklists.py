@@ -60,6 +60,10 @@ WORKLISTS: list[Worklist] = [
     Worklist("proposal_dispatch", "建议提案待交办", R.LIAISON, "已登记、尚未交办主办单位的建议提案"),
     Worklist("proposal_evaluate", "待登记代表委员评价", R.LIAISON, "主办单位已答复，等待登记代表或委员的评价", split=True),
     Worklist("petition_dispatch", "信访事项待交办", R.PETITION, "已登记、尚未交办承办单位的信访事项"),
+    # the centre's decisions on a 信访事项 are the 信访办's (the only centre that sees it)
+    Worklist("petition_return_review", "退单待审核", R.PETITION, "承办单位申请退回信访事项，等待审核"),
+    Worklist("petition_extension", "延期待审批", R.PETITION, "承办单位申请延期，等待审批"),
+    Worklist("petition_reply_review", "答复待审核", R.PETITION, "承办单位的答复等待审核", badge=False),
     Worklist("petition_visit", "待走访", R.PETITION_AGENT, "交给我代办、还没有走访或沟通记录的信访事项", split=True),
     Worklist("petition_conclude", "待确认事了心解", R.PETITION_AGENT, "承办单位已答复，等待代办员确认事了、心解",
              split=True),
@@ -109,15 +113,15 @@ def condition(w: Worklist, user, now) -> Q:
             return Q(state=State.PENDING_CALLBACK)
         case "returned":
             return Q(state=State.PENDING_DISPATCH) & Q(Exists(TicketAssignment.objects.filter(ticket=OuterRef("pk"))))
-        case "extension":  # few are pending: found from them, not from every ticket in hand
+        case "extension" | "petition_extension":  # few are pending: found from them, not from every ticket in hand
             return Q(state=State.IN_PROGRESS, pk__in=ExtensionRequest.objects.filter(
                 status=ExtensionRequest.Status.PENDING).values("ticket_id"))
         case "duplicate":
             return Q(state=State.PENDING_DISPATCH) & Q(Exists(DuplicateMatch.objects.filter(
                 ticket=OuterRef("pk"), other__state__in=list(MERGEABLE_STATES))))
-        case "return_review":
+        case "return_review" | "petition_return_review":
             return Q(state__in=OPEN_HANDLING) & returning
-        case "reply_review":
+        case "reply_review" | "petition_reply_review":
             return Q(state=State.IN_PROGRESS) & reviewing
         case "sign":
             return mine & Q(state=State.PENDING_SIGN) & ~waiting

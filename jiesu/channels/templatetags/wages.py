@@ -4,7 +4,7 @@ from django import template
 
 from jiesu.directory.permissions import has_perm
 from jiesu.tickets import access
-from jiesu.tickets.workflow import FINAL_STATES, TRANSITIONS, Action, State
+from jiesu.tickets.workflow import TRANSITIONS, Action, State
 
 from .. import wages
 from ..models import WageClue
@@ -19,7 +19,7 @@ def wage_panel(context, ticket):
     request = context["request"]
     user = request.user
     clue = WageClue.objects.filter(ticket=ticket).first()
-    open_ = ticket.state not in FINAL_STATES and ticket.state != State.MERGED
+    open_ = ticket.state in wages.OPEN_FOR_FACTS
     kept = request.session.pop("wage_form", None) or {}
     values = kept.get("values") if kept.get("action") else None
     if values is None and clue is not None:

@@ -11,9 +11,7 @@ def test_a_petition_from_registration_to_follow_up(transactional_db, live_server
     from jiesu.channels.models import Petition
     from jiesu.core import clock
     from jiesu.directory.tests.factories import make_staff
-    from jiesu.tickets import services as tickets
     from jiesu.tickets.tests.world import World
-    from jiesu.tickets.workflow import Action
 
     world = World.build()
     make_staff("petition", world.hotline, username="xinfang")
@@ -38,9 +36,13 @@ def test_a_petition_from_registration_to_follow_up(transactional_db, live_server
     desk = _login(browser, live_server, "dispatcher")
     assert desk.goto(f"{live_server.url}/tickets/{number}/").status == 404  # not the centre's to read
 
-    tickets.perform(number, Action.SIGN, actor=world.handler_b)
-    tickets.perform(number, Action.REPLY, actor=world.handler_b, result="resolved",
-                    reply_text="已组织楼栋协商会，低层住户同意，工程下周复工。")
+    unit = _login(browser, live_server, "handler_b")  # the unit it was given handles it as any ticket
+    unit.goto(f"{live_server.url}/tickets/{number}/")
+    assert "信访事项" in unit.inner_text("#petition-link")
+    unit.click("button:has-text('签收')")
+    unit.fill("#a-reply-text", "已组织楼栋协商会，低层住户同意，工程下周复工。")
+    unit.click("button:has-text('提交答复')")
+    assert "待回访" in unit.inner_text("#ticket-state")
 
     agent = _login(browser, live_server, "daiban")
     agent.goto(f"{live_server.url}/todo/")

@@ -225,3 +225,50 @@ def test_the_dashboard_counts_them_without_showing_them(world, office, agent):
     drill.force_login(leader)
     listed = drill.get(reverse("kpi_tickets") + "?count=dispatched&channel=petition").content.decode()
     assert number not in listed
+
+
+def test_no_duplicate_look_up_merge_or_tracking_reaches_one(world, office, agent):
+    from jiesu.hotspots.models import DuplicateMatch
+    from jiesu.portal.services import track
+
+    petition = _register(office, agent, content="幸福里小区3号楼加装电梯被一楼住户阻挠，工程停滞两年")
+    number = petition.ticket.number
+    # the same person calls the hotline about the same matter: no 疑似重复, no 重复来电 to the hidden matter
+    call = world.new_ticket(content="幸福里小区3号楼加装电梯被一楼住户阻挠，工程停滞两年", caller_phone="13700001111")
+    assert call.repeat_of_id is None
+    assert not DuplicateMatch.objects.filter(other__number=number).exists()
+    assert not DuplicateMatch.objects.filter(ticket__number=number).exists()
+    # nor merged into it by number (its existence and state untold)
+    with pytest.raises(ValidationFailed) as hidden:
+        tickets.perform(call.number, Action.MERGE, actor=world.dispatcher, parent=number)
+    assert "无权查看" in hidden.value.fields["parent"]
+    # the hotline's public tracking page does not show it, code or not
+    assert track(number, Ticket.objects.get(number=number).query_code) is None
+
+
+def test_the_centres_part_of_notices_goes_to_the_petition_office(world, office, agent):
+    from jiesu.notifications.models import Notification
+    from jiesu.sla import services as sla
+
+    leader = make_staff("leader", world.dept_b, username="leader_b")
+    number = _answered(world, office, agent)
+    _visit(agent, number)
+    _conclude(agent, number, settled="no", accepted="no")  # 不认可: the 回访不满意 notice
+    told = set(Notification.objects.filter(ticket__number=number).values_list("user__username", flat=True))
+    assert "xinfang" in told and world.supervisor.username not in told
+    # an escalation of a 信访事项 long overdue: the unit and the 信访办, not 督办员 or leaders
+    fresh = _register(office, agent, case_number="XF2026-002").ticket
+    Notification.objects.all().delete()
+    sla.sweep(fresh.sign_due_at + timedelta(days=60))
+    told = set(Notification.objects.filter(ticket=fresh, event="escalate").values_list("user__username", flat=True))
+    assert told and world.supervisor.username not in told and leader.username not in told
+    assert "xinfang" in told
+
+
+def test_the_follow_up_is_not_the_day_of_closing(world, office, agent):
+    number = _answered(world, office, agent)
+    _visit(agent, number)
+    _conclude(agent, number)
+    with pytest.raises(Conflict) as early:
+        _visit(agent, number, kind="follow_up")
+    assert early.value.code == "petition_follow_up_early"

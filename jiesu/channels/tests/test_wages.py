@@ -40,7 +40,8 @@ def _clue(world, wage, by=None, **data):
 def _answered(world, number):
     tickets.perform(number, Action.DISPATCH, actor=world.dispatcher, department="B")
     tickets.perform(number, Action.SIGN, actor=world.handler_b)
-    wages.settle(world.handler_b, number, {"recovered_amount": "23500", "workers_paid": "3",
+    owed = WageClue.objects.get(ticket__number=number).amount_owed  # all of it back, for 3 workers
+    wages.settle(world.handler_b, number, {"recovered_amount": str(owed), "workers_paid": "3",
                                            "outcome_note": "约谈用人单位后已足额支付"})
     return tickets.perform(number, Action.REPLY, actor=world.handler_b, result="resolved", reply_text="已足额支付")
 
@@ -152,7 +153,7 @@ def test_figures_and_the_ledger(world, wage):
     assert (total.clues, total.counted, total.closed, total.missing) == (4, 3, 1, 1)
     assert total.closed_rate == pytest.approx(1 / 3)
     assert (total.owed, total.recovered, total.workers, total.workers_paid) == (
-        Decimal("57000.00"), Decimal("47000.00"), 11, 6)
+        Decimal("57000.00"), Decimal("33500.00"), 11, 6)
     assert {line.label for line in lines} == {"乙局", "未派单"}
     book = load_workbook(BytesIO(wages.ledger_workbook(rows, today, today)))
     assert book.sheetnames == ["汇总", "明细"]
@@ -175,7 +176,12 @@ def test_the_pages(world, wage):
     unit.post(reverse("wage_action", args=[number, "settle"]), {"recovered_amount": "23500", "workers_paid": "3",
                                                                "outcome_note": "已足额支付"})
     assert WageClue.objects.get().settled
-    assert unit.get(reverse("wage_list")).status_code == 403
+    own = unit.get(reverse("wage_list")).content.decode()  # the unit's own 台账
+    assert number in own and 'href="/wages/"' in own  # 乙局 handles 拖欠工资: the menu entry
+    other = Client()
+    other.force_login(world.handler_a)
+    assert number not in other.get(reverse("wage_list")).content.decode()
+    assert 'href="/wages/"' not in other.get(reverse("ticket_list")).content.decode()
     centre = Client()
     centre.force_login(world.dispatcher)
     listing = centre.get(reverse("wage_list")).content.decode()
@@ -209,6 +215,39 @@ def test_the_api_takes_the_facts(world, wage):
 def test_who_may_do_what(world, wage):
     leader = make_staff("leader", world.hotline, username="leader_x")
     assert wages.visible(leader).count() == 0
-    for user in (world.operator, world.handler_b):
-        with pytest.raises(PermissionDenied):
-            wages.visible(user)
+    with pytest.raises(PermissionDenied):
+        wages.visible(world.operator)
+    number = _clue(world, wage).number
+    tickets.perform(number, Action.DISPATCH, actor=world.dispatcher, department="B")
+    assert list(wages.visible(world.handler_b).values_list("number", flat=True)) == [number]
+    assert not wages.visible(world.handler_a).exists()
+
+
+def test_amounts_and_when_the_facts_may_change(world, wage):
+    for raw in ("1e5", "+5", "NaN", "Infinity", "1,0.5.5", "0"):
+        with pytest.raises(ValidationFailed):
+            _clue(world, wage, wage_amount=raw)
+    number = _clue(world, wage, wage_amount="10000").number
+    tickets.perform(number, Action.DISPATCH, actor=world.dispatcher, department="B")
+    tickets.perform(number, Action.SIGN, actor=world.handler_b)
+    with pytest.raises(ValidationFailed) as over:  # more back than owed: the facts first
+        wages.settle(world.handler_b, number, {"recovered_amount": "99999", "workers_paid": "1", "outcome_note": "x"})
+    assert "recovered_amount" in over.value.fields
+    wages.settle(world.handler_b, number, {"recovered_amount": "0", "workers_paid": "0", "outcome_note": "企业已注销"})
+    wages.record(world.handler_b, number, {**FACTS, "wage_amount": "12000"})  # the unit corrects the amount
+    clue = WageClue.objects.get()
+    assert clue.amount_owed == Decimal("12000.00") and clue.recorded_by == world.handler_b
+    tickets.perform(number, Action.REPLY, actor=world.handler_b, result="explained", reply_text="企业已注销，已告知途径")
+    with pytest.raises(Conflict) as answered:
+        wages.record(world.dispatcher, number, FACTS)
+    assert answered.value.code == "wage_answered"
+
+
+def test_a_control_character_does_not_break_the_ledger(world, wage):
+    from openpyxl import load_workbook
+
+    _clue(world, wage, wage_employer="江州\x1b宏达\x0b劳务公司")
+    today = clock.today()
+    rows = wages.period_tickets(world.dispatcher, today, today)
+    book = load_workbook(BytesIO(wages.ledger_workbook(rows, today, today)))
+    assert book["明细"]["C2"].value == "江州宏达劳务公司"

@@ -63,6 +63,7 @@ function wageFields() {
   if (!box || !category || !kind) return;
   var option = category.options[category.selectedIndex];
   box.hidden = !(option && option.dataset.wage && kind.value !== "consult");
+  box.disabled = box.hidden; // hidden fields are neither checked by the browser nor sent
 }
 document.addEventListener("change", function (e) {
   if (e.target.id === "f-category" || e.target.id === "f-kind") wageFields();
