@@ -120,6 +120,9 @@ def _lock_held_by_another_process(name):
         with psycopg.connect(**connection.get_connection_params()) as other:
             other.execute("SELECT pg_advisory_lock(%s)", [advisory_key(name)])
             yield
+            # released here, not when the server notices the closed session (that lags, and a sweep right after
+            # would still find the lock taken)
+            other.execute("SELECT pg_advisory_unlock(%s)", [advisory_key(name)])
         return
     with open(settings.VAR_DIR / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
